@@ -1,0 +1,1 @@
+"""Foundation shared by every layer: settings, domain errors, the clock, JSON helpers, identifiers."""

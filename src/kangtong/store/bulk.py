@@ -1,0 +1,78 @@
+"""Dialect-specific bulk writing: COPY on PostgreSQL, executemany on SQLite.
+
+This is the hot path of ingest, so it talks to the DB-API connection directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+
+def allocate_pks(conn: Connection, count: int) -> list[int]:
+    """Reserve `count` new resource keys."""
+    if count == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text("SELECT nextval('resource_pk_seq') FROM generate_series(1, :n)"), {"n": count}
+        )
+        return [row[0] for row in rows]
+    # SQLite: the write transaction holds the database lock, so max + 1 is safe.
+    start = conn.execute(text("SELECT coalesce(max(pk), 0) FROM resource")).scalar_one()
+    return list(range(start + 1, start + 1 + count))
+
+
+def insert_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert many rows into `table` as fast as the dialect allows."""
+    if not rows:
+        return
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cursor: Any = driver.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.close()
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    driver.executemany(sql, rows)  # type: ignore[union-attr]
+
+
+def delete_by_resource(conn: Connection, tables: Iterable[str], pks: Sequence[int]) -> None:
+    """Remove the index rows of the given resources (before re-indexing a new version)."""
+    if not pks:
+        return
+    driver: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cursor = driver.cursor()
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table} WHERE resource_pk = ANY(%s)", (list(pks),))
+        cursor.close()
+        return
+    for table in tables:
+        driver.executemany(f"DELETE FROM {table} WHERE resource_pk = ?", [(pk,) for pk in pks])
+
+
+def update_current(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Point existing resource rows at their new current version.
+
+    Each row: (version, last_updated, deleted, owner_org, district, pk).
+    """
+    if not rows:
+        return
+    driver: Any = conn.connection.driver_connection
+    marker = "%s" if conn.dialect.name == "postgresql" else "?"
+    sql = (
+        f"UPDATE resource SET version = {marker}, last_updated = {marker}, deleted = {marker}, "
+        f"owner_org = coalesce({marker}, owner_org), district = coalesce({marker}, district) "
+        f"WHERE pk = {marker}"
+    )
+    cursor = driver.cursor()
+    cursor.executemany(sql, rows)
+    cursor.close()

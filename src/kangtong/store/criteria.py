@@ -1,0 +1,160 @@
+"""A search, as typed criteria the `fhir` layer builds and the store turns into SQL.
+
+A `SearchPlan` is an AND of clauses; each clause is an OR of criteria on one parameter.
+Values arrive already normalised (folded strings, epoch-µs date ranges, float ranges).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Prefix = Literal["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCriterion:
+    param: int
+    code: str | None = None
+    system: str | None = None
+    any_system: bool = True  # `code` alone: any system; `|code`: system must be absent
+    text: str | None = None  # :text — folded display text, prefix match
+    negate: bool = False  # :not
+    table: Literal["token", "composite"] = "token"
+
+
+@dataclass(frozen=True, slots=True)
+class StringCriterion:
+    param: int
+    value: str
+    mode: Literal["prefix", "exact", "contains"] = "prefix"
+
+
+@dataclass(frozen=True, slots=True)
+class RangeCriterion:
+    """Date, number and quantity comparisons against [low, high] ranges on both sides."""
+
+    param: int
+    kind: Literal["date", "number", "quantity"]
+    prefix: Prefix
+    low: float
+    high: float
+    system: str | None = None  # quantity only
+    code: str | None = None  # quantity only
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceCriterion:
+    param: int
+    target_id: str | None = None
+    target_type: str | None = None
+    url: str | None = None  # absolute or canonical reference
+
+
+@dataclass(frozen=True, slots=True)
+class UriCriterion:
+    param: int
+    value: str
+    mode: Literal["exact", "below", "above"] = "exact"
+
+
+@dataclass(frozen=True, slots=True)
+class MissingCriterion:
+    param: int
+    kind: str  # index table kind
+    missing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeCriterion:
+    param: int
+    c1_system: str | None
+    c1_code: str
+    c2_code: str | None = None  # token or string second component
+    c2_system: str | None = None
+    c2_range: tuple[str, float, float] | None = None  # (prefix, low, high) for a numeric/date one
+
+
+@dataclass(frozen=True, slots=True)
+class IdCriterion:
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LastUpdatedCriterion:
+    prefix: Prefix
+    low: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCriterion:
+    """`subject:Patient.name=x`: reference `param` points at a `target_type` matching `inner`."""
+
+    param: int
+    target_type: str
+    inner: tuple[Clause, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HasCriterion:
+    """`_has:Observation:patient:code=x`: some `source_type` pointing here via `param` matches."""
+
+    source_type: str
+    param: int
+    inner: tuple[Clause, ...]
+
+
+Criterion = (
+    TokenCriterion
+    | StringCriterion
+    | RangeCriterion
+    | ReferenceCriterion
+    | UriCriterion
+    | MissingCriterion
+    | CompositeCriterion
+    | IdCriterion
+    | LastUpdatedCriterion
+    | ChainCriterion
+    | HasCriterion
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """Criteria joined by OR (a comma-separated search value)."""
+
+    any_of: tuple[Criterion, ...]
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """Sort by a search parameter (`kind` names its index table) or by `_id`/`_lastUpdated`."""
+
+    kind: str  # an index kind, or "_id", "_lastUpdated"
+    param: int = 0
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IncludeSpec:
+    """`_include=Source:param[:Target]` (or `_revinclude`), optionally :iterate."""
+
+    source_type: str
+    param: int | None  # None for `*`
+    target_type: str | None
+    iterate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    res_type: str | None  # None = all types (system search)
+    clauses: tuple[Clause, ...] = ()
+    sort: tuple[SortKey, ...] = ()
+    count: int = 20
+    offset: int = 0
+    total: Literal["none", "estimate", "accurate"] = "accurate"
+    include: tuple[IncludeSpec, ...] = ()
+    revinclude: tuple[IncludeSpec, ...] = ()
+    types: tuple[str, ...] = field(default=())  # `_type` for system search

@@ -1,0 +1,219 @@
+"""Reading and writing resource versions. Every method runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from sqlalchemy import Connection, and_, func, select, tuple_
+
+from kangtong.store import bulk
+from kangtong.store.index_rows import INDEX_COLUMNS, IndexRows
+from kangtong.store.records import CurrentState, StoredVersion, VersionWrite
+from kangtong.store.tables import INDEX_TABLES, resource, resource_version
+
+_CURRENT_COLUMNS = (
+    resource.c.pk,
+    resource.c.res_type,
+    resource.c.res_id,
+    resource.c.version,
+    resource.c.last_updated,
+    resource.c.deleted,
+    resource_version.c.content,
+    resource.c.owner_org,
+    resource.c.district,
+)
+_JOIN_CURRENT = resource.join(
+    resource_version,
+    and_(
+        resource_version.c.resource_pk == resource.c.pk,
+        resource_version.c.version == resource.c.version,
+    ),
+)
+_VERSION_COLUMNS = (
+    resource_version.c.res_type,
+    resource_version.c.res_id,
+    resource_version.c.version,
+    resource_version.c.last_updated,
+    resource_version.c.method,
+    resource_version.c.content,
+)
+
+
+def _as_bytes(value: object) -> bytes | None:
+    if value is None:
+        return None
+    return bytes(cast(bytes, value))  # PostgreSQL returns a memoryview
+
+
+class ResourceRepository:
+    """The resource tables: current pointers, version history and search indexes."""
+
+    def current(self, conn: Connection, res_type: str, res_id: str) -> CurrentState | None:
+        stmt = (
+            select(*_CURRENT_COLUMNS)
+            .select_from(_JOIN_CURRENT)
+            .where(resource.c.res_type == res_type, resource.c.res_id == res_id)
+        )
+        if conn.dialect.name == "postgresql" and conn.get_execution_options().get("kangtong_write"):
+            stmt = stmt.with_for_update(of=resource)
+        row = conn.execute(stmt).first()
+        return None if row is None else CurrentState(*row[:6], _as_bytes(row[6]), *row[7:])
+
+    def current_many(
+        self, conn: Connection, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], CurrentState]:
+        """Current states of many resources at once (missing keys are absent from the result)."""
+        found: dict[tuple[str, str], CurrentState] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            stmt = (
+                select(*_CURRENT_COLUMNS)
+                .select_from(_JOIN_CURRENT)
+                .where(tuple_(resource.c.res_type, resource.c.res_id).in_(chunk))
+            )
+            for row in conn.execute(stmt):
+                state = CurrentState(*row[:6], _as_bytes(row[6]), *row[7:])
+                found[(state.res_type, state.res_id)] = state
+        return found
+
+    def contents_by_pk(self, conn: Connection, pks: Sequence[int]) -> dict[int, bytes]:
+        """Current content of live resources, keyed by resource key."""
+        result: dict[int, bytes] = {}
+        for start in range(0, len(pks), 500):
+            chunk = list(pks[start : start + 500])
+            stmt = (
+                select(resource.c.pk, resource_version.c.content)
+                .select_from(_JOIN_CURRENT)
+                .where(resource.c.pk.in_(chunk), resource.c.deleted.is_(False))
+            )
+            for pk, content in conn.execute(stmt):
+                result[pk] = _as_bytes(content) or b""
+        return result
+
+    def version(
+        self, conn: Connection, res_type: str, res_id: str, version: int
+    ) -> StoredVersion | None:
+        stmt = select(*_VERSION_COLUMNS).where(
+            resource_version.c.res_type == res_type,
+            resource_version.c.res_id == res_id,
+            resource_version.c.version == version,
+        )
+        row = conn.execute(stmt).first()
+        return None if row is None else StoredVersion(*row[:5], _as_bytes(row[5]))
+
+    def history(
+        self,
+        conn: Connection,
+        *,
+        res_type: str | None,
+        res_id: str | None,
+        since_us: int | None,
+        at_most: int,
+        offset: int,
+    ) -> tuple[list[StoredVersion], int]:
+        """Versions newest first, with the total number that match."""
+        conditions = []
+        if res_type is not None:
+            conditions.append(resource_version.c.res_type == res_type)
+        if res_id is not None:
+            conditions.append(resource_version.c.res_id == res_id)
+        if since_us is not None:
+            conditions.append(resource_version.c.last_updated >= since_us)
+        total = conn.execute(
+            select(func.count()).select_from(resource_version).where(*conditions)
+        ).scalar_one()
+        stmt = (
+            select(*_VERSION_COLUMNS)
+            .where(*conditions)
+            .order_by(resource_version.c.last_updated.desc(), resource_version.c.version.desc())
+            .limit(at_most)
+            .offset(offset)
+        )
+        versions = [StoredVersion(*row[:5], _as_bytes(row[5])) for row in conn.execute(stmt)]
+        return versions, total
+
+    def write(self, conn: Connection, writes: Sequence[VersionWrite]) -> None:
+        """Store new versions: current pointers, history rows and fresh index rows, in bulk."""
+        fresh = [w for w in writes if w.existing_pk is None]
+        for w, pk in zip(fresh, bulk.allocate_pks(conn, len(fresh)), strict=True):
+            w.existing_pk = pk
+        bulk.insert_rows(
+            conn,
+            "resource",
+            (
+                "pk",
+                "res_type",
+                "res_id",
+                "version",
+                "last_updated",
+                "deleted",
+                "owner_org",
+                "district",
+            ),
+            [
+                (
+                    w.existing_pk,
+                    w.res_type,
+                    w.res_id,
+                    w.version,
+                    w.last_updated_us,
+                    w.content is None,
+                    w.owner_org,
+                    w.district,
+                )
+                for w in fresh
+            ],
+        )
+        fresh_pks = {id(w) for w in fresh}
+        updated = [w for w in writes if id(w) not in fresh_pks]
+        bulk.update_current(
+            conn,
+            [
+                (
+                    w.version,
+                    w.last_updated_us,
+                    w.content is None,
+                    w.owner_org,
+                    w.district,
+                    w.existing_pk,
+                )
+                for w in updated
+            ],
+        )
+        bulk.delete_by_resource(
+            conn, [t.name for t in INDEX_TABLES.values()], [w.existing_pk or 0 for w in updated]
+        )
+        bulk.insert_rows(
+            conn,
+            "resource_version",
+            ("resource_pk", "version", "res_type", "res_id", "last_updated", "method", "content"),
+            [
+                (
+                    w.existing_pk,
+                    w.version,
+                    w.res_type,
+                    w.res_id,
+                    w.last_updated_us,
+                    w.method,
+                    w.content,
+                )
+                for w in writes
+            ],
+        )
+        self._insert_index_rows(conn, writes)
+
+    def _insert_index_rows(self, conn: Connection, writes: Sequence[VersionWrite]) -> None:
+        grouped: dict[str, list[tuple[object, ...]]] = {kind: [] for kind in INDEX_COLUMNS}
+        for w in writes:
+            if w.index is None or w.content is None:
+                continue
+            pk = w.existing_pk
+            rows: IndexRows = w.index
+            for kind, kind_rows in rows.by_kind().items():
+                target = grouped[kind]
+                for row in kind_rows:
+                    target.append((pk, *row))
+        for kind, rows_of_kind in grouped.items():
+            table = INDEX_TABLES[kind].name
+            bulk.insert_rows(conn, table, ("resource_pk", *INDEX_COLUMNS[kind]), rows_of_kind)
