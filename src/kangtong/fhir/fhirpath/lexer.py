@@ -28,8 +28,30 @@ class Token:
     position: int
 
 
-_SYMBOLS = ("<=", ">=", "!=", "!~", ".", "(", ")", "[", "]", "{", "}", ",", "|", "&", "+", "-",
-            "*", "/", "=", "~", "<", ">")
+_SYMBOLS = (
+    "<=",
+    ">=",
+    "!=",
+    "!~",
+    ".",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "|",
+    "&",
+    "+",
+    "-",
+    "*",
+    "/",
+    "=",
+    "~",
+    "<",
+    ">",
+)
 _WHITESPACE = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)+", re.DOTALL)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -39,8 +61,17 @@ _DATETIME = re.compile(
     r"(?:T(?:\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?)?(?:Z|[+-]\d{2}:\d{2})?)?)"
 )
 _SPECIAL = re.compile(r"\$(?:this|index|total)\b")
-_ESCAPES = {"'": "'", '"': '"', "`": "`", "\\": "\\", "/": "/", "f": "\f", "n": "\n",
-            "r": "\r", "t": "\t"}
+_ESCAPES = {
+    "'": "'",
+    '"': '"',
+    "`": "`",
+    "\\": "\\",
+    "/": "/",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
 
 
 def tokenize(expression: str) -> list[Token]:
@@ -75,16 +106,19 @@ def _next_token(expression: str, position: int) -> Token:
         return Token(TokenKind.DELIMITED_IDENTIFIER, _read_quoted(expression, position), position)
     if char == "%":
         return _read_constant(expression, position)
-    for kind, pattern in ((TokenKind.IDENTIFIER, _IDENTIFIER), (TokenKind.NUMBER, _NUMBER),
-                          (TokenKind.DATETIME, _DATETIME), (TokenKind.SPECIAL, _SPECIAL)):
+    for kind, pattern in (
+        (TokenKind.IDENTIFIER, _IDENTIFIER),
+        (TokenKind.NUMBER, _NUMBER),
+        (TokenKind.DATETIME, _DATETIME),
+        (TokenKind.SPECIAL, _SPECIAL),
+    ):
         found = pattern.match(expression, position)
         if found:
             return Token(kind, found.group(), position)
     for symbol in _SYMBOLS:
         if expression.startswith(symbol, position):
             return Token(TokenKind.SYMBOL, symbol, position)
-    raise FhirPathError(f"unexpected character {char!r}", expression=expression,
-                        position=position)
+    raise FhirPathError(f"unexpected character {char!r}", expression=expression, position=position)
 
 
 def _read_constant(expression: str, position: int) -> Token:
@@ -93,8 +127,9 @@ def _read_constant(expression: str, position: int) -> Token:
         return Token(TokenKind.CONSTANT, _read_quoted(expression, position + 1), position)
     found = _IDENTIFIER.match(expression, position + 1)
     if not found:
-        raise FhirPathError("'%' must be followed by a name", expression=expression,
-                            position=position)
+        raise FhirPathError(
+            "'%' must be followed by a name", expression=expression, position=position
+        )
     return Token(TokenKind.CONSTANT, found.group(), position)
 
 
@@ -136,6 +171,7 @@ def _unescape(body: str, expression: str, start: int) -> str:
             parts.append(_ESCAPES[code])
             index += 2
         else:
-            raise FhirPathError(f"unknown escape \\{code}", expression=expression,
-                                position=start + 1 + index)
+            raise FhirPathError(
+                f"unknown escape \\{code}", expression=expression, position=start + 1 + index
+            )
     return "".join(parts)

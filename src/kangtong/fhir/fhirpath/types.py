@@ -69,6 +69,48 @@ PRIMITIVE_TYPES = frozenset(
 
 _SUFFIX_TO_PRIMITIVE = {name[0].upper() + name[1:]: name for name in PRIMITIVE_TYPES}
 
+# The complex types a choice element ([x]) may take in R4 (and R5), so that a key such as
+# ``answerValueSet`` is not mistaken for the choice ``answer[x]``.
+_CHOICE_COMPLEX_TYPES = frozenset(
+    {
+        "Address",
+        "Age",
+        "Annotation",
+        "Attachment",
+        "Availability",
+        "CodeableConcept",
+        "CodeableReference",
+        "Coding",
+        "ContactDetail",
+        "ContactPoint",
+        "Contributor",
+        "Count",
+        "DataRequirement",
+        "Distance",
+        "Dosage",
+        "Duration",
+        "Expression",
+        "ExtendedContactDetail",
+        "HumanName",
+        "Identifier",
+        "Meta",
+        "Money",
+        "ParameterDefinition",
+        "Period",
+        "Quantity",
+        "Range",
+        "Ratio",
+        "RatioRange",
+        "Reference",
+        "RelatedArtifact",
+        "SampledData",
+        "Signature",
+        "Timing",
+        "TriggerDefinition",
+        "UsageContext",
+    }
+)
+
 # Specialisations (FHIR R4 datatypes: code/id/markdown derive from string, and so on), so that
 # ofType(string) also accepts a code and ofType(Quantity) an Age.
 _PARENT_TYPE = {
@@ -104,9 +146,12 @@ _SYSTEM_TYPES = {
 _ABSTRACT_RESOURCE_TYPES = frozenset({"Resource", "DomainResource"})
 
 
-def type_of_choice_suffix(suffix: str) -> str:
-    """The FHIR type a choice key's suffix names: ``DateTime -> dateTime``, ``Quantity``."""
-    return _SUFFIX_TO_PRIMITIVE.get(suffix, suffix)
+def type_of_choice_suffix(suffix: str) -> str | None:
+    """The FHIR type a choice key's suffix names (``DateTime -> dateTime``); None if no type."""
+    primitive = _SUFFIX_TO_PRIMITIVE.get(suffix)
+    if primitive is not None:
+        return primitive
+    return suffix if suffix in _CHOICE_COMPLEX_TYPES else None
 
 
 def choice_suffix_of_type(type_name: str) -> str:

@@ -24,7 +24,7 @@ from kangtong.fhir.model.definitions import (
     JsonObject,
     load_definitions,
 )
-from kangtong.fhir.model.valuesets import UnexpandableValueSet, ValueSetExpander
+from kangtong.fhir.model.valuesets import UnexpandableValueSetError, ValueSetExpander
 
 MODEL_FORMAT = 1
 _FHIR_TYPE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
@@ -114,7 +114,7 @@ class ModelBuilder:
         if url not in self._expansions:
             try:
                 self._expansions[url] = sorted(self._expander.expand(url))
-            except UnexpandableValueSet as reason:
+            except UnexpandableValueSetError as reason:
                 self._expansions[url] = None
                 self.unexpanded_value_sets[url] = str(reason)
         return self._expansions[url]

@@ -40,6 +40,8 @@ _R4_CORRECTIONS: dict[str, JsonObject] = {
         }
     },
 }
+# Vendor (R5) elements that were also written into a differential; absent from the R4 JSON schema.
+_NOT_IN_R4 = frozenset({"ResearchStudy.studyDesign"})
 
 
 @dataclass
@@ -98,7 +100,7 @@ def official_elements(structure: JsonObject, definitions: DefinitionSet) -> list
         base_type = element.get("base", {}).get("path", name).split(".")[0]
         if base_type != name or "." not in element["path"]:
             elements.append(element)
-        elif element["id"] in differential:
+        elif element["id"] in differential and element["id"] not in _NOT_IN_R4:
             elements.append(_merge(element, differential[element["id"]]))
         else:
             definitions.dropped_vendor_elements.append(element["id"])

@@ -16,7 +16,7 @@ from typing import Any
 from kangtong.fhir.model.definitions import JsonObject, read_bundle_resources
 
 
-class UnexpandableValueSet(Exception):
+class UnexpandableValueSetError(Exception):
     """The value set uses a construct this expander does not implement (the message says which)."""
 
 
@@ -44,9 +44,9 @@ class ValueSetExpander:
     def _expand(self, url: str, visiting: frozenset[str]) -> frozenset[str]:
         value_set = self._value_sets.get(url)
         if value_set is None:
-            raise UnexpandableValueSet(f"value set {url} is not in the definitions package")
+            raise UnexpandableValueSetError(f"value set {url} is not in the definitions package")
         if url in visiting:
-            raise UnexpandableValueSet(f"value set {url} includes itself")
+            raise UnexpandableValueSetError(f"value set {url} includes itself")
         compose = value_set.get("compose", {})
         codes: set[str] = set()
         for include in compose.get("include", []):
@@ -57,7 +57,7 @@ class ValueSetExpander:
 
     def _include(self, include: JsonObject, visiting: frozenset[str]) -> set[str]:
         if "filter" in include:
-            raise UnexpandableValueSet(f"include of {include.get('system')} uses a filter")
+            raise UnexpandableValueSetError(f"include of {include.get('system')} uses a filter")
         codes: set[str] | None = None
         if "concept" in include:
             codes = {concept["code"] for concept in include["concept"]}
@@ -71,10 +71,10 @@ class ValueSetExpander:
     def _whole_code_system(self, url: str) -> Iterator[str]:
         code_system = self._code_systems.get(url)
         if code_system is None:
-            raise UnexpandableValueSet(f"code system {url} is not in the definitions package")
+            raise UnexpandableValueSetError(f"code system {url} is not in the definitions package")
         if code_system.get("content") != "complete":
             content = code_system.get("content")
-            raise UnexpandableValueSet(f"code system {url} has content {content!r}")
+            raise UnexpandableValueSetError(f"code system {url} has content {content!r}")
         return _walk_concepts(code_system.get("concept", []))
 
 

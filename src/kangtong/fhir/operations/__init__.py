@@ -1,1 +1,1 @@
-"""fhir/operations"""
+"""FHIR operations, one module each: $everything, $validate."""

@@ -53,8 +53,8 @@ MARITAL_DISPLAY = {
 SEX_DISPLAY = {"male": ("1", "男性"), "female": ("2", "女性")}
 
 # Annual probability of death by age band (upper bound exclusive), rounded from Chinese life tables.
-ANNUAL_MORTALITY = ((1, 0.006), (15, 0.0003), (40, 0.0008), (60, 0.004), (70, 0.012),
-                    (80, 0.035), (90, 0.10), (200, 0.22))
+ANNUAL_MORTALITY = ((1, 0.005), (15, 0.0003), (40, 0.0008), (60, 0.0035), (70, 0.009),
+                    (80, 0.025), (90, 0.07), (200, 0.18))
 
 MOBILE_PREFIXES = (
     "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",

@@ -1,0 +1,35 @@
+"""`kangtong db …`: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.store.database import open_database
+from kangtong.store.migrate import current_revision, upgrade
+
+db_app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
+console = Console()
+
+
+@db_app.command("upgrade")
+def upgrade_command(database_url: str | None = DatabaseOption, revision: str = "head") -> None:
+    """Migrate the database schema to the latest revision (safe to run repeatedly)."""
+    settings = settings_for(database_url)
+    db = open_database(settings.database_url)
+    try:
+        upgrade(db, revision)
+        console.print(f"[green]Schema at revision {current_revision(db)}[/green] ({db.dialect})")
+    finally:
+        db.dispose()
+
+
+@db_app.command("current")
+def current_command(database_url: str | None = DatabaseOption) -> None:
+    """Print the schema revision the database is at."""
+    db = open_database(settings_for(database_url).database_url)
+    try:
+        console.print(current_revision(db) or "(empty database)")
+    finally:
+        db.dispose()

@@ -1,0 +1,23 @@
+"""The `kangtong` command."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from kangtong.cli import demo, load, serve
+from kangtong.cli.db import db_app
+
+app = typer.Typer(help="kangtong (康通): regional health information platform.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.command("serve")(serve.serve)
+app.command("load")(load.load)
+app.command("demo")(demo.demo)
+
+# Commands contributed by modules that may be absent in a partial checkout register themselves.
+for module_name in ("kangtong.cli.synth",):
+    try:
+        importlib.import_module(module_name).register(app)
+    except ModuleNotFoundError:
+        pass

@@ -1,0 +1,168 @@
+"""Writes staged inside one database transaction, flushed together (one per bundle/request).
+
+A changeset validates, authorises, versions, indexes and queues the outbox event of every
+write; `flush` stores them all at once. If anything raises, the caller's transaction rolls
+back and nothing of the changeset remains.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from kangtong.core.errors import Conflict, Gone, Invalid, NotFound, PreconditionFailed
+from kangtong.core.jsonutil import JsonObject, dump_json
+from kangtong.fhir.access import AccessContext, Action
+from kangtong.fhir.results import StoredResource, WriteOutcome
+from kangtong.store.records import CurrentState, OutboxEvent, VersionWrite
+
+if TYPE_CHECKING:
+    from kangtong.fhir.service import ResourceService
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+@dataclass(slots=True)
+class _Staged:
+    write: VersionWrite
+    stored: StoredResource
+
+
+class Changeset:
+    def __init__(self, service: ResourceService, conn: Connection, ctx: AccessContext, now_us: int, instant: str) -> None:
+        self._service = service
+        self.conn = conn
+        self.ctx = ctx
+        self._now_us = now_us
+        self._instant = instant
+        self._staged: dict[tuple[str, str], _Staged] = {}
+        self._events: list[OutboxEvent] = []
+        self._known: dict[tuple[str, str], CurrentState | None] = {}
+
+    # -- reading the state the changeset writes on top of --------------------------------
+    def prefetch(self, keys: list[tuple[str, str]]) -> None:
+        """Look up many current states in one query (bundles)."""
+        missing = [k for k in keys if k not in self._known]
+        found = self._service.repository.current_many(self.conn, missing)
+        for key in missing:
+            self._known[key] = found.get(key)
+
+    def current(self, res_type: str, res_id: str) -> CurrentState | None:
+        key = (res_type, res_id)
+        if key not in self._known:
+            self._known[key] = self._service.repository.current(self.conn, res_type, res_id)
+        return self._known[key]
+
+    # -- staging ------------------------------------------------------------------------
+    def create(self, resource: JsonObject, *, res_id: str | None = None) -> WriteOutcome:
+        res_type = self._service.check_resource(resource)
+        self._service.policy.authorize(self.ctx, "create", res_type, resource)
+        new_id = res_id or str(uuid.uuid4())
+        return self._stage(res_type, new_id, resource, None, "POST", "create")
+
+    def update(self, res_type: str, res_id: str, resource: JsonObject, *, if_match: int | None = None) -> WriteOutcome:
+        found_type = self._service.check_resource(resource)
+        if found_type != res_type:
+            raise Invalid(f"The resource is a {found_type}, but the URL names {res_type}")
+        if "id" not in resource:
+            raise Invalid("An update must carry the resource id in its body")
+        if resource["id"] != res_id:
+            raise Invalid(f"The body's id '{resource['id']}' does not match the URL's id '{res_id}'")
+        if not ID_PATTERN.fullmatch(res_id):
+            raise Invalid(f"'{res_id}' is not a valid FHIR id")
+        current = self.current(res_type, res_id)
+        _check_version(current, if_match)
+        self._service.policy.authorize(self.ctx, "create" if current is None else "update", res_type, resource)
+        method = "PUT"
+        return self._stage(res_type, res_id, resource, current, method, "update")
+
+    def patched(self, res_type: str, res_id: str, resource: JsonObject, current: CurrentState) -> WriteOutcome:
+        self._service.check_resource(resource)
+        if resource.get("id") != res_id or resource.get("resourceType") != res_type:
+            raise Invalid("A patch may not change the resource's type or id")
+        self._service.policy.authorize(self.ctx, "patch", res_type, resource)
+        return self._stage(res_type, res_id, resource, current, "PATCH", "update")
+
+    def delete(self, res_type: str, res_id: str, *, if_match: int | None = None) -> WriteOutcome | None:
+        """Tombstone the resource; None when it is already deleted."""
+        current = self.current(res_type, res_id)
+        if current is None:
+            raise NotFound(f"{res_type}/{res_id} does not exist")
+        _check_version(current, if_match)
+        if current.deleted:
+            return None
+        self._service.policy.authorize(self.ctx, "delete", res_type, None)
+        return self._stage(res_type, res_id, None, current, "DELETE", "delete")
+
+    def _stage(
+        self, res_type: str, res_id: str, resource: JsonObject | None,
+        current: CurrentState | None, method: str, action: Action,
+    ) -> WriteOutcome:
+        key = (res_type, res_id)
+        if key in self._staged:
+            raise Conflict(f"{res_type}/{res_id} is written more than once in one transaction")
+        version = 1 if current is None else current.version + 1
+        content = None
+        index = None
+        if resource is not None:
+            stamped = _stamp(resource, res_id, version, self._instant)
+            content = dump_json(stamped)
+            index = self._service.indexer.index(stamped)
+        write = VersionWrite(
+            res_type, res_id, version, self._now_us, method, content, index,
+            owner_org=self.ctx.organization, district=self.ctx.district or self._service.default_district or None,
+            existing_pk=None if current is None else current.pk,
+        )
+        stored = StoredResource(res_type, res_id, version, self._instant, content)
+        self._staged[key] = _Staged(write, stored)
+        created = current is None or current.deleted
+        topic = "deleted" if resource is None else ("created" if created else "updated")
+        self._events.append(OutboxEvent(f"{res_type}.{topic}", res_type, res_id, version, self._now_us))
+        self._service.audit.record(self.ctx, action, res_type, res_id, "staged")
+        status = 201 if created and resource is not None else 200
+        return WriteOutcome(stored, status, created=created)  # type: ignore[arg-type]
+
+    def flush(self) -> None:
+        if not self._staged:
+            return
+        self._service.repository.write(self.conn, [s.write for s in self._staged.values()])
+        self._service.outbox.append(self.conn, self._events)
+        self._staged.clear()
+        self._events.clear()
+
+
+def _check_version(current: CurrentState | None, if_match: int | None) -> None:
+    if if_match is None:
+        return
+    if current is None:
+        raise PreconditionFailed(f"If-Match names version {if_match}, but the resource does not exist")
+    if current.version != if_match:
+        raise PreconditionFailed(
+            f"If-Match names version {if_match}, but the current version is {current.version}"
+        )
+
+
+def _stamp(resource: Mapping[str, Any], res_id: str, version: int, instant: str) -> JsonObject:
+    """The resource as stored: server id first after resourceType, meta.versionId/lastUpdated set."""
+    stamped: JsonObject = {"resourceType": resource["resourceType"], "id": res_id}
+    for key, value in resource.items():
+        if key not in ("resourceType", "id"):
+            stamped[key] = value
+    meta = dict(resource.get("meta") or {})
+    meta["versionId"] = str(version)
+    meta["lastUpdated"] = instant
+    stamped["meta"] = meta
+    return stamped
+
+
+def state_for_read(current: CurrentState | None, res_type: str, res_id: str) -> CurrentState:
+    if current is None:
+        raise NotFound(f"{res_type}/{res_id} is not known")
+    if current.deleted:
+        raise Gone(f"{res_type}/{res_id} has been deleted")
+    return current

@@ -1,0 +1,54 @@
+"""String parameters: plain strings, HumanName and Address parts. Default match: starts-with."""
+
+from __future__ import annotations
+
+from kangtong.core.errors import Invalid
+from kangtong.fhir.search.definitions import SearchParam
+from kangtong.fhir.search.params.context import SearchContext, TypedValue
+from kangtong.fhir.search.params.escape import split_unescaped
+from kangtong.fhir.search.text import fold
+from kangtong.store.criteria import StringCriterion
+from kangtong.store.index_rows import IndexRows
+
+_NAME_PARTS = ("text", "family", "given", "prefix", "suffix")
+_ADDRESS_PARTS = ("text", "line", "city", "district", "state", "postalCode", "country")
+
+
+def strings_of(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, dict):
+        return []
+    parts = _NAME_PARTS if ("family" in value or "given" in value) else _ADDRESS_PARTS
+    found: list[str] = []
+    for part in parts:
+        item = value.get(part)
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, list):
+            found.extend(x for x in item if isinstance(x, str))
+    if "family" in value and "given" in value and isinstance(value["family"], str):
+        # Chinese names are written family-first with no space: 王 + 伟 → 王伟.
+        given = "".join(g for g in value["given"] if isinstance(g, str))
+        found.append(value["family"] + given)
+    return found
+
+
+def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext) -> None:
+    seen: set[str] = set()
+    for value, _type in values:
+        for text in strings_of(value):
+            if text and text not in seen:
+                seen.add(text)
+                rows.string.append((param.key, fold(text), text))
+
+
+def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchContext) -> StringCriterion:
+    text = split_unescaped(value, "\x00")[0]
+    if modifier == "exact":
+        return StringCriterion(param.key, text, "exact")
+    if modifier == "contains":
+        return StringCriterion(param.key, fold(text), "contains")
+    if modifier:
+        raise Invalid(f"The modifier :{modifier} is not supported on the string parameter {param.code}")
+    return StringCriterion(param.key, fold(text), "prefix")

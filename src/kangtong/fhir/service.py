@@ -1,0 +1,262 @@
+"""The resource service: the one path every read and write in kangtong goes through.
+
+validate → authorise → store → index → audit → outbox event, in one transaction per request,
+bundle, message or document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import jsonpatch
+
+from kangtong.core.clock import Clock, format_instant
+from kangtong.core.errors import Invalid, NotFound, PreconditionFailed, Unprocessable
+from kangtong.core.errors import Issue as ErrorIssue
+from kangtong.core.jsonutil import JsonObject, parse_fhir_json
+from kangtong.fhir.access import AccessContext, AccessPolicy, AllowAll, AuditSink, NoAudit
+from kangtong.fhir.changeset import Changeset, state_for_read
+from kangtong.fhir.results import HistoryResult, SearchEntry, SearchResult, StoredResource, WriteOutcome
+from kangtong.fhir.search.indexer import ResourceIndexer
+from kangtong.fhir.search.parser import SearchParser, SearchRequest
+from kangtong.store.database import Database
+from kangtong.store.outbox import OutboxStore
+from kangtong.store.repository import ResourceRepository
+from kangtong.store.search import SearchStore
+
+# Validation returns (severity, code, path, message) issues; errors reject the resource.
+ResourceCheck = Callable[[JsonObject], Sequence[ErrorIssue]]
+KnownTypes = Callable[[str], bool]
+
+
+def _to_us(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+class ResourceService:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        indexer: ResourceIndexer,
+        parser: SearchParser,
+        clock: Clock,
+        is_resource_type: KnownTypes,
+        check: ResourceCheck | None = None,
+        policy: AccessPolicy | None = None,
+        audit: AuditSink | None = None,
+        default_district: str = "",
+    ) -> None:
+        self.db = db
+        self.indexer = indexer
+        self.parser = parser
+        self.clock = clock
+        self.is_resource_type = is_resource_type
+        self.check = check
+        self.policy: AccessPolicy = policy or AllowAll()
+        self.audit: AuditSink = audit or NoAudit()
+        self.default_district = default_district
+        self.repository = ResourceRepository()
+        self.outbox = OutboxStore()
+        self.search_store = SearchStore()
+
+    # -- validation ---------------------------------------------------------------------
+    def require_type(self, res_type: str) -> None:
+        if not self.is_resource_type(res_type):
+            raise NotFound(f"'{res_type}' is not a FHIR R4 resource type")
+
+    def check_resource(self, resource: JsonObject) -> str:
+        """Validate a resource against FHIR R4; returns its type. Errors raise `Unprocessable`."""
+        res_type = resource.get("resourceType")
+        if not isinstance(res_type, str) or not self.is_resource_type(res_type):
+            raise Invalid(f"'{res_type}' is not a FHIR R4 resource type")
+        if self.check is not None:
+            errors = [i for i in self.check(resource) if i.severity in ("error", "fatal")]
+            if errors:
+                raise Unprocessable(
+                    f"{res_type} failed validation: {errors[0].diagnostics}"
+                    + (f" (at {errors[0].expression})" if errors[0].expression else ""),
+                    errors,
+                )
+        return res_type
+
+    # -- transactions --------------------------------------------------------------------
+    @contextmanager
+    def changeset(self, ctx: AccessContext) -> Iterator[Changeset]:
+        """One write transaction; everything staged is stored together or not at all."""
+        moment = self.clock.now()
+        with self.db.write() as conn:
+            changes = Changeset(self, conn, ctx, _to_us(moment), format_instant(moment))
+            yield changes
+            changes.flush()
+
+    # -- instance interactions ------------------------------------------------------------
+    def create(self, ctx: AccessContext, resource: JsonObject, *, if_none_exist: str | None = None) -> WriteOutcome:
+        with self.changeset(ctx) as changes:
+            if if_none_exist:
+                existing = self._conditional_match(changes, resource.get("resourceType", ""), if_none_exist)
+                if existing is not None:
+                    return WriteOutcome(existing, 200)
+            return changes.create(resource)
+
+    def update(
+        self, ctx: AccessContext, res_type: str, res_id: str, resource: JsonObject, *, if_match: int | None = None
+    ) -> WriteOutcome:
+        with self.changeset(ctx) as changes:
+            return changes.update(res_type, res_id, resource, if_match=if_match)
+
+    def conditional_update(
+        self, ctx: AccessContext, res_type: str, query: str, resource: JsonObject
+    ) -> WriteOutcome:
+        with self.changeset(ctx) as changes:
+            matches = self.match_ids(changes, res_type, query)
+            if len(matches) > 1:
+                raise PreconditionFailed(f"The conditional update matches {len(matches)} {res_type} resources")
+            if matches:
+                target = matches[0]
+                if resource.get("id", target) != target:
+                    raise Invalid("The body's id differs from the resource the condition matched")
+                return changes.update(res_type, target, {**resource, "id": target})
+            if "id" in resource:
+                return changes.update(res_type, resource["id"], resource)
+            return changes.create(resource)
+
+    def patch(
+        self, ctx: AccessContext, res_type: str, res_id: str, operations: list[Any], *, if_match: int | None = None
+    ) -> WriteOutcome:
+        with self.changeset(ctx) as changes:
+            return self.patch_in(changes, res_type, res_id, operations, if_match=if_match)
+
+    def patch_in(
+        self, changes: Changeset, res_type: str, res_id: str, operations: list[Any], *, if_match: int | None = None
+    ) -> WriteOutcome:
+        current = state_for_read(changes.current(res_type, res_id), res_type, res_id)
+        if if_match is not None and current.version != if_match:
+            raise PreconditionFailed(f"If-Match names version {if_match}, current is {current.version}")
+        document = parse_fhir_json(current.content or b"{}")
+        try:
+            patched = jsonpatch.apply_patch(document, operations)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
+            raise Unprocessable(f"The JSON Patch cannot be applied: {exc}") from exc
+        return changes.patched(res_type, res_id, patched, current)
+
+    def delete(self, ctx: AccessContext, res_type: str, res_id: str) -> WriteOutcome | None:
+        with self.changeset(ctx) as changes:
+            return changes.delete(res_type, res_id)
+
+    def conditional_delete(self, ctx: AccessContext, res_type: str, query: str) -> int:
+        """Delete the one resource matching `query`; returns how many were deleted (0 or 1)."""
+        with self.changeset(ctx) as changes:
+            matches = self.match_ids(changes, res_type, query)
+            if len(matches) > 1:
+                raise PreconditionFailed(f"The conditional delete matches {len(matches)} {res_type} resources")
+            for res_id in matches:
+                changes.delete(res_type, res_id)
+            return len(matches)
+
+    def read(self, ctx: AccessContext, res_type: str, res_id: str) -> StoredResource:
+        self.require_type(res_type)
+        with self.db.read() as conn:
+            current = state_for_read(self.repository.current(conn, res_type, res_id), res_type, res_id)
+        self.policy.authorize(ctx, "read", res_type, None)
+        self.audit.record(ctx, "read", res_type, res_id, "success")
+        return StoredResource(res_type, res_id, current.version, _instant(current.last_updated_us), current.content)
+
+    def vread(self, ctx: AccessContext, res_type: str, res_id: str, version: int) -> StoredResource:
+        self.require_type(res_type)
+        with self.db.read() as conn:
+            found = self.repository.version(conn, res_type, res_id, version)
+        if found is None:
+            raise NotFound(f"{res_type}/{res_id} has no version {version}")
+        self.policy.authorize(ctx, "vread", res_type, None)
+        self.audit.record(ctx, "vread", res_type, res_id, "success")
+        return StoredResource(res_type, res_id, version, _instant(found.last_updated_us), found.content)
+
+    # -- search and history ----------------------------------------------------------------
+    def search(
+        self, ctx: AccessContext, res_type: str | None, params: Sequence[tuple[str, str]], *, strict: bool = False
+    ) -> SearchResult:
+        if res_type is not None:
+            self.require_type(res_type)
+        request = self.parser.parse(res_type, params, strict=strict)
+        self.policy.authorize(ctx, "search", res_type, None)
+        with self.db.read() as conn:
+            result = self._run_search(conn, request)
+        self.audit.record(ctx, "search", res_type, None, "success")
+        return result
+
+    def _run_search(self, conn: Any, request: SearchRequest) -> SearchResult:
+        plan = request.plan
+        page = self.search_store.search(conn, replace(plan, count=plan.count + 1) if plan.count else plan)
+        has_more = len(page.pks) > plan.count
+        pks = page.pks[: plan.count]
+        contents = self.repository.contents_by_pk(conn, pks)
+        keyed = self.search_store.keys(conn, pks)
+        types = {k.pk: (k.res_type, k.res_id) for k in keyed}
+        entries = [SearchEntry(contents[pk], *types[pk], mode="match") for pk in pks if pk in contents]
+        included: list[int] = []
+        if plan.include:
+            included += self.search_store.included(conn, keyed, plan.include)
+        if plan.revinclude:
+            included += self.search_store.revincluded(conn, keyed, plan.revinclude)
+        if included:
+            extra = self.repository.contents_by_pk(conn, included)
+            extra_keys = {k.pk: (k.res_type, k.res_id) for k in self.search_store.keys(conn, included)}
+            entries += [SearchEntry(extra[pk], *extra_keys[pk], mode="include") for pk in included if pk in extra]
+        return SearchResult(
+            entries, page.total, plan.offset, plan.count, request.summary, request.elements, request.ignored, has_more
+        )
+
+    def history(
+        self, ctx: AccessContext, res_type: str | None, res_id: str | None, *,
+        since_us: int | None, count: int, offset: int,
+    ) -> HistoryResult:
+        if res_type is not None:
+            self.require_type(res_type)
+        self.policy.authorize(ctx, "history", res_type, None)
+        with self.db.read() as conn:
+            if res_type and res_id and self.repository.current(conn, res_type, res_id) is None:
+                raise NotFound(f"{res_type}/{res_id} is not known")
+            versions, total = self.repository.history(
+                conn, res_type=res_type, res_id=res_id, since_us=since_us, at_most=count, offset=offset
+            )
+        self.audit.record(ctx, "history", res_type, res_id, "success")
+        stored = [
+            StoredResource(v.res_type, v.res_id, v.version, _instant(v.last_updated_us), v.content) for v in versions
+        ]
+        return HistoryResult(stored, [v.method for v in versions], total, offset, count)
+
+    # -- conditional helpers ----------------------------------------------------------------
+    def match_ids(self, changes: Changeset, res_type: str, query: str) -> list[str]:
+        """Ids of the `res_type` resources matching a search query string (at most 2 needed)."""
+        from urllib.parse import parse_qsl
+
+        params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+        if not params:
+            raise Invalid("A conditional request needs search criteria")
+        request = self.parser.parse(res_type, params, strict=True)
+        plan = replace(request.plan, count=2, offset=0, total="none", include=(), revinclude=())
+        page = self.search_store.search(changes.conn, plan)
+        return [k.res_id for k in self.search_store.keys(changes.conn, page.pks)]
+
+    def _conditional_match(self, changes: Changeset, res_type: str, query: str) -> StoredResource | None:
+        matches = self.match_ids(changes, res_type, query)
+        if len(matches) > 1:
+            raise PreconditionFailed(f"If-None-Exist matches {len(matches)} {res_type} resources")
+        if not matches:
+            return None
+        current = changes.current(res_type, matches[0])
+        assert current is not None
+        return StoredResource(
+            res_type, matches[0], current.version, _instant(current.last_updated_us), current.content
+        )
+
+
+def _instant(us: int) -> str:
+    from datetime import UTC
+
+    return format_instant(datetime.fromtimestamp(us / 1_000_000, UTC).replace(microsecond=us % 1_000_000))

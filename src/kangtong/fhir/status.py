@@ -1,0 +1,26 @@
+"""Which HTTP status each domain error means (used by the web layer and batch responses)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from kangtong.core import errors
+
+_STATUS: dict[type[errors.KangtongError], HTTPStatus] = {
+    errors.Invalid: HTTPStatus.BAD_REQUEST,
+    errors.Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
+    errors.NotFound: HTTPStatus.NOT_FOUND,
+    errors.Gone: HTTPStatus.GONE,
+    errors.Forbidden: HTTPStatus.FORBIDDEN,
+    errors.Conflict: HTTPStatus.CONFLICT,
+    errors.PreconditionFailed: HTTPStatus.PRECONDITION_FAILED,
+    errors.NotSupported: HTTPStatus.NOT_IMPLEMENTED,
+    errors.MethodNotAllowed: HTTPStatus.METHOD_NOT_ALLOWED,
+}
+
+
+def status_for(exc: errors.KangtongError) -> HTTPStatus:
+    for cls in type(exc).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return HTTPStatus.INTERNAL_SERVER_ERROR

@@ -1,0 +1,74 @@
+"""The one place where kangtong's services are constructed and connected (no global state)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kangtong.core.clock import Clock, MonotonicClock, SystemClock
+from kangtong.core.config import Settings
+from kangtong.core.errors import Issue
+from kangtong.fhir.bundles import BundleProcessor, OutcomeRenderer
+from kangtong.fhir.model import ResourceValidator, StructureModel
+from kangtong.fhir.search.definitions import SearchParamRegistry
+from kangtong.fhir.search.indexer import ResourceIndexer
+from kangtong.fhir.search.params.context import SearchContext
+from kangtong.fhir.search.parser import SearchParser
+from kangtong.fhir.service import ResourceService
+from kangtong.store.database import Database, open_database
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    model: StructureModel
+    registry: SearchParamRegistry
+    service: ResourceService
+    bundles: BundleProcessor
+    validator: ResourceValidator
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def validation_issues(validator: ResourceValidator, resource: Mapping[str, Any]) -> Sequence[Issue]:
+    return [Issue(i.severity, i.code, i.message, i.path) for i in validator.validate(resource)]
+
+
+def build_platform(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    render_outcome: OutcomeRenderer | None = None,
+    database: Database | None = None,
+) -> Platform:
+    """Construct the services for `settings`; the database is opened, not migrated."""
+    db = database or open_database(settings.database_url)
+    model = StructureModel.load()
+    registry = SearchParamRegistry.load(type_model=model)
+    ctx = SearchContext(zone=ZoneInfo(settings.timezone), base_url=settings.base_url)
+    indexer = ResourceIndexer(registry, ctx)
+    parser = SearchParser(
+        registry, ctx, default_count=settings.default_page_size, max_count=settings.max_page_size
+    )
+    validator = ResourceValidator(model)
+    service = ResourceService(
+        db,
+        indexer=indexer,
+        parser=parser,
+        clock=clock or MonotonicClock(SystemClock()),
+        is_resource_type=model.is_resource_type,
+        check=(lambda r: validation_issues(validator, r)) if settings.validate_resources else None,
+        default_district=settings.default_district,
+    )
+    renderer = render_outcome or _plain_outcome
+    return Platform(settings, db, model, registry, service, BundleProcessor(service, renderer), validator)
+
+
+def _plain_outcome(exc: Exception) -> dict[str, Any]:
+    from kangtong.fhir.outcome import operation_outcome
+
+    return operation_outcome(exc)

@@ -1,0 +1,28 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.responses import JSONResponse
+
+import kangtong
+from kangtong.platform import Platform
+from kangtong.web.errors import install_error_handlers
+from kangtong.web.fhir_routes import router as fhir_router
+
+
+def create_app(platform: Platform) -> FastAPI:
+    app = FastAPI(
+        title="kangtong 康通",
+        version=kangtong.__version__,
+        description="Regional health information platform (区域全民健康信息平台) — FHIR R4 API",
+    )
+    app.state.platform = platform
+    install_error_handlers(app)
+    app.include_router(fhir_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": kangtong.__version__})
+
+    return app
