@@ -38,8 +38,12 @@ def reference(kind: str, rng: random.Random) -> dict[str, str]:
     return {"reference": f"{kind}/{rng.randrange(1, 10**6)}"}
 
 
+def day(rng: random.Random, year: int) -> str:
+    return f"{year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+
+
 def moment(rng: random.Random) -> str:
-    return f"2024-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00+08:00"
+    return f"{day(rng, 2024)}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00+08:00"
 
 
 def patient(rng: random.Random) -> Resource:
@@ -60,7 +64,7 @@ def patient(rng: random.Random) -> Resource:
             {"system": "phone", "value": f"138{rng.randrange(10**8):08d}", "use": "mobile"}
         ],
         "gender": rng.choice(["male", "female"]),
-        "birthDate": f"{rng.randrange(1930, 2020)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+        "birthDate": day(rng, rng.randrange(1930, 2020)),
         "address": [
             {
                 "use": "home",

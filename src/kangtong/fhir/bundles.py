@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -91,7 +91,9 @@ class BundleProcessor:
                 try:
                     responses[entry.position] = self._apply(changes, entry, mapping)
                 except KangtongError as exc:
-                    exc.message = f"Bundle.entry[{entry.position}] ({entry.method} {entry.url}): {exc.message}"
+                    where = f"Bundle.entry[{entry.position}] ({entry.method} {entry.url}): "
+                    exc.message = where + exc.message
+                    exc.issues = [replace(i, diagnostics=where + i.diagnostics) for i in exc.issues]
                     raise
         return {
             "resourceType": "Bundle",
@@ -230,7 +232,7 @@ def _status_line(exc: KangtongError) -> str:
     from kangtong.fhir.status import status_for
 
     status = status_for(exc)
-    return f"{status.code} {status.phrase}"
+    return f"{status.value} {status.phrase}"
 
 
 def _write_response(outcome: WriteOutcome) -> JsonObject:

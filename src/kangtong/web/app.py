@@ -18,6 +18,7 @@ def create_app(platform: Platform) -> FastAPI:
         description="Regional health information platform (区域全民健康信息平台) — FHIR R4 API",
     )
     app.state.platform = platform
+    app.state.capability_cache = {}
     install_error_handlers(app)
     app.include_router(fhir_router)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -46,16 +45,15 @@ def _write_response(request: Request, outcome: WriteOutcome) -> Response:
     return responses.fhir_response(stored.content, outcome.status, headers)
 
 
-@functools.cache
-def _capability_bytes(platform_id: int, base: str, types: tuple[str, ...], platform: Any) -> bytes:
-    return orjson.dumps(capability_statement(platform.registry, list(types), base))
-
-
 @router.get("/metadata")
 def metadata(request: Request) -> Response:
-    platform = _platform(request)
-    types = tuple(sorted(platform.model.resource_types))
-    return responses.fhir_response(_capability_bytes(id(platform), _base(request), types, platform))
+    base = _base(request)
+    cache: dict[str, bytes] = request.app.state.capability_cache
+    if base not in cache:
+        platform = _platform(request)
+        types = sorted(platform.model.resource_types)
+        cache[base] = orjson.dumps(capability_statement(platform.registry, types, base))
+    return responses.fhir_response(cache[base])
 
 
 @router.post("")

@@ -11,7 +11,10 @@ PATIENT: Resource = {
     "id": "p1",
     "meta": {"lastUpdated": "2024-03-01T08:00:00+08:00", "profile": ["http://x/Profile"]},
     "extension": [
-        {"url": "http://kangtong.example/ethnicity", "valueCoding": {"code": "01", "display": "汉族"}}
+        {
+            "url": "http://kangtong.example/ethnicity",
+            "valueCoding": {"code": "01", "display": "汉族"},
+        }
     ],
     "identifier": [
         {"system": "urn:oid:2.16.156.10011.1.3", "value": "11010519491231002X"},

@@ -47,7 +47,7 @@ def test_choice_element_is_found_by_its_base_name_and_typed_by_its_suffix() -> N
     assert compile_path("Condition.onset").evaluate_typed(CONDITION) == [("2019-05", "dateTime")]
 
 
-def test_as_ofType_and_as_function_select_a_choice_by_type() -> None:
+def test_as_and_of_type_select_a_choice_by_type() -> None:
     quantity = OBSERVATION["valueQuantity"]
     for expression in (
         "Observation.value as Quantity",

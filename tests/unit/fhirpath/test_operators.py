@@ -74,8 +74,9 @@ def test_fhir_date_values_compare_with_date_literals() -> None:
 
 
 def test_quantities_compare_by_value_when_units_agree() -> None:
-    assert evaluate("Observation.component[0].value > Observation.component[1].value",
-                    OBSERVATION) == [True]
+    assert evaluate(
+        "Observation.component[0].value > Observation.component[1].value", OBSERVATION
+    ) == [True]
 
 
 def test_comparing_a_string_with_a_number_is_an_error() -> None:

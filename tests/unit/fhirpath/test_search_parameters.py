@@ -13,9 +13,7 @@ from kangtong.fhir.fhirpath import CompiledPath, FhirPathError, compile_for_type
 
 from .resources import CONDITION, OBSERVATION, PATIENT, REALISTIC_RESOURCES, FakeTypeModel
 
-DEFINITIONS = (
-    Path(__file__).parents[3] / "src/kangtong/fhir/definitions/search-parameters-r4.json"
-)
+DEFINITIONS = Path(__file__).parents[3] / "src/kangtong/fhir/definitions/search-parameters-r4.json"
 
 # Defects in the definitions file itself, not in the engine: the official R4 expression is
 # "Account.subject.where(resolve() is Patient)"; the copy we ship lost its type name.
@@ -75,8 +73,9 @@ def test_every_expression_evaluates_on_realistic_resources_without_error() -> No
             if not {resource_type, "Resource", "DomainResource"} & set(parameter["base"]):
                 continue
             for type_model in (None, model):
-                path = compile_for_type(parameter["expression"], resource_type,
-                                        type_model=type_model)
+                path = compile_for_type(
+                    parameter["expression"], resource_type, type_model=type_model
+                )
                 assert path is not None
                 path.evaluate_typed(resource)
                 path.evaluate_typed(minimal)

@@ -21,7 +21,8 @@ _ROW_MULTIPLYING = ("forEach", "forEachOrNull", "unionAll", "repeat")
 
 def _uses_row_multiplying(select: list[dict[str, Any]]) -> bool:
     return any(
-        any(key in part for key in _ROW_MULTIPLYING) or _uses_row_multiplying(part.get("select", []))
+        any(key in part for key in _ROW_MULTIPLYING)
+        or _uses_row_multiplying(part.get("select", []))
         for part in select
     )
 

@@ -126,3 +126,34 @@ def test_value_sets_beyond_simple_includes_are_refused(
 ) -> None:
     with pytest.raises(UnexpandableValueSetError, match=reason):
         ValueSetExpander(resources).expand("urn:vs")
+
+
+# Properties Medplum added to its copy of the official R4 JSON schema (Medplum or R5 elements).
+_VENDOR_SCHEMA_PROPERTIES = {
+    "Meta": {"project", "author", "account", "compartment"},
+    "Reference": {"resource"},
+    "OperationOutcome": {"status", "resource"},
+    "DeviceDefinition": {"classification"},
+    "HealthcareService": {"offeredIn"},
+    "ObservationDefinition": {"publisher"},
+}
+
+
+def test_resources_and_datatypes_have_the_properties_of_the_official_r4_json_schema(
+    model: StructureModel, definitions_dir: Path
+) -> None:
+    schema = json.loads((definitions_dir / "fhir.schema.json").read_text(encoding="utf-8"))
+    checked = 0
+    for name, type_def in model.types.items():
+        definition = schema["definitions"].get(name)
+        if type_def.kind == "backbone" or type_def.is_abstract or definition is None:
+            continue
+        properties = definition["properties"]
+        expected = {k for k in properties if not k.startswith("_")} - {"resourceType"}
+        expected -= _VENDOR_SCHEMA_PROPERTIES.get(name, set())
+        ours = {key: element for element in type_def.elements for key in element.json_keys}
+        assert set(ours) == expected, name
+        for key, element in ours.items():
+            assert element.is_array == (properties[key].get("type") == "array"), f"{name}.{key}"
+        checked += 1
+    assert checked >= 180  # 146 resources and the complex datatypes

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import r4_examples as examples
 
 from kangtong.fhir.model import ResourceValidator
+
+from . import r4_examples as examples
 
 Resource = dict[str, Any]
 

@@ -6,12 +6,13 @@ import datetime
 from typing import Any
 
 import pytest
-import r4_examples as examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kangtong.fhir.model import ResourceValidator, StructureModel
 from kangtong.fhir.model.primitives import compile_primitive_check
+
+from . import r4_examples as examples
 
 DATE_CHARACTERS = set("0123456789-")
 _ZONES = st.sampled_from(["Z", "+08:00", "-05:00", "+14:00", "+00:00"])

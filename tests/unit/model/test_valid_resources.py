@@ -9,9 +9,10 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-import r4_examples as examples
 
 from kangtong.fhir.model import ResourceValidator
+
+from . import r4_examples as examples
 
 # Bundles of conformance resources published with FHIR R4 (StructureDefinition, ValueSet,
 # CodeSystem, SearchParameter, ConceptMap, OperationDefinition, CapabilityStatement …).

@@ -11,10 +11,9 @@ from typing import Any
 from kangtong.fhir.fhirpath.calls import CallSite, FunctionBuilder
 from kangtong.fhir.fhirpath.errors import FhirPathError
 from kangtong.fhir.fhirpath.functions_collections import COLLECTION_FUNCTIONS
-from kangtong.fhir.fhirpath.functions_fhir import FHIR_FUNCTIONS
+from kangtong.fhir.fhirpath.functions_fhir import FHIR_FUNCTIONS, references_to
 from kangtong.fhir.fhirpath.functions_strings import MATH_FUNCTIONS, STRING_FUNCTIONS
 from kangtong.fhir.fhirpath.navigation import (
-    Step,
     member_step,
     root_type_step,
     type_filter_step,
@@ -26,6 +25,7 @@ from kangtong.fhir.fhirpath.runtime import (
     Compiled,
     Env,
     Evaluator,
+    Step,
     as_items,
     boolean_result,
     constant,
@@ -66,6 +66,7 @@ _WELL_KNOWN_CONSTANTS = {
     "loinc": "http://loinc.org",
 }
 _ROOT_CONSTANTS = frozenset({"resource", "rootResource", "context"})
+_FOCUS = Compiled(focus_itself)
 
 
 def is_type_name(name: str) -> bool:
@@ -95,14 +96,14 @@ class Compiler:
 
     def _compile_Identifier(self, node: Identifier, focus_type: str | None) -> Compiled:  # noqa: N802
         if is_type_name(node.name):
-            return _stepped(focus_itself, root_type_step(node.name), node.name)
+            return _stepped(_FOCUS, root_type_step(node.name), node.name)
         step, static_type = member_step(node.name, focus_type, self.type_model)
-        return _stepped(focus_itself, step, static_type)
+        return _stepped(_FOCUS, step, static_type)
 
     def _compile_Member(self, node: Member, focus_type: str | None) -> Compiled:  # noqa: N802
         target = self.compile(node.target, focus_type)
         step, static_type = member_step(node.name, target.static_type, self.type_model)
-        return _stepped(target.evaluate, step, static_type)
+        return _stepped(target, step, static_type)
 
     def _compile_Variable(self, node: Variable, focus_type: str | None) -> Compiled:  # noqa: N802
         if node.name == "$this":
@@ -172,21 +173,33 @@ class Compiler:
         if isinstance(operand, Member):
             target = self.compile(operand.target, focus_type)
             step = typed_member_step(operand.name, wanted, target.static_type, self.type_model)
-            return _stepped(target.evaluate, step, wanted)
+            return _stepped(target, step, wanted)
         if isinstance(operand, Identifier) and not is_type_name(operand.name):
             step = typed_member_step(operand.name, wanted, focus_type, self.type_model)
-            return _stepped(focus_itself, step, wanted)
+            return _stepped(_FOCUS, step, wanted)
         compiled = self.compile(operand, focus_type)
-        return _stepped(compiled.evaluate, type_filter_step(wanted), wanted)
+        return _stepped(compiled, type_filter_step(wanted), wanted)
 
     def _compile_FunctionCall(self, node: FunctionCall, focus_type: str | None) -> Compiled:  # noqa: N802
         if node.name in ("as", "ofType") and node.target is not None and len(node.args) == 1:
             site = self._call_site(node, focus_type)
             return self._compile_type_filter(node.target, site.type_argument(0), focus_type)
+        if node.name == "where" and _is_resolve_is(node.args):
+            return self._compile_references_to(node, focus_type)
         builder = FUNCTIONS.get(node.name)
         if builder is None:
             raise FhirPathError(f"unknown function {node.name}()", position=node.position)
         return builder(self._call_site(node, focus_type))
+
+    def _compile_references_to(self, node: FunctionCall, focus_type: str | None) -> Compiled:
+        """``where(resolve() is T)``, the commonest R4 search filter, as one step."""
+        source = self.compile(node.target, focus_type) if node.target else None
+        criterion = node.args[0]
+        assert isinstance(criterion, TypeOperation)
+        evaluator = references_to(
+            source.evaluate if source else focus_itself, normalise_type_name(criterion.type_name)
+        )
+        return Compiled(evaluator, source.static_type if source else focus_type)
 
     def _call_site(self, node: FunctionCall, focus_type: str | None) -> CallSite:
         if node.target is None:
@@ -204,10 +217,47 @@ class Compiler:
         )
 
 
-def _stepped(source: Evaluator, step: Step, static_type: str | None) -> Compiled:
-    if source is focus_itself:
-        return Compiled(lambda focus, env: step(focus), static_type)
-    return Compiled(lambda focus, env: step(source(focus, env)), static_type)
+def _is_resolve_is(args: tuple[Node, ...]) -> bool:
+    if len(args) != 1:
+        return False
+    criterion = args[0]
+    return (
+        isinstance(criterion, TypeOperation)
+        and criterion.operator == "is"
+        and isinstance(criterion.operand, FunctionCall)
+        and criterion.operand.target is None
+        and criterion.operand.name == "resolve"
+        and not criterion.operand.args
+    )
+
+
+def _stepped(base: Compiled, step: Step, static_type: str | None) -> Compiled:
+    """``base`` followed by ``step``, fused with ``base``'s own steps into one closure."""
+    if base.steps or base.evaluate is focus_itself:
+        head, steps = base.head, (*base.steps, step)
+    else:
+        head, steps = base.evaluate, (step,)
+    return Compiled(_path_evaluator(head, steps), static_type, head, steps)
+
+
+def _path_evaluator(head: Evaluator | None, steps: tuple[Step, ...]) -> Evaluator:
+    if head is None and len(steps) == 1:
+        only = steps[0]
+        return lambda focus, env: only(focus)
+    if head is None and len(steps) == 2:
+        first, second = steps
+        return lambda focus, env: second(first(focus))
+    start: Evaluator = focus_itself if head is None else head
+
+    def evaluate(focus: Collection, env: Env) -> Collection:
+        items = start(focus, env)
+        for step in steps:
+            if not items:
+                return items
+            items = step(items)
+        return items
+
+    return evaluate
 
 
 def _variable_lookup(name: str, position: int) -> Evaluator:

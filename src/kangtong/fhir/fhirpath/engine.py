@@ -10,10 +10,11 @@ from kangtong.fhir.fhirpath.compiler import Compiler
 from kangtong.fhir.fhirpath.errors import FhirPathError
 from kangtong.fhir.fhirpath.parser import parse
 from kangtong.fhir.fhirpath.runtime import Env, Evaluator, nothing
-from kangtong.fhir.fhirpath.syntax import Node
+from kangtong.fhir.fhirpath.syntax import Node, needs_environment
 from kangtong.fhir.fhirpath.types import Item, TypeModel
 
 _NO_VARIABLES: Mapping[str, Any] = {}
+_UNUSED_ENV = Env((None, None), _NO_VARIABLES)
 
 
 class CompiledPath:
@@ -23,7 +24,7 @@ class CompiledPath:
     per resource type it meets, compiled on first use with only the union branches that apply.
     """
 
-    __slots__ = ("_compiler", "_fixed", "_specialised", "_syntax", "expression")
+    __slots__ = ("_compiler", "_fixed", "_needs_env", "_specialised", "_syntax", "expression")
 
     def __init__(
         self, expression: str, syntax: Node, compiler: Compiler, fixed: Evaluator | None
@@ -33,6 +34,7 @@ class CompiledPath:
         self._compiler = compiler
         self._fixed = fixed
         self._specialised: dict[str | None, Evaluator] = {}
+        self._needs_env = needs_environment(syntax)
 
     def __repr__(self) -> str:
         return f"CompiledPath({self.expression!r})"
@@ -56,8 +58,10 @@ class CompiledPath:
         evaluator = self._fixed or self._specialised.get(resource_type)
         if evaluator is None:
             evaluator = self._specialise(resource_type)
-        env = Env(root, _NO_VARIABLES if variables is None else variables)
-        return evaluator([root], env)
+        if self._needs_env or variables:
+            return evaluator([root], Env(root, _NO_VARIABLES if variables is None else variables))
+        # Nothing will read or write the environment: skip building one per evaluation.
+        return evaluator([root], _UNUSED_ENV)
 
     def _specialise(self, resource_type: str | None) -> Evaluator:
         evaluator = specialised_evaluator(self._syntax, resource_type, self._compiler)

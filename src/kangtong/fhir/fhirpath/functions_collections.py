@@ -17,29 +17,47 @@ from kangtong.fhir.fhirpath.runtime import (
     singleton,
     singleton_boolean,
 )
+from kangtong.fhir.fhirpath.syntax import uses_index
 
 
 def _iterate(site: CallSite, keep: str) -> Compiled:
     """``where``/``select``/``all``/``exists(criteria)``: the argument runs once per item."""
     source = site.input.evaluate
-    criteria = site.iteration_argument(0)
-    check = criteria.evaluate
+    check = site.iteration_argument(0).evaluate
+    name = site.name
 
-    def matching(focus: Collection, env: Env) -> Collection:
-        out: Collection = []
-        saved = env.index
-        for index, item in enumerate(source(focus, env)):
-            env.index = index
-            if singleton_boolean(check([item], env), site.name) is True:
-                out.append(item)
-        env.index = saved
-        return out
+    def matching_items(focus: Collection, env: Env) -> Collection:
+        return [
+            item
+            for item in source(focus, env)
+            if singleton_boolean(check([item], env), name) is True
+        ]
+
+    matching: Evaluator = matching_items
+    if uses_index(site.args[0]):
+        matching = _indexed_iteration(source, check, name)
 
     if keep == "matching":
         return Compiled(matching, site.input.static_type)
     if keep == "any":
         return Compiled(lambda focus, env: boolean_result(bool(matching(focus, env))), "boolean")
     return Compiled(_all_match(source, check, site.name), "boolean")
+
+
+def _indexed_iteration(source: Evaluator, check: Evaluator, name: str) -> Evaluator:
+    """``where`` whose criteria reads ``$index``: only then is the environment written."""
+
+    def matching(focus: Collection, env: Env) -> Collection:
+        out: Collection = []
+        saved = env.index
+        for index, item in enumerate(source(focus, env)):
+            env.index = index
+            if singleton_boolean(check([item], env), name) is True:
+                out.append(item)
+        env.index = saved
+        return out
+
+    return matching
 
 
 def _all_match(source: Evaluator, check: Evaluator, name: str) -> Evaluator:
@@ -84,6 +102,14 @@ def _select(site: CallSite) -> Compiled:
         env.index = saved
         return out
 
+    def evaluate_without_index(focus: Collection, env: Env) -> Collection:
+        out: Collection = []
+        for item in source(focus, env):
+            out.extend(project([item], env))
+        return out
+
+    if not uses_index(site.args[0]):
+        return Compiled(evaluate_without_index, projection.static_type)
     return Compiled(evaluate, projection.static_type)
 
 

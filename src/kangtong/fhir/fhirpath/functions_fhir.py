@@ -7,16 +7,22 @@ from decimal import Decimal
 from typing import Any
 
 from kangtong.fhir.fhirpath.calls import CallSite, FunctionBuilder
-from kangtong.fhir.fhirpath.references import find_contained, reference_target
+from kangtong.fhir.fhirpath.references import find_contained, reference_target, referenced_type
 from kangtong.fhir.fhirpath.runtime import (
     Collection,
     Compiled,
     Env,
+    Evaluator,
     boolean_result,
     singleton,
 )
 from kangtong.fhir.fhirpath.temporal import TEMPORAL_TYPES, high_boundary, low_boundary
-from kangtong.fhir.fhirpath.types import Item, infer_type, value_is_of_type
+from kangtong.fhir.fhirpath.types import (
+    Item,
+    infer_type,
+    is_type_or_subtype,
+    value_is_of_type,
+)
 
 
 def _extension(site: CallSite) -> Compiled:
@@ -64,6 +70,26 @@ def _resolve_one(value: Any, env: Env) -> Item | None:
             return contained, contained.get("resourceType")
     target = reference_target(reference, declared_type)
     return None if target is None else (target, target.resource_type)
+
+
+def references_to(source: Evaluator, wanted: str) -> Evaluator:
+    """The fused ``where(resolve() is T)``: the references whose target is a ``T``."""
+
+    any_resource = wanted in ("Resource", "DomainResource")
+
+    def evaluate(focus: Collection, env: Env) -> Collection:
+        out: Collection = []
+        for item in source(focus, env):
+            value = item[0]
+            if isinstance(value, dict):
+                found = referenced_type(value.get("reference"), value.get("type"), env.root[0])
+            else:
+                found = referenced_type(value, None, env.root[0])
+            if found is not None and (any_resource or is_type_or_subtype(found, wanted)):
+                out.append(item)
+        return out
+
+    return evaluate
 
 
 def _get_resource_key(site: CallSite) -> Compiled:

@@ -163,9 +163,10 @@ def _unescape(body: str, expression: str, start: int) -> str:
             parts.append(char)
             index += 1
             continue
-        code = body[index + 1]
-        if code == "u":
-            parts.append(chr(int(body[index + 2 : index + 6], 16)))
+        code = body[index + 1 : index + 2]
+        digits = body[index + 2 : index + 6]
+        if code == "u" and len(digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in digits):
+            parts.append(chr(int(digits, 16)))
             index += 6
         elif code in _ESCAPES:
             parts.append(_ESCAPES[code])

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from kangtong.fhir.fhirpath.types import ReferenceTarget
-
-_RESOURCE_TYPE_NAME = re.compile(r"[A-Z][A-Za-z]+")
 
 
 def reference_target(reference: Any, declared_type: Any = None) -> ReferenceTarget | None:
@@ -25,14 +22,29 @@ def reference_target(reference: Any, declared_type: Any = None) -> ReferenceTarg
     return ReferenceTarget(reference, resource_type, resource_id)
 
 
+def referenced_type(reference: Any, declared_type: Any, root: Any) -> str | None:
+    """The resource type a Reference's target has, as far as it can be told without fetching."""
+    if isinstance(reference, str):
+        if reference.startswith("#"):
+            contained = find_contained(root, reference)
+            return None if contained is None else contained.get("resourceType")
+        resource_type = _type_and_id(reference)[0]
+        if resource_type is not None:
+            return resource_type
+    return declared_type if isinstance(declared_type, str) else None
+
+
 def _type_and_id(reference: str) -> tuple[str | None, str | None]:
     if reference.startswith(("urn:", "#")):
         return None, None
-    parts = reference.split("?", 1)[0].split("/")
+    parts = reference.split("/")
     if len(parts) >= 4 and parts[-2] == "_history":
         parts = parts[:-2]
-    if len(parts) >= 2 and _RESOURCE_TYPE_NAME.fullmatch(parts[-2]) and parts[-1]:
-        return parts[-2], parts[-1]
+    if len(parts) < 2:
+        return None, None
+    type_part, id_part = parts[-2], parts[-1].split("?", 1)[0]
+    if id_part and type_part[:1].isupper() and type_part.isalpha():
+        return type_part, id_part
     return None, None
 
 

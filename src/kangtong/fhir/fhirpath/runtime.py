@@ -29,14 +29,22 @@ class Env:
 
 
 Evaluator = Callable[[Collection, Env], Collection]
+#: A path step that needs no environment: ``.name``, a type filter.
+Step = Callable[[Collection], Collection]
 
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A compiled sub-expression and the FHIR type of its items when known at compile time."""
+    """A compiled sub-expression and the FHIR type of its items when known at compile time.
+
+    When the expression is a path (``head`` followed by ``steps``; no head means the focus), the
+    parts are kept so that a longer path can be fused into one closure rather than nested ones.
+    """
 
     evaluate: Evaluator
     static_type: str | None = None
+    head: Evaluator | None = None
+    steps: tuple[Step, ...] = ()
 
 
 def nothing(focus: Collection, env: Env) -> Collection:
@@ -85,10 +93,6 @@ def singleton_boolean(items: Collection, what: str) -> bool | None:
     return value if isinstance(value, bool) else True
 
 
-BOOLEAN_TRUE: Collection = [(True, "boolean")]
-BOOLEAN_FALSE: Collection = [(False, "boolean")]
-
-
 def boolean_result(value: bool | None) -> Collection:
     """A Boolean (or empty, for None) as a collection."""
     if value is None:
@@ -119,7 +123,7 @@ def distinct_items(items: Collection) -> Collection:
             if key in seen_hashable:
                 continue
             seen_hashable.add(key)
-        elif any(values_equal(value, other) for other, _ in kept):
+        elif any(value is other or values_equal(value, other) for other, _ in kept):
             continue
         kept.append(item)
     return kept

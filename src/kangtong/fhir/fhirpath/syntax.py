@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,3 +126,43 @@ Node = (
     | TypeOperation
     | Parenthesized
 )
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and every node beneath it."""
+    yield node
+    for child in _children(node):
+        yield from walk(child)
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Member):
+        return (node.target,)
+    if isinstance(node, FunctionCall):
+        return node.args if node.target is None else (node.target, *node.args)
+    if isinstance(node, Indexer):
+        return (node.target, node.index)
+    if isinstance(node, UnaryOperation):
+        return (node.operand,)
+    if isinstance(node, BinaryOperation):
+        return (node.left, node.right)
+    if isinstance(node, TypeOperation):
+        return (node.operand,)
+    if isinstance(node, Parenthesized):
+        return (node.inner,)
+    return ()
+
+
+def uses_index(node: Node) -> bool:
+    """Whether ``$index`` appears in ``node``."""
+    return any(isinstance(each, Variable) and each.name == "$index" for each in walk(node))
+
+
+def needs_environment(node: Node) -> bool:
+    """Whether evaluating ``node`` reads the root, %variables or ``$index``."""
+    return any(
+        isinstance(each, ExternalConstant)
+        or (isinstance(each, Variable) and each.name == "$index")
+        or (isinstance(each, FunctionCall) and each.name == "resolve")
+        for each in walk(node)
+    )

@@ -38,9 +38,21 @@ def parse_temporal(text: str, type_name: str | None) -> PartialTemporal | None:
         return None
     *parts, fraction, zone = (found.group(index) for index in range(1, 9))
     components = [int(part) for part in parts if part is not None]
+    if not _is_real_date_time(components):
+        return None
     if len(components) == 6:
         components[5] = components[5] * 1000 + _milliseconds(fraction)
     return PartialTemporal(tuple(components), _zone_minutes(zone), is_time=False)
+
+
+def _is_real_date_time(components: list[int]) -> bool:
+    """Rejects 2020-13 or 2021-02-29T25:00, which match the pattern but name no instant."""
+    filled = components + [1, 1, 0, 0, 0][len(components) - 1 :]
+    try:
+        datetime(*filled[:6])
+    except ValueError:
+        return False
+    return True
 
 
 def _parse_time(text: str) -> PartialTemporal | None:
@@ -49,6 +61,8 @@ def _parse_time(text: str) -> PartialTemporal | None:
         return None
     hour, minute, second, fraction = found.groups()
     components = [int(part) for part in (hour, minute, second) if part is not None]
+    if not _is_real_date_time([2000, 1, 1, *components]):
+        return None
     if len(components) == 3:
         components[2] = components[2] * 1000 + _milliseconds(fraction)
     return PartialTemporal(tuple(components), None, is_time=True)

@@ -154,6 +154,12 @@ def type_of_choice_suffix(suffix: str) -> str | None:
     return suffix if suffix in _CHOICE_COMPLEX_TYPES else None
 
 
+def choice_keys(name: str) -> dict[str, str]:
+    """Every JSON key choice element ``name[x]`` may take, with the type each one means."""
+    suffixes = [*_SUFFIX_TO_PRIMITIVE, *_CHOICE_COMPLEX_TYPES]
+    return {name + suffix: type_of_choice_suffix(suffix) or suffix for suffix in suffixes}
+
+
 def choice_suffix_of_type(type_name: str) -> str:
     """The suffix a choice key carries for ``type_name``: ``dateTime -> DateTime``."""
     return type_name[:1].upper() + type_name[1:]

@@ -142,7 +142,7 @@ def element_type_codes(
 
 def _is_resource_id(element: JsonObject, structure: JsonObject) -> bool:
     base_path = element.get("base", {}).get("path")
-    return structure["kind"] == "resource" and base_path == "Resource.id"
+    return bool(structure["kind"] == "resource" and base_path == "Resource.id")
 
 
 def _fhir_type_of_system_type(type_ref: JsonObject) -> str:

@@ -63,11 +63,12 @@ class ValidatorCompiler:
     def check_resource(self, value: dict[str, Any], path: str, issues: Issues) -> None:
         """Validate a JSON object as whatever resource its ``resourceType`` names."""
         resource_type = value.get("resourceType")
-        check = self.resource_checks.get(resource_type) if type(resource_type) is str else None
-        if check is None:
-            _unknown_resource_type(resource_type, path, issues)
-        else:
-            check(value, path or resource_type, issues)
+        if type(resource_type) is str:
+            check = self.resource_checks.get(resource_type)
+            if check is not None:
+                check(value, path or resource_type, issues)
+                return
+        _unknown_resource_type(resource_type, path, issues)
 
     def object_check(self, type_name: str) -> ObjectCheck:
         """The check of JSON objects of ``type_name``, compiled on first request."""

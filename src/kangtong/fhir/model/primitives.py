@@ -104,7 +104,8 @@ def _integer_check(name: str, low: int | None, high: int | None) -> PrimitiveChe
 
 def _check_decimal(value: Any) -> str | None:
     kind = type(value)
-    if kind is int or (kind is float and math.isfinite(value)):
+    # float subclasses: decimals parsed with their written precision (core.jsonutil.PreciseDecimal)
+    if kind is int or (isinstance(value, float) and math.isfinite(value)):
         return None
     return f"expected a JSON number for decimal, found {json_kind(value)} {shown(value)}"
 

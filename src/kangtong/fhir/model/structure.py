@@ -93,6 +93,14 @@ class StructureModel:
             name: {key: element for element in type_def.elements for key in element.json_keys}
             for name, type_def in self.types.items()
         }
+        self._type_by_key: dict[str, dict[str, str]] = {
+            name: {
+                key: type_name
+                for element in type_def.elements
+                for key, type_name in zip(element.json_keys, element.types, strict=True)
+            }
+            for name, type_def in self.types.items()
+        }
 
     @classmethod
     def load(cls, path: Path | None = None) -> StructureModel:
@@ -106,8 +114,8 @@ class StructureModel:
 
     def element_type(self, parent_type: str, json_key: str) -> str | None:
         """FHIR type of a JSON key: ``("Observation", "valueQuantity") -> "Quantity"``."""
-        element = self.element(parent_type, json_key)
-        return None if element is None else element.type_of(json_key)
+        by_key = self._type_by_key.get(parent_type)
+        return None if by_key is None else by_key.get(json_key)
 
     def summary_elements(self, resource_type: str) -> frozenset[str]:
         """Top-level JSON keys of a resource type that belong to its summary (isSummary)."""

@@ -35,7 +35,7 @@ class ResourceValidator:
         issues: list[ValidationIssue] = []
         if not isinstance(resource, Mapping):
             message = f"a resource must be a JSON object, found {json_kind(resource)}"
-            return [ValidationIssue("fatal", "structure", "", message)]
+            return [ValidationIssue("fatal", "structure", "Resource", message)]
         document = resource if type(resource) is dict else dict(resource)
         self._compiler.check_resource(document, "", issues)
         return issues

@@ -6,6 +6,7 @@ parameter's FHIRPath expression is compiled lazily, once per resource type.
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,7 +16,15 @@ from typing import Any
 
 import orjson
 
-from kangtong.fhir.fhirpath import CompiledPath, TypeModel, compile_for_type, compile_path
+from kangtong.fhir.fhirpath import (
+    CompiledPath,
+    FhirPathError,
+    TypeModel,
+    compile_for_type,
+    compile_path,
+)
+
+log = logging.getLogger(__name__)
 
 DEFINITIONS_FILE = "search-parameters-r4.json"
 # Parameters answered from the resource table itself, not from an index table.
@@ -106,7 +115,10 @@ class SearchParamRegistry:
         expression = definition.get("expression")
         path = None
         if expression and definition["code"] not in UNSUPPORTED_PARAMS:
-            path = compile_for_type(expression, resource_type, type_model=self._type_model)
+            try:
+                path = compile_for_type(expression, resource_type, type_model=self._type_model)
+            except FhirPathError:
+                log.warning("search parameter %s cannot be compiled for %s", definition["url"], resource_type)
         components: list[Component] = []
         for component in definition.get("component", []):
             target = self._by_url.get(component["definition"])

@@ -42,8 +42,8 @@ def _codeable_concept(value: dict[str, object]) -> list[Token]:
     found: list[Token] = []
     for coding in value.get("coding", []) or []:  # type: ignore[attr-defined]
         if isinstance(coding, dict):
-            found.append((coding.get("system"), coding.get("code"), coding.get("display") or text))
-    if not found and text:
+            found.append((coding.get("system"), coding.get("code"), coding.get("display")))
+    if text:  # :text matches CodeableConcept.text as well as each Coding.display
         found.append((None, None, text))
     return found
 
