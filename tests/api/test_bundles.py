@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 from fastapi.testclient import TestClient
-
 from tests.api.fixtures import glucose, patient
 
 
@@ -13,7 +12,10 @@ def transaction(*entries: dict) -> dict:
 
 
 def post_entry(resource: dict, full_url: str | None = None, **request: str) -> dict:
-    entry: dict = {"resource": resource, "request": {"method": "POST", "url": resource["resourceType"], **request}}
+    entry: dict = {
+        "resource": resource,
+        "request": {"method": "POST", "url": resource["resourceType"], **request},
+    }
     if full_url:
         entry["fullUrl"] = full_url
     return entry
@@ -41,7 +43,9 @@ def test_transaction_resolves_urn_uuid_references(client: TestClient) -> None:
 
 def test_rejected_transaction_leaves_nothing_behind(client: TestClient) -> None:
     bad = glucose("Patient/x", 1.0) | {"status": "not-a-status"}
-    bundle = transaction(post_entry(patient()), post_entry(glucose("Patient/x", 5.0)), post_entry(bad))
+    bundle = transaction(
+        post_entry(patient()), post_entry(glucose("Patient/x", 5.0)), post_entry(bad)
+    )
     response = client.post("/fhir", content=orjson.dumps(bundle))
     assert response.status_code == 422
     assert "entry[2]" in response.json()["issue"][0]["diagnostics"]
@@ -52,8 +56,13 @@ def test_rejected_transaction_leaves_nothing_behind(client: TestClient) -> None:
 
 def test_transaction_with_a_stale_update_rolls_back_its_creates(client: TestClient) -> None:
     created = client.put("/fhir/Patient/p1", content=orjson.dumps(patient() | {"id": "p1"})).json()
-    update = {"resource": created, "request": {"method": "PUT", "url": "Patient/p1", "ifMatch": 'W/"9"'}}
-    response = client.post("/fhir", content=orjson.dumps(transaction(post_entry(glucose("Patient/p1", 5.0)), update)))
+    update = {
+        "resource": created,
+        "request": {"method": "PUT", "url": "Patient/p1", "ifMatch": 'W/"9"'},
+    }
+    response = client.post(
+        "/fhir", content=orjson.dumps(transaction(post_entry(glucose("Patient/p1", 5.0)), update))
+    )
     assert response.status_code == 412
     assert count(client, "Observation") == 0
     assert client.get("/fhir/Patient/p1").json()["meta"]["versionId"] == "1"
@@ -61,7 +70,9 @@ def test_transaction_with_a_stale_update_rolls_back_its_creates(client: TestClie
 
 def test_transaction_conditional_create_and_conditional_reference(client: TestClient) -> None:
     identifier = "identifier=urn:oid:2.16.156.10011.1.3|11010119900307001X"
-    first = client.post("/fhir", content=orjson.dumps(transaction(post_entry(patient(), ifNoneExist=identifier))))
+    first = client.post(
+        "/fhir", content=orjson.dumps(transaction(post_entry(patient(), ifNoneExist=identifier)))
+    )
     assert first.json()["entry"][0]["response"]["status"] == "201 Created"
     again = transaction(
         post_entry(patient(), ifNoneExist=identifier),
@@ -79,16 +90,26 @@ def test_transaction_delete_and_put(client: TestClient) -> None:
     client.put("/fhir/Patient/gone", content=orjson.dumps(patient() | {"id": "gone"}))
     bundle = transaction(
         {"request": {"method": "DELETE", "url": "Patient/gone"}},
-        {"resource": patient() | {"id": "kept"}, "request": {"method": "PUT", "url": "Patient/kept"}},
+        {
+            "resource": patient() | {"id": "kept"},
+            "request": {"method": "PUT", "url": "Patient/kept"},
+        },
     )
     response = client.post("/fhir", content=orjson.dumps(bundle))
-    assert [e["response"]["status"] for e in response.json()["entry"]] == ["204 No Content", "201 Created"]
+    assert [e["response"]["status"] for e in response.json()["entry"]] == [
+        "204 No Content",
+        "201 Created",
+    ]
     assert client.get("/fhir/Patient/gone").status_code == 410
 
 
 def test_batch_reports_each_entry_and_keeps_the_good_ones(client: TestClient) -> None:
     bad = glucose("Patient/x", 1.0) | {"status": "not-a-status"}
-    bundle = {"resourceType": "Bundle", "type": "batch", "entry": [post_entry(patient()), post_entry(bad)]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [post_entry(patient()), post_entry(bad)],
+    }
     response = client.post("/fhir", content=orjson.dumps(bundle))
     assert response.status_code == 200
     entries = response.json()["entry"]

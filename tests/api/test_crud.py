@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 from fastapi.testclient import TestClient
-
 from tests.api.fixtures import glucose, patient
 
 
@@ -20,7 +19,9 @@ def test_create_assigns_id_version_and_location(client: TestClient) -> None:
     body = response.json()
     assert body["meta"]["versionId"] == "1"
     assert response.headers["etag"] == 'W/"1"'
-    assert response.headers["location"] == f"http://kangtong.test/fhir/Patient/{body['id']}/_history/1"
+    assert (
+        response.headers["location"] == f"http://kangtong.test/fhir/Patient/{body['id']}/_history/1"
+    )
     assert response.headers["content-type"].startswith("application/fhir+json")
 
 
@@ -49,7 +50,9 @@ def test_unknown_type_is_404(client: TestClient) -> None:
     assert client.get("/fhir/Patientt/1").status_code == 404
 
 
-def test_invalid_resource_is_rejected_with_the_path_and_nothing_is_stored(client: TestClient) -> None:
+def test_invalid_resource_is_rejected_with_the_path_and_nothing_is_stored(
+    client: TestClient,
+) -> None:
     bad = patient() | {"gender": "sometimes", "birthDate": "1990-13-45"}
     response = client.post("/fhir/Patient", content=orjson.dumps(bad))
     assert response.status_code == 422
@@ -85,14 +88,18 @@ def test_update_as_create_keeps_the_client_id(client: TestClient) -> None:
 def test_update_with_stale_if_match_is_412_and_changes_nothing(client: TestClient) -> None:
     body = create(client, patient())
     body["gender"] = "female"
-    response = client.put(f"/fhir/Patient/{body['id']}", content=orjson.dumps(body), headers={"If-Match": 'W/"7"'})
+    response = client.put(
+        f"/fhir/Patient/{body['id']}", content=orjson.dumps(body), headers={"If-Match": 'W/"7"'}
+    )
     assert response.status_code == 412
     assert client.get(f"/fhir/Patient/{body['id']}").json()["gender"] == "male"
 
 
 def test_update_with_matching_if_match_succeeds(client: TestClient) -> None:
     body = create(client, patient())
-    response = client.put(f"/fhir/Patient/{body['id']}", content=orjson.dumps(body), headers={"If-Match": 'W/"1"'})
+    response = client.put(
+        f"/fhir/Patient/{body['id']}", content=orjson.dumps(body), headers={"If-Match": 'W/"1"'}
+    )
     assert response.status_code == 200
 
 
@@ -105,8 +112,11 @@ def test_update_with_mismatched_id_is_400(client: TestClient) -> None:
 def test_json_patch_changes_one_element(client: TestClient) -> None:
     body = create(client, patient())
     ops = [{"op": "replace", "path": "/gender", "value": "female"}]
-    response = client.patch(f"/fhir/Patient/{body['id']}", content=orjson.dumps(ops),
-                            headers={"content-type": "application/json-patch+json"})
+    response = client.patch(
+        f"/fhir/Patient/{body['id']}",
+        content=orjson.dumps(ops),
+        headers={"content-type": "application/json-patch+json"},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["gender"] == "female"
     assert response.json()["meta"]["versionId"] == "2"
@@ -115,8 +125,11 @@ def test_json_patch_changes_one_element(client: TestClient) -> None:
 def test_patch_that_breaks_validation_is_rejected(client: TestClient) -> None:
     body = create(client, patient())
     ops = [{"op": "replace", "path": "/gender", "value": 42}]
-    response = client.patch(f"/fhir/Patient/{body['id']}", content=orjson.dumps(ops),
-                            headers={"content-type": "application/json-patch+json"})
+    response = client.patch(
+        f"/fhir/Patient/{body['id']}",
+        content=orjson.dumps(ops),
+        headers={"content-type": "application/json-patch+json"},
+    )
     assert response.status_code == 422
     assert client.get(f"/fhir/Patient/{body['id']}").json()["meta"]["versionId"] == "1"
 
@@ -150,10 +163,15 @@ def test_conditional_update_creates_then_updates(client: TestClient) -> None:
 
 
 def test_prefer_return_minimal_and_operation_outcome(client: TestClient) -> None:
-    minimal = client.post("/fhir/Patient", content=orjson.dumps(patient()), headers={"Prefer": "return=minimal"})
+    minimal = client.post(
+        "/fhir/Patient", content=orjson.dumps(patient()), headers={"Prefer": "return=minimal"}
+    )
     assert minimal.status_code == 201 and minimal.content == b""
-    outcome = client.post("/fhir/Patient", content=orjson.dumps(patient(citizen_id="110101199003070029")),
-                          headers={"Prefer": "return=OperationOutcome"})
+    outcome = client.post(
+        "/fhir/Patient",
+        content=orjson.dumps(patient(citizen_id="110101199003070029")),
+        headers={"Prefer": "return=OperationOutcome"},
+    )
     assert outcome.json()["resourceType"] == "OperationOutcome"
 
 

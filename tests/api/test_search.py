@@ -5,7 +5,6 @@ from __future__ import annotations
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-
 from tests.api.fixtures import glucose, patient
 
 
@@ -18,13 +17,20 @@ def post(client: TestClient, resource: dict) -> str:
 def ids(client: TestClient, query: str) -> set[str]:
     response = client.get(f"/fhir/{query}")
     assert response.status_code == 200, response.text
-    return {e["resource"]["id"] for e in response.json().get("entry", []) if e["search"]["mode"] == "match"}
+    return {
+        e["resource"]["id"]
+        for e in response.json().get("entry", [])
+        if e["search"]["mode"] == "match"
+    }
 
 
 @pytest.fixture
 def region(client: TestClient) -> dict[str, str]:
     wang = post(client, patient("王", "伟", citizen_id="11010119900307001X"))
-    li = post(client, patient("李", "娜", citizen_id="110101198502140028", gender="female", birth="1985-02-14"))
+    li = post(
+        client,
+        patient("李", "娜", citizen_id="110101198502140028", gender="female", birth="1985-02-14"),
+    )
     return {
         "wang": wang,
         "li": li,
@@ -34,7 +40,9 @@ def region(client: TestClient) -> dict[str, str]:
     }
 
 
-def test_string_search_is_prefix_case_and_width_insensitive(client: TestClient, region: dict) -> None:
+def test_string_search_is_prefix_case_and_width_insensitive(
+    client: TestClient, region: dict
+) -> None:
     assert ids(client, "Patient?family=王") == {region["wang"]}
     assert ids(client, "Patient?name=王伟") == {region["wang"]}
     assert ids(client, "Patient?address-city=贵阳") == {region["wang"], region["li"]}
@@ -44,11 +52,17 @@ def test_string_search_is_prefix_case_and_width_insensitive(client: TestClient, 
 
 def test_token_search_with_and_without_system(client: TestClient, region: dict) -> None:
     assert ids(client, "Patient?gender=female") == {region["li"]}
-    assert ids(client, "Patient?identifier=urn:oid:2.16.156.10011.1.3|110101198502140028") == {region["li"]}
+    assert ids(client, "Patient?identifier=urn:oid:2.16.156.10011.1.3|110101198502140028") == {
+        region["li"]
+    }
     assert ids(client, "Patient?identifier=110101198502140028") == {region["li"]}
     assert ids(client, "Patient?identifier=http://other|110101198502140028") == set()
     assert ids(client, "Patient?gender:not=female") == {region["wang"]}
-    assert ids(client, "Observation?code:text=血糖") == {region["wang_high"], region["wang_normal"], region["li_normal"]}
+    assert ids(client, "Observation?code:text=血糖") == {
+        region["wang_high"],
+        region["wang_normal"],
+        region["li_normal"],
+    }
 
 
 def test_or_and_and(client: TestClient, region: dict) -> None:
@@ -61,20 +75,33 @@ def test_date_prefixes_and_precision(client: TestClient, region: dict) -> None:
     assert ids(client, "Patient?birthdate=1985-02") == {region["li"]}
     assert ids(client, "Patient?birthdate=lt1986-01-01") == {region["li"]}
     assert ids(client, "Patient?birthdate=ge1990-03-07") == {region["wang"]}
-    assert ids(client, "Observation?date=ge2026-01-01") == {region["wang_high"], region["li_normal"]}
+    assert ids(client, "Observation?date=ge2026-01-01") == {
+        region["wang_high"],
+        region["li_normal"],
+    }
     assert ids(client, "Observation?date=2026-03-01") == {region["wang_high"]}
-    assert ids(client, "Observation?date=sa2026-01-01") == {region["wang_high"], region["li_normal"]}
+    assert ids(client, "Observation?date=sa2026-01-01") == {
+        region["wang_high"],
+        region["li_normal"],
+    }
     assert ids(client, "Observation?date=eb2026-01-01") == {region["wang_normal"]}
 
 
 def test_quantity_search(client: TestClient, region: dict) -> None:
     assert ids(client, "Observation?value-quantity=gt7") == {region["wang_high"]}
-    assert ids(client, "Observation?value-quantity=5.1|http://unitsofmeasure.org|mmol/L") == {region["wang_normal"]}
-    assert ids(client, "Observation?value-quantity=le5.1") == {region["wang_normal"], region["li_normal"]}
+    assert ids(client, "Observation?value-quantity=5.1|http://unitsofmeasure.org|mmol/L") == {
+        region["wang_normal"]
+    }
+    assert ids(client, "Observation?value-quantity=le5.1") == {
+        region["wang_normal"],
+        region["li_normal"],
+    }
 
 
 def test_composite_search(client: TestClient, region: dict) -> None:
-    assert ids(client, "Observation?code-value-quantity=http://loinc.org|2345-7$gt10") == {region["wang_high"]}
+    assert ids(client, "Observation?code-value-quantity=http://loinc.org|2345-7$gt10") == {
+        region["wang_high"]
+    }
 
 
 def test_reference_search_forms(client: TestClient, region: dict) -> None:
@@ -91,7 +118,10 @@ def test_patient_scoped_search_combines_criteria(client: TestClient, region: dic
 
 def test_chained_and_reverse_chained_search(client: TestClient, region: dict) -> None:
     assert ids(client, "Observation?subject:Patient.gender=female") == {region["li_normal"]}
-    assert ids(client, "Observation?patient.identifier=11010119900307001X") == {region["wang_high"], region["wang_normal"]}
+    assert ids(client, "Observation?patient.identifier=11010119900307001X") == {
+        region["wang_high"],
+        region["wang_normal"],
+    }
     assert ids(client, "Patient?_has:Observation:patient:value-quantity=gt10") == {region["wang"]}
 
 
@@ -107,7 +137,9 @@ def test_id_and_last_updated(client: TestClient, region: dict) -> None:
 
 
 def test_include_and_revinclude(client: TestClient, region: dict) -> None:
-    bundle = client.get(f"/fhir/Observation?_id={region['li_normal']}&_include=Observation:subject").json()
+    bundle = client.get(
+        f"/fhir/Observation?_id={region['li_normal']}&_include=Observation:subject"
+    ).json()
     modes = {(e["resource"]["resourceType"], e["search"]["mode"]) for e in bundle["entry"]}
     assert modes == {("Observation", "match"), ("Patient", "include")}
     bundle = client.get(f"/fhir/Patient?_id={region['li']}&_revinclude=Observation:subject").json()
@@ -117,7 +149,10 @@ def test_include_and_revinclude(client: TestClient, region: dict) -> None:
 def test_sort_count_and_stable_paging(client: TestClient, region: dict) -> None:
     first = client.get("/fhir/Observation?_sort=-date&_count=2").json()
     assert first["total"] == 3
-    assert [e["resource"]["id"] for e in first["entry"]] == [region["wang_high"], region["li_normal"]]
+    assert [e["resource"]["id"] for e in first["entry"]] == [
+        region["wang_high"],
+        region["li_normal"],
+    ]
     next_url = next(link["url"] for link in first["link"] if link["relation"] == "next")
     second = client.get(next_url.replace("http://kangtong.test", "")).json()
     assert [e["resource"]["id"] for e in second["entry"]] == [region["wang_normal"]]
@@ -133,7 +168,9 @@ def test_summary_count_and_elements(client: TestClient, region: dict) -> None:
     assert any(t["code"] == "SUBSETTED" for t in resource["meta"]["tag"])
 
 
-def test_unknown_parameter_is_reported_or_rejected_when_strict(client: TestClient, region: dict) -> None:
+def test_unknown_parameter_is_reported_or_rejected_when_strict(
+    client: TestClient, region: dict
+) -> None:
     lenient = client.get("/fhir/Patient?colour=blue").json()
     assert any(e["search"]["mode"] == "outcome" for e in lenient["entry"])
     strict = client.get("/fhir/Patient?colour=blue", headers={"Prefer": "handling=strict"})

@@ -24,14 +24,18 @@ def demo(
     """Load the synthetic demo region unless the database already holds patients."""
     platform = build_platform(settings_for(database_url))
     try:
-        existing = platform.service.search(AccessContext.system("demo"), "Patient", [("_count", "1")])
+        existing = platform.service.search(
+            AccessContext.system("demo"), "Patient", [("_count", "1")]
+        )
         if existing.total:
             console.print(f"Demo data already present ({existing.total} patients); nothing to do.")
             return
         try:
             from kangtong.synth import generate_district  # type: ignore[attr-defined]
         except ImportError:
-            console.print("[yellow]The synthetic district generator is not available; starting empty.[/yellow]")
+            console.print(
+                "[yellow]The synthetic district generator is not available; starting empty.[/yellow]"
+            )
             return
         with tempfile.TemporaryDirectory() as out:
             generate_district(people=people, seed=seed, out=Path(out), formats=("fhir",))

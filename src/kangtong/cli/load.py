@@ -18,7 +18,9 @@ console = Console()
 
 
 def load(
-    paths: list[Path] = typer.Argument(..., help="NDJSON files, Bundle JSON files, or folders of them", exists=True),
+    paths: list[Path] = typer.Argument(
+        ..., help="NDJSON files, Bundle JSON files, or folders of them", exists=True
+    ),
     database_url: str | None = DatabaseOption,
     batch_size: int = typer.Option(500, help="Resources per transaction"),
 ) -> None:
@@ -33,13 +35,20 @@ def load(
         raise typer.Exit(1)
 
 
-def load_paths(platform: Platform, paths: list[Path], *, batch_size: int = 500, show: bool = True) -> LoadReport:
+def load_paths(
+    platform: Platform, paths: list[Path], *, batch_size: int = 500, show: bool = True
+) -> LoadReport:
     files = files_to_load(paths)
     loader = ResourceLoader(platform.service, platform.bundles, batch_size=batch_size)
     report = LoadReport()
     ctx = AccessContext.system("loader")
     total = sum(f.stat().st_size for f in files)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("loading", total=total)
         for path in files:

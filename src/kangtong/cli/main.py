@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 
 import typer
@@ -9,7 +10,9 @@ import typer
 from kangtong.cli import demo, load, serve
 from kangtong.cli.db import db_app
 
-app = typer.Typer(help="kangtong (康通): regional health information platform.", no_args_is_help=True)
+app = typer.Typer(
+    help="kangtong (康通): regional health information platform.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.command("serve")(serve.serve)
 app.command("load")(load.load)
@@ -17,7 +20,5 @@ app.command("demo")(demo.demo)
 
 # Commands contributed by modules that may be absent in a partial checkout register themselves.
 for module_name in ("kangtong.cli.synth",):
-    try:
+    with contextlib.suppress(ModuleNotFoundError):
         importlib.import_module(module_name).register(app)
-    except ModuleNotFoundError:
-        pass

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-Action = Literal["create", "read", "vread", "update", "patch", "delete", "search", "history", "operation"]
+Action = Literal[
+    "create", "read", "vread", "update", "patch", "delete", "search", "history", "operation"
+]
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,11 @@ class AccessContext:
 
 class AccessPolicy(Protocol):
     def authorize(
-        self, ctx: AccessContext, action: Action, resource_type: str | None, resource: Mapping[str, Any] | None
+        self,
+        ctx: AccessContext,
+        action: Action,
+        resource_type: str | None,
+        resource: Mapping[str, Any] | None,
     ) -> None:
         """Raise `Forbidden` when `ctx` may not perform `action`."""
         ...
@@ -41,7 +47,12 @@ class AccessPolicy(Protocol):
 
 class AuditSink(Protocol):
     def record(
-        self, ctx: AccessContext, action: Action, resource_type: str | None, resource_id: str | None, outcome: str
+        self,
+        ctx: AccessContext,
+        action: Action,
+        resource_type: str | None,
+        resource_id: str | None,
+        outcome: str,
     ) -> None: ...
 
 
@@ -49,13 +60,22 @@ class AllowAll:
     """Placeholder policy until authorisation lands: every request is allowed."""
 
     def authorize(
-        self, ctx: AccessContext, action: Action, resource_type: str | None, resource: Mapping[str, Any] | None
+        self,
+        ctx: AccessContext,
+        action: Action,
+        resource_type: str | None,
+        resource: Mapping[str, Any] | None,
     ) -> None:
         return None
 
 
 class NoAudit:
     def record(
-        self, ctx: AccessContext, action: Action, resource_type: str | None, resource_id: str | None, outcome: str
+        self,
+        ctx: AccessContext,
+        action: Action,
+        resource_type: str | None,
+        resource_id: str | None,
+        outcome: str,
     ) -> None:
         return None

@@ -45,8 +45,15 @@ def _parse_entries(bundle: JsonObject) -> list[_Entry]:
         if method not in _ORDER:
             raise Invalid(f"Bundle.entry[{position}].request.method '{method}' is not supported")
         entries.append(
-            _Entry(position, method, str(request["url"]).lstrip("/"), raw.get("resource"),
-                   raw.get("fullUrl"), request.get("ifNoneExist"), _etag_version(request.get("ifMatch")))
+            _Entry(
+                position,
+                method,
+                str(request["url"]).lstrip("/"),
+                raw.get("resource"),
+                raw.get("fullUrl"),
+                request.get("ifNoneExist"),
+                _etag_version(request.get("ifMatch")),
+            )
         )
     return entries
 
@@ -83,8 +90,7 @@ class BundleProcessor:
             mapping = self._assign_ids(changes, entries, responses)
             _rewrite_references([e.resource for e in entries if e.resource is not None], mapping)
             self._resolve_conditional_references(changes, entries)
-            changes.prefetch([tuple(e.url.split("/", 1)) for e in entries  # type: ignore[misc]
-                              if e.method == "PUT" and "?" not in e.url and e.url.count("/") == 1])
+            changes.prefetch(_put_targets(entries))
             for entry in sorted(entries, key=lambda e: _ORDER[e.method]):
                 if entry.position in responses:
                     continue
@@ -116,11 +122,15 @@ class BundleProcessor:
             if entry.if_none_exist:
                 existing = self._service.match_ids(changes, res_type, entry.if_none_exist)
                 if len(existing) > 1:
-                    raise PreconditionFailed(f"Bundle.entry[{entry.position}].request.ifNoneExist matches several")
+                    raise PreconditionFailed(
+                        f"Bundle.entry[{entry.position}].request.ifNoneExist matches several"
+                    )
                 if existing:
                     if entry.full_url:
                         mapping[entry.full_url] = f"{res_type}/{existing[0]}"
-                    responses[entry.position] = {"response": {"status": "200 OK", "location": f"{res_type}/{existing[0]}"}}
+                    responses[entry.position] = {
+                        "response": {"status": "200 OK", "location": f"{res_type}/{existing[0]}"}
+                    }
                     continue
             new_id = str(uuid.uuid4())
             entry.resource = {**entry.resource, "id": new_id}
@@ -159,17 +169,27 @@ class BundleProcessor:
             if query:
                 matches = self._service.match_ids(changes, parts[0], query)
                 if len(matches) > 1:
-                    raise PreconditionFailed(f"The conditional update matches {len(matches)} resources")
+                    raise PreconditionFailed(
+                        f"The conditional update matches {len(matches)} resources"
+                    )
                 target = matches[0] if matches else str(entry.resource.get("id") or uuid.uuid4())
-                return _write_response(changes.update(parts[0], target, {**entry.resource, "id": target}))
+                return _write_response(
+                    changes.update(parts[0], target, {**entry.resource, "id": target})
+                )
             if len(parts) != 2:
                 raise Invalid(f"'{entry.url}' must be Type/id for a PUT")
-            return _write_response(changes.update(parts[0], parts[1], entry.resource, if_match=entry.if_match))
+            return _write_response(
+                changes.update(parts[0], parts[1], entry.resource, if_match=entry.if_match)
+            )
         if entry.method == "PATCH":
             if len(parts) != 2 or entry.resource is None:
                 raise Invalid("A PATCH entry needs Type/id and a Binary or Parameters JSON Patch")
             operations = _patch_operations(entry.resource)
-            return _write_response(self._service.patch_in(changes, parts[0], parts[1], operations, if_match=entry.if_match))
+            return _write_response(
+                self._service.patch_in(
+                    changes, parts[0], parts[1], operations, if_match=entry.if_match
+                )
+            )
         if entry.method == "DELETE":
             return self._delete(changes, parts, query)
         return self._get(changes, parts, query)
@@ -198,9 +218,15 @@ class BundleProcessor:
             }
         if len(parts) == 1:
             ids = self._service.match_ids(changes, parts[0], query) if query else []
-            return {"response": {"status": "200 OK"}, "resource": {
-                "resourceType": "Bundle", "type": "searchset", "total": len(ids),
-                "entry": [{"fullUrl": f"{parts[0]}/{i}"} for i in ids]}}
+            return {
+                "response": {"status": "200 OK"},
+                "resource": {
+                    "resourceType": "Bundle",
+                    "type": "searchset",
+                    "total": len(ids),
+                    "entry": [{"fullUrl": f"{parts[0]}/{i}"} for i in ids],
+                },
+            }
         raise Invalid("A GET entry needs Type/id or Type?criteria")
 
     # -- batch ------------------------------------------------------------------------------
@@ -216,7 +242,14 @@ class BundleProcessor:
                             res_type = str(entry.resource.get("resourceType", ""))
                             found = self._service.match_ids(changes, res_type, entry.if_none_exist)
                             if len(found) == 1:
-                                responses.append({"response": {"status": "200 OK", "location": f"{res_type}/{found[0]}"}})
+                                responses.append(
+                                    {
+                                        "response": {
+                                            "status": "200 OK",
+                                            "location": f"{res_type}/{found[0]}",
+                                        }
+                                    }
+                                )
                                 continue
                             if found:
                                 raise PreconditionFailed("ifNoneExist matches several resources")
@@ -224,8 +257,30 @@ class BundleProcessor:
                         self._resolve_conditional_references(changes, [entry])
                     responses.append(self._apply(changes, entry, {}))
             except KangtongError as exc:
-                responses.append({"response": {"status": _status_line(exc), "outcome": self._render_outcome(exc)}})
-        return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "batch-response", "entry": responses}
+                responses.append(
+                    {
+                        "response": {
+                            "status": _status_line(exc),
+                            "outcome": self._render_outcome(exc),
+                        }
+                    }
+                )
+        return {
+            "resourceType": "Bundle",
+            "id": str(uuid.uuid4()),
+            "type": "batch-response",
+            "entry": responses,
+        }
+
+
+def _put_targets(entries: list[_Entry]) -> list[tuple[str, str]]:
+    """(type, id) of every plain `PUT Type/id`, to look them up in one query."""
+    targets: list[tuple[str, str]] = []
+    for entry in entries:
+        if entry.method == "PUT" and "?" not in entry.url and entry.url.count("/") == 1:
+            res_type, res_id = entry.url.split("/")
+            targets.append((res_type, res_id))
+    return targets
 
 
 def _status_line(exc: KangtongError) -> str:
@@ -253,7 +308,9 @@ def _patch_operations(resource: JsonObject) -> list[Any]:
         import base64
 
         return list(parse_json_list(base64.b64decode(resource["data"])))
-    raise Invalid("A PATCH entry carries its JSON Patch as a Binary resource (contentType application/json-patch+json)")
+    raise Invalid(
+        "A PATCH entry carries its JSON Patch as a Binary resource (contentType application/json-patch+json)"
+    )
 
 
 def parse_json_list(raw: bytes) -> list[Any]:

@@ -7,11 +7,22 @@ from typing import Any
 import kangtong
 from kangtong.fhir.search.definitions import UNSUPPORTED_PARAMS, SearchParamRegistry
 
-INTERACTIONS = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type",
-                "create", "search-type"]
+INTERACTIONS = [
+    "read",
+    "vread",
+    "update",
+    "patch",
+    "delete",
+    "history-instance",
+    "history-type",
+    "create",
+    "search-type",
+]
 
 
-def capability_statement(registry: SearchParamRegistry, resource_types: list[str], base_url: str) -> dict[str, Any]:
+def capability_statement(
+    registry: SearchParamRegistry, resource_types: list[str], base_url: str
+) -> dict[str, Any]:
     resources = [_resource_entry(registry, t) for t in sorted(resource_types)]
     return {
         "resourceType": "CapabilityStatement",
@@ -20,24 +31,39 @@ def capability_statement(registry: SearchParamRegistry, resource_types: list[str
         "publisher": "kangtong (康通)",
         "kind": "instance",
         "software": {"name": "kangtong", "version": kangtong.__version__},
-        "implementation": {"description": "kangtong regional health information platform", "url": base_url},
+        "implementation": {
+            "description": "kangtong regional health information platform",
+            "url": base_url,
+        },
         "fhirVersion": "4.0.1",
         "format": ["json", "application/fhir+json"],
         "patchFormat": ["application/json-patch+json"],
-        "rest": [{
-            "mode": "server",
-            "resource": resources,
-            "interaction": [{"code": "transaction"}, {"code": "batch"}, {"code": "history-system"},
-                            {"code": "search-system"}],
-            "searchParam": [
-                {"name": "_id", "type": "token"},
-                {"name": "_lastUpdated", "type": "date"},
-            ],
-            "operation": [
-                {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
-                {"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate"},
-            ],
-        }],
+        "rest": [
+            {
+                "mode": "server",
+                "resource": resources,
+                "interaction": [
+                    {"code": "transaction"},
+                    {"code": "batch"},
+                    {"code": "history-system"},
+                    {"code": "search-system"},
+                ],
+                "searchParam": [
+                    {"name": "_id", "type": "token"},
+                    {"name": "_lastUpdated", "type": "date"},
+                ],
+                "operation": [
+                    {
+                        "name": "everything",
+                        "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                    },
+                    {
+                        "name": "validate",
+                        "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+                    },
+                ],
+            }
+        ],
     }
 
 
@@ -46,9 +72,13 @@ def _resource_entry(registry: SearchParamRegistry, res_type: str) -> dict[str, A
     search_params = [
         {"name": code, "definition": p.url, "type": p.type}
         for code, p in sorted(params.items())
-        if code not in UNSUPPORTED_PARAMS and p.type != "special" and (p.indexed or code in ("_id", "_lastUpdated"))
+        if code not in UNSUPPORTED_PARAMS
+        and p.type != "special"
+        and (p.indexed or code in ("_id", "_lastUpdated"))
     ]
-    includes = sorted(f"{res_type}:{code}" for code, p in params.items() if p.type == "reference" and p.indexed)
+    includes = sorted(
+        f"{res_type}:{code}" for code, p in params.items() if p.type == "reference" and p.indexed
+    )
     entry: dict[str, Any] = {
         "type": res_type,
         "interaction": [{"code": code} for code in INTERACTIONS],
@@ -63,5 +93,10 @@ def _resource_entry(registry: SearchParamRegistry, res_type: str) -> dict[str, A
         "searchParam": search_params,
     }
     if res_type in ("Patient", "Encounter"):
-        entry["operation"] = [{"name": "everything", "definition": f"http://hl7.org/fhir/OperationDefinition/{res_type}-everything"}]
+        entry["operation"] = [
+            {
+                "name": "everything",
+                "definition": f"http://hl7.org/fhir/OperationDefinition/{res_type}-everything",
+            }
+        ]
     return entry

@@ -34,7 +34,14 @@ class _Staged:
 
 
 class Changeset:
-    def __init__(self, service: ResourceService, conn: Connection, ctx: AccessContext, now_us: int, instant: str) -> None:
+    def __init__(
+        self,
+        service: ResourceService,
+        conn: Connection,
+        ctx: AccessContext,
+        now_us: int,
+        instant: str,
+    ) -> None:
         self._service = service
         self.conn = conn
         self.ctx = ctx
@@ -65,30 +72,40 @@ class Changeset:
         new_id = res_id or str(uuid.uuid4())
         return self._stage(res_type, new_id, resource, None, "POST", "create")
 
-    def update(self, res_type: str, res_id: str, resource: JsonObject, *, if_match: int | None = None) -> WriteOutcome:
+    def update(
+        self, res_type: str, res_id: str, resource: JsonObject, *, if_match: int | None = None
+    ) -> WriteOutcome:
         found_type = self._service.check_resource(resource)
         if found_type != res_type:
             raise Invalid(f"The resource is a {found_type}, but the URL names {res_type}")
         if "id" not in resource:
             raise Invalid("An update must carry the resource id in its body")
         if resource["id"] != res_id:
-            raise Invalid(f"The body's id '{resource['id']}' does not match the URL's id '{res_id}'")
+            raise Invalid(
+                f"The body's id '{resource['id']}' does not match the URL's id '{res_id}'"
+            )
         if not ID_PATTERN.fullmatch(res_id):
             raise Invalid(f"'{res_id}' is not a valid FHIR id")
         current = self.current(res_type, res_id)
         _check_version(current, if_match)
-        self._service.policy.authorize(self.ctx, "create" if current is None else "update", res_type, resource)
+        self._service.policy.authorize(
+            self.ctx, "create" if current is None else "update", res_type, resource
+        )
         method = "PUT"
         return self._stage(res_type, res_id, resource, current, method, "update")
 
-    def patched(self, res_type: str, res_id: str, resource: JsonObject, current: CurrentState) -> WriteOutcome:
+    def patched(
+        self, res_type: str, res_id: str, resource: JsonObject, current: CurrentState
+    ) -> WriteOutcome:
         self._service.check_resource(resource)
         if resource.get("id") != res_id or resource.get("resourceType") != res_type:
             raise Invalid("A patch may not change the resource's type or id")
         self._service.policy.authorize(self.ctx, "patch", res_type, resource)
         return self._stage(res_type, res_id, resource, current, "PATCH", "update")
 
-    def delete(self, res_type: str, res_id: str, *, if_match: int | None = None) -> WriteOutcome | None:
+    def delete(
+        self, res_type: str, res_id: str, *, if_match: int | None = None
+    ) -> WriteOutcome | None:
         """Tombstone the resource; None when it is already deleted."""
         current = self.current(res_type, res_id)
         if current is None:
@@ -100,8 +117,13 @@ class Changeset:
         return self._stage(res_type, res_id, None, current, "DELETE", "delete")
 
     def _stage(
-        self, res_type: str, res_id: str, resource: JsonObject | None,
-        current: CurrentState | None, method: str, action: Action,
+        self,
+        res_type: str,
+        res_id: str,
+        resource: JsonObject | None,
+        current: CurrentState | None,
+        method: str,
+        action: Action,
     ) -> WriteOutcome:
         key = (res_type, res_id)
         if key in self._staged:
@@ -114,15 +136,24 @@ class Changeset:
             content = dump_json(stamped)
             index = self._service.indexer.index(stamped)
         write = VersionWrite(
-            res_type, res_id, version, self._now_us, method, content, index,
-            owner_org=self.ctx.organization, district=self.ctx.district or self._service.default_district or None,
+            res_type,
+            res_id,
+            version,
+            self._now_us,
+            method,
+            content,
+            index,
+            owner_org=self.ctx.organization,
+            district=self.ctx.district or self._service.default_district or None,
             existing_pk=None if current is None else current.pk,
         )
         stored = StoredResource(res_type, res_id, version, self._instant, content)
         self._staged[key] = _Staged(write, stored)
         created = current is None or current.deleted
         topic = "deleted" if resource is None else ("created" if created else "updated")
-        self._events.append(OutboxEvent(f"{res_type}.{topic}", res_type, res_id, version, self._now_us))
+        self._events.append(
+            OutboxEvent(f"{res_type}.{topic}", res_type, res_id, version, self._now_us)
+        )
         self._service.audit.record(self.ctx, action, res_type, res_id, "staged")
         status = 201 if created and resource is not None else 200
         return WriteOutcome(stored, status, created=created)  # type: ignore[arg-type]
@@ -140,7 +171,9 @@ def _check_version(current: CurrentState | None, if_match: int | None) -> None:
     if if_match is None:
         return
     if current is None:
-        raise PreconditionFailed(f"If-Match names version {if_match}, but the resource does not exist")
+        raise PreconditionFailed(
+            f"If-Match names version {if_match}, but the resource does not exist"
+        )
     if current.version != if_match:
         raise PreconditionFailed(
             f"If-Match names version {if_match}, but the current version is {current.version}"

@@ -7,9 +7,11 @@ is retried one resource at a time so one bad line never takes others down with i
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, cast
 
 import orjson
 
@@ -51,12 +53,16 @@ Progress = Callable[[int], None]
 
 
 class ResourceLoader:
-    def __init__(self, service: ResourceService, bundles: BundleProcessor, *, batch_size: int = 500) -> None:
+    def __init__(
+        self, service: ResourceService, bundles: BundleProcessor, *, batch_size: int = 500
+    ) -> None:
         self._service = service
         self._bundles = bundles
         self._batch_size = batch_size
 
-    def load_file(self, ctx: AccessContext, path: Path, report: LoadReport, progress: Progress) -> None:
+    def load_file(
+        self, ctx: AccessContext, path: Path, report: LoadReport, progress: Progress
+    ) -> None:
         if path.suffix == ".ndjson" or path.name.endswith(".ndjson.gz"):
             self._load_items(ctx, _ndjson_items(path, progress), report)
             return
@@ -66,17 +72,28 @@ class ResourceLoader:
             report.reject(str(path), exc.message)
             return
         progress(path.stat().st_size)
-        if document.get("resourceType") == "Bundle" and document.get("type") in ("transaction", "batch"):
+        if document.get("resourceType") == "Bundle" and document.get("type") in (
+            "transaction",
+            "batch",
+        ):
             self._load_bundle(ctx, path, document, report)
         elif document.get("resourceType") == "Bundle":
             entries = document.get("entry") or []
-            items = [(f"{path}#entry[{i}]", e.get("resource"), None if e.get("resource") else "entry without resource")
-                     for i, e in enumerate(entries)]
+            items = [
+                (
+                    f"{path}#entry[{i}]",
+                    e.get("resource"),
+                    None if e.get("resource") else "entry without resource",
+                )
+                for i, e in enumerate(entries)
+            ]
             self._load_items(ctx, iter(items), report)
         else:
             self._load_items(ctx, iter([(str(path), document, None)]), report)
 
-    def _load_bundle(self, ctx: AccessContext, path: Path, bundle: JsonObject, report: LoadReport) -> None:
+    def _load_bundle(
+        self, ctx: AccessContext, path: Path, bundle: JsonObject, report: LoadReport
+    ) -> None:
         try:
             response = self._bundles.process(ctx, bundle)
         except KangtongError as exc:
@@ -107,8 +124,15 @@ class ResourceLoader:
         pending = LoadReport()
         try:
             with self._service.changeset(ctx) as changes:
-                changes.prefetch([(r["resourceType"], r["id"]) for _s, r, _e in batch
-                                  if r is not None and isinstance(r.get("id"), str) and isinstance(r.get("resourceType"), str)])
+                changes.prefetch(
+                    [
+                        (r["resourceType"], r["id"])
+                        for _s, r, _e in batch
+                        if r is not None
+                        and isinstance(r.get("id"), str)
+                        and isinstance(r.get("resourceType"), str)
+                    ]
+                )
                 for source, resource, _error in batch:
                     assert resource is not None
                     self._stage_one(changes, source, resource, pending)
@@ -126,7 +150,9 @@ class ResourceLoader:
         room = MAX_REASONS - len(report.rejections)
         report.rejections.extend(pending.rejections[: max(room, 0)])
 
-    def _stage_one(self, changes: Changeset, source: str, resource: JsonObject, report: LoadReport) -> None:
+    def _stage_one(
+        self, changes: Changeset, source: str, resource: JsonObject, report: LoadReport
+    ) -> None:
         try:
             if isinstance(resource.get("id"), str):
                 changes.update(str(resource.get("resourceType")), resource["id"], resource)
@@ -139,8 +165,8 @@ class ResourceLoader:
 
 
 def _ndjson_items(path: Path, progress: Progress) -> Iterator[Item]:
-    opener = _open_gzip if path.name.endswith(".gz") else open
-    with opener(path, "rb") as handle:  # type: ignore[operator]
+    handle = cast(IO[bytes], gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb"))
+    with handle:
         for number, line in enumerate(handle, start=1):
             progress(len(line))
             if not line.strip():
@@ -152,18 +178,18 @@ def _ndjson_items(path: Path, progress: Progress) -> Iterator[Item]:
                 yield source, None, exc.message
 
 
-def _open_gzip(path: Path, mode: str) -> object:
-    import gzip
-
-    return gzip.open(path, mode)
-
-
 def files_to_load(paths: Iterable[Path]) -> list[Path]:
     """Expand directories into the NDJSON and JSON files they contain, in a stable order."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".ndjson", ".json") or p.name.endswith(".ndjson.gz")))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in (".ndjson", ".json") or p.name.endswith(".ndjson.gz")
+                )
+            )
         else:
             found.append(path)
     return found

@@ -20,7 +20,13 @@ from kangtong.core.errors import Issue as ErrorIssue
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.access import AccessContext, AccessPolicy, AllowAll, AuditSink, NoAudit
 from kangtong.fhir.changeset import Changeset, state_for_read
-from kangtong.fhir.results import HistoryResult, SearchEntry, SearchResult, StoredResource, WriteOutcome
+from kangtong.fhir.results import (
+    HistoryResult,
+    SearchEntry,
+    SearchResult,
+    StoredResource,
+    WriteOutcome,
+)
 from kangtong.fhir.search.indexer import ResourceIndexer
 from kangtong.fhir.search.parser import SearchParser, SearchRequest
 from kangtong.store.database import Database
@@ -95,16 +101,26 @@ class ResourceService:
             changes.flush()
 
     # -- instance interactions ------------------------------------------------------------
-    def create(self, ctx: AccessContext, resource: JsonObject, *, if_none_exist: str | None = None) -> WriteOutcome:
+    def create(
+        self, ctx: AccessContext, resource: JsonObject, *, if_none_exist: str | None = None
+    ) -> WriteOutcome:
         with self.changeset(ctx) as changes:
             if if_none_exist:
-                existing = self._conditional_match(changes, resource.get("resourceType", ""), if_none_exist)
+                existing = self._conditional_match(
+                    changes, resource.get("resourceType", ""), if_none_exist
+                )
                 if existing is not None:
                     return WriteOutcome(existing, 200)
             return changes.create(resource)
 
     def update(
-        self, ctx: AccessContext, res_type: str, res_id: str, resource: JsonObject, *, if_match: int | None = None
+        self,
+        ctx: AccessContext,
+        res_type: str,
+        res_id: str,
+        resource: JsonObject,
+        *,
+        if_match: int | None = None,
     ) -> WriteOutcome:
         with self.changeset(ctx) as changes:
             return changes.update(res_type, res_id, resource, if_match=if_match)
@@ -115,7 +131,9 @@ class ResourceService:
         with self.changeset(ctx) as changes:
             matches = self.match_ids(changes, res_type, query)
             if len(matches) > 1:
-                raise PreconditionFailed(f"The conditional update matches {len(matches)} {res_type} resources")
+                raise PreconditionFailed(
+                    f"The conditional update matches {len(matches)} {res_type} resources"
+                )
             if matches:
                 target = matches[0]
                 if resource.get("id", target) != target:
@@ -126,17 +144,31 @@ class ResourceService:
             return changes.create(resource)
 
     def patch(
-        self, ctx: AccessContext, res_type: str, res_id: str, operations: list[Any], *, if_match: int | None = None
+        self,
+        ctx: AccessContext,
+        res_type: str,
+        res_id: str,
+        operations: list[Any],
+        *,
+        if_match: int | None = None,
     ) -> WriteOutcome:
         with self.changeset(ctx) as changes:
             return self.patch_in(changes, res_type, res_id, operations, if_match=if_match)
 
     def patch_in(
-        self, changes: Changeset, res_type: str, res_id: str, operations: list[Any], *, if_match: int | None = None
+        self,
+        changes: Changeset,
+        res_type: str,
+        res_id: str,
+        operations: list[Any],
+        *,
+        if_match: int | None = None,
     ) -> WriteOutcome:
         current = state_for_read(changes.current(res_type, res_id), res_type, res_id)
         if if_match is not None and current.version != if_match:
-            raise PreconditionFailed(f"If-Match names version {if_match}, current is {current.version}")
+            raise PreconditionFailed(
+                f"If-Match names version {if_match}, current is {current.version}"
+            )
         document = parse_fhir_json(current.content or b"{}")
         try:
             patched = jsonpatch.apply_patch(document, operations)
@@ -153,7 +185,9 @@ class ResourceService:
         with self.changeset(ctx) as changes:
             matches = self.match_ids(changes, res_type, query)
             if len(matches) > 1:
-                raise PreconditionFailed(f"The conditional delete matches {len(matches)} {res_type} resources")
+                raise PreconditionFailed(
+                    f"The conditional delete matches {len(matches)} {res_type} resources"
+                )
             for res_id in matches:
                 changes.delete(res_type, res_id)
             return len(matches)
@@ -161,10 +195,14 @@ class ResourceService:
     def read(self, ctx: AccessContext, res_type: str, res_id: str) -> StoredResource:
         self.require_type(res_type)
         with self.db.read() as conn:
-            current = state_for_read(self.repository.current(conn, res_type, res_id), res_type, res_id)
+            current = state_for_read(
+                self.repository.current(conn, res_type, res_id), res_type, res_id
+            )
         self.policy.authorize(ctx, "read", res_type, None)
         self.audit.record(ctx, "read", res_type, res_id, "success")
-        return StoredResource(res_type, res_id, current.version, _instant(current.last_updated_us), current.content)
+        return StoredResource(
+            res_type, res_id, current.version, _instant(current.last_updated_us), current.content
+        )
 
     def vread(self, ctx: AccessContext, res_type: str, res_id: str, version: int) -> StoredResource:
         self.require_type(res_type)
@@ -174,11 +212,18 @@ class ResourceService:
             raise NotFound(f"{res_type}/{res_id} has no version {version}")
         self.policy.authorize(ctx, "vread", res_type, None)
         self.audit.record(ctx, "vread", res_type, res_id, "success")
-        return StoredResource(res_type, res_id, version, _instant(found.last_updated_us), found.content)
+        return StoredResource(
+            res_type, res_id, version, _instant(found.last_updated_us), found.content
+        )
 
     # -- search and history ----------------------------------------------------------------
     def search(
-        self, ctx: AccessContext, res_type: str | None, params: Sequence[tuple[str, str]], *, strict: bool = False
+        self,
+        ctx: AccessContext,
+        res_type: str | None,
+        params: Sequence[tuple[str, str]],
+        *,
+        strict: bool = False,
     ) -> SearchResult:
         if res_type is not None:
             self.require_type(res_type)
@@ -191,13 +236,17 @@ class ResourceService:
 
     def _run_search(self, conn: Any, request: SearchRequest) -> SearchResult:
         plan = request.plan
-        page = self.search_store.search(conn, replace(plan, count=plan.count + 1) if plan.count else plan)
+        page = self.search_store.search(
+            conn, replace(plan, count=plan.count + 1) if plan.count else plan
+        )
         has_more = len(page.pks) > plan.count
         pks = page.pks[: plan.count]
         contents = self.repository.contents_by_pk(conn, pks)
         keyed = self.search_store.keys(conn, pks)
         types = {k.pk: (k.res_type, k.res_id) for k in keyed}
-        entries = [SearchEntry(contents[pk], *types[pk], mode="match") for pk in pks if pk in contents]
+        entries = [
+            SearchEntry(contents[pk], *types[pk], mode="match") for pk in pks if pk in contents
+        ]
         included: list[int] = []
         if plan.include:
             included += self.search_store.included(conn, keyed, plan.include)
@@ -205,15 +254,34 @@ class ResourceService:
             included += self.search_store.revincluded(conn, keyed, plan.revinclude)
         if included:
             extra = self.repository.contents_by_pk(conn, included)
-            extra_keys = {k.pk: (k.res_type, k.res_id) for k in self.search_store.keys(conn, included)}
-            entries += [SearchEntry(extra[pk], *extra_keys[pk], mode="include") for pk in included if pk in extra]
+            extra_keys = {
+                k.pk: (k.res_type, k.res_id) for k in self.search_store.keys(conn, included)
+            }
+            entries += [
+                SearchEntry(extra[pk], *extra_keys[pk], mode="include")
+                for pk in included
+                if pk in extra
+            ]
         return SearchResult(
-            entries, page.total, plan.offset, plan.count, request.summary, request.elements, request.ignored, has_more
+            entries,
+            page.total,
+            plan.offset,
+            plan.count,
+            request.summary,
+            request.elements,
+            request.ignored,
+            has_more,
         )
 
     def history(
-        self, ctx: AccessContext, res_type: str | None, res_id: str | None, *,
-        since_us: int | None, count: int, offset: int,
+        self,
+        ctx: AccessContext,
+        res_type: str | None,
+        res_id: str | None,
+        *,
+        since_us: int | None,
+        count: int,
+        offset: int,
     ) -> HistoryResult:
         if res_type is not None:
             self.require_type(res_type)
@@ -222,11 +290,17 @@ class ResourceService:
             if res_type and res_id and self.repository.current(conn, res_type, res_id) is None:
                 raise NotFound(f"{res_type}/{res_id} is not known")
             versions, total = self.repository.history(
-                conn, res_type=res_type, res_id=res_id, since_us=since_us, at_most=count, offset=offset
+                conn,
+                res_type=res_type,
+                res_id=res_id,
+                since_us=since_us,
+                at_most=count,
+                offset=offset,
             )
         self.audit.record(ctx, "history", res_type, res_id, "success")
         stored = [
-            StoredResource(v.res_type, v.res_id, v.version, _instant(v.last_updated_us), v.content) for v in versions
+            StoredResource(v.res_type, v.res_id, v.version, _instant(v.last_updated_us), v.content)
+            for v in versions
         ]
         return HistoryResult(stored, [v.method for v in versions], total, offset, count)
 
@@ -243,7 +317,9 @@ class ResourceService:
         page = self.search_store.search(changes.conn, plan)
         return [k.res_id for k in self.search_store.keys(changes.conn, page.pks)]
 
-    def _conditional_match(self, changes: Changeset, res_type: str, query: str) -> StoredResource | None:
+    def _conditional_match(
+        self, changes: Changeset, res_type: str, query: str
+    ) -> StoredResource | None:
         matches = self.match_ids(changes, res_type, query)
         if len(matches) > 1:
             raise PreconditionFailed(f"If-None-Exist matches {len(matches)} {res_type} resources")
@@ -252,11 +328,17 @@ class ResourceService:
         current = changes.current(res_type, matches[0])
         assert current is not None
         return StoredResource(
-            res_type, matches[0], current.version, _instant(current.last_updated_us), current.content
+            res_type,
+            matches[0],
+            current.version,
+            _instant(current.last_updated_us),
+            current.content,
         )
 
 
 def _instant(us: int) -> str:
     from datetime import UTC
 
-    return format_instant(datetime.fromtimestamp(us / 1_000_000, UTC).replace(microsecond=us % 1_000_000))
+    return format_instant(
+        datetime.fromtimestamp(us / 1_000_000, UTC).replace(microsecond=us % 1_000_000)
+    )

@@ -6,7 +6,10 @@ from collections.abc import Iterable
 
 from kangtong.core.jsonutil import JsonObject
 
-SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+}
 ALWAYS = ("resourceType", "id", "meta")
 
 

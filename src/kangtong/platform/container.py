@@ -65,7 +65,9 @@ def build_platform(
         default_district=settings.default_district,
     )
     renderer = render_outcome or _plain_outcome
-    return Platform(settings, db, model, registry, service, BundleProcessor(service, renderer), validator)
+    return Platform(
+        settings, db, model, registry, service, BundleProcessor(service, renderer), validator
+    )
 
 
 def _plain_outcome(exc: Exception) -> dict[str, Any]:

@@ -137,11 +137,15 @@ class SearchStore:
             result.extend(row[0] for row in conn.execute(stmt))
         return result
 
-    def referring(self, conn: Connection, target_type: str, target_id: str, limit: int) -> list[int]:
+    def referring(
+        self, conn: Connection, target_type: str, target_id: str, limit: int
+    ) -> list[int]:
         """Keys of live resources with any reference to `target_type/target_id`."""
         stmt = (
             select(idx_reference.c.resource_pk)
-            .where(idx_reference.c.target_id == target_id, idx_reference.c.target_type == target_type)
+            .where(
+                idx_reference.c.target_id == target_id, idx_reference.c.target_type == target_type
+            )
             .distinct()
             .limit(limit)
         )

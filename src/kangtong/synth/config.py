@@ -35,7 +35,7 @@ class NoiseRates:
 
     @classmethod
     def none(cls) -> NoiseRates:
-        return cls(**{name: 0.0 for name in cls.__dataclass_fields__})
+        return cls(**dict.fromkeys(cls.__dataclass_fields__, 0.0))
 
 
 @dataclass(frozen=True)

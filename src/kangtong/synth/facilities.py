@@ -9,7 +9,7 @@ from kangtong.core.ids.gb32100 import PUBLIC_INSTITUTION_PREFIX, make_credit_cod
 from kangtong.synth.config import SynthConfig
 from kangtong.synth.model import Department, District, Facility, Practitioner, Sex
 from kangtong.synth.names import draw_given_name, draw_surname
-from kangtong.synth.population import AddressBook, CitizenIdRegistry, draw_phone
+from kangtong.synth.population import AddressBook, CitizenIdRegistry
 from kangtong.synth.seeds import IdMinter, derive_seed, rng_for
 from kangtong.synth.tables import facilities as tables
 from kangtong.synth.tables.facilities import FacilityKind
@@ -30,7 +30,9 @@ class DistrictBuilder:
 
     def build(self) -> District:
         district = self.config.place.district
-        commission = self._facility(COMMISSION_KIND, tables.COMMISSION_NAME.format(district=district))
+        commission = self._facility(
+            COMMISSION_KIND, tables.COMMISSION_NAME.format(district=district)
+        )
         facilities = [
             self._facility(kind, name.format(district=district)) for kind, name in tables.HOSPITALS
         ]
@@ -42,19 +44,30 @@ class DistrictBuilder:
                 facilities.append(self._facility(tables.STATION, name, street, centre.key))
         return District(district, self.config.place.area_code, commission, tuple(facilities))
 
-    def _facility(self, kind: FacilityKind, name: str, street: str | None = None,
-                  parent: str | None = None) -> Facility:
+    def _facility(
+        self, kind: FacilityKind, name: str, street: str | None = None, parent: str | None = None
+    ) -> Facility:
         number = next(self.numbers)
         key = f"F{number:03d}"
-        departments = tuple(Department(self.ids.mint(), department) for department in kind.departments)
+        departments = tuple(
+            Department(self.ids.mint(), department) for department in kind.departments
+        )
         organisation_body = f"{self.rng.randrange(10**8):08d}"
         return Facility(
-            key=key, number=number, id=self.ids.mint(), location_id=self.ids.mint(), name=name,
+            key=key,
+            number=number,
+            id=self.ids.mint(),
+            location_id=self.ids.mint(),
+            name=name,
             kind=kind,
-            credit_code=make_credit_code(PUBLIC_INSTITUTION_PREFIX, self.config.place.area_code,
-                                         organisation_body),
-            address=self.addresses.draw(self.rng), phone=f"0851-{self.rng.randrange(10**7, 10**8)}",
-            parent=parent, street=street, departments=departments,
+            credit_code=make_credit_code(
+                PUBLIC_INSTITUTION_PREFIX, self.config.place.area_code, organisation_body
+            ),
+            address=self.addresses.draw(self.rng),
+            phone=f"0851-{self.rng.randrange(10**7, 10**8)}",
+            parent=parent,
+            street=street,
+            departments=departments,
             practitioners=self._staff(key, kind),
         )
 
@@ -74,11 +87,18 @@ class DistrictBuilder:
         birth = dt.date(rng.randint(1962, 1998), 1, 1) + dt.timedelta(days=rng.randrange(365))
         qualified = birth.year + rng.randint(24, 28)
         return Practitioner(
-            id=self.ids.mint(), role_id=self.ids.mint(), facility=facility, department=department,
+            id=self.ids.mint(),
+            role_id=self.ids.mint(),
+            facility=facility,
+            department=department,
             profession="doctor" if profession == "doctor" else "nurse",
-            family_name=draw_surname(rng), given_name=draw_given_name(rng, sex, birth.year, set()),
-            sex=sex, birth_date=birth,
-            citizen_id=self.citizen_ids.issue(rng, self.config.place.area_code, birth, sex == "male"),
+            family_name=draw_surname(rng),
+            given_name=draw_given_name(rng, sex, birth.year, set()),
+            sex=sex,
+            birth_date=birth,
+            citizen_id=self.citizen_ids.issue(
+                rng, self.config.place.area_code, birth, sex == "male"
+            ),
             licence=licence_number(rng, profession, self.config.place.area_code, qualified),
         )
 

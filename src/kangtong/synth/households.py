@@ -15,8 +15,15 @@ from kangtong.synth.model import Sex
 from kangtong.synth.pick import WeightedPool
 
 HOUSEHOLD_TYPES = WeightedPool(
-    ("single_young", "single_elderly", "couple_young", "couple_elderly", "nuclear",
-     "three_generation", "single_parent"),
+    (
+        "single_young",
+        "single_elderly",
+        "couple_young",
+        "couple_elderly",
+        "nuclear",
+        "three_generation",
+        "single_parent",
+    ),
     (8, 8, 8, 14, 40, 18, 4),
 )
 CHILDREN_COUNT = WeightedPool((1, 2, 3), (55, 38, 7))
@@ -45,8 +52,14 @@ def _couple(rng: random.Random, as_of: dt.date, low: int, high: int) -> list[Mem
     return [Member("householder", "male", husband, True), Member("spouse", "female", wife, True)]
 
 
-def _add_children(rng: random.Random, as_of: dt.date, members: list[Member], mother: int,
-                  father: int | None, count: int) -> None:
+def _add_children(
+    rng: random.Random,
+    as_of: dt.date,
+    members: list[Member],
+    mother: int,
+    father: int | None,
+    count: int,
+) -> None:
     mother_birth = members[mother].birth_date
     previous: Member | None = None
     for _ in range(count):
@@ -103,8 +116,13 @@ def draw_household(rng: random.Random, as_of: dt.date) -> list[Member]:
     return members
 
 
-def _add_single_parent_child(rng: random.Random, as_of: dt.date, members: list[Member],
-                             mother: int | None, father: int | None) -> None:
+def _add_single_parent_child(
+    rng: random.Random,
+    as_of: dt.date,
+    members: list[Member],
+    mother: int | None,
+    father: int | None,
+) -> None:
     parent_birth = members[0].birth_date
     birth = parent_birth + dt.timedelta(days=rng.randint(22, 38) * 365 + rng.randrange(365))
     if birth <= as_of:

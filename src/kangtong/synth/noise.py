@@ -60,11 +60,19 @@ def register(person: Person, facility: Facility, rates: NoiseRates, as_of: dt.da
     rng = random.Random(seed)
     eligible = eligible_noise(person, as_of)
     record = SourceRecord(
-        person=person, facility=facility.key, mrn=medical_record_number(facility, person.index),
-        patient_id=IdMinter(seed).mint(), family_name=person.family_name,
-        given_name=person.given_name, name_is_pinyin=False, sex=person.sex,
-        birth_date=person.birth_date, id_number=person.citizen_id, phone=person.phone,
-        address=person.address, noise=(),
+        person=person,
+        facility=facility.key,
+        mrn=medical_record_number(facility, person.index),
+        patient_id=IdMinter(seed).mint(),
+        family_name=person.family_name,
+        given_name=person.given_name,
+        name_is_pinyin=False,
+        sex=person.sex,
+        birth_date=person.birth_date,
+        id_number=person.citizen_id,
+        phone=person.phone,
+        address=person.address,
+        noise=(),
     )
     record = _name_noise(rng, record, rates, eligible)
     record = _id_noise(rng, record, rates, eligible)
@@ -82,17 +90,25 @@ def _band(rng: random.Random, rates: NoiseRates, kinds: tuple[str, ...]) -> str 
     return None
 
 
-def _name_noise(rng: random.Random, record: SourceRecord, rates: NoiseRates,
-                eligible: frozenset[str]) -> SourceRecord:
+def _name_noise(
+    rng: random.Random, record: SourceRecord, rates: NoiseRates, eligible: frozenset[str]
+) -> SourceRecord:
     kind = _band(rng, rates, NAME_NOISE)
     if kind is None or kind not in eligible:
         return record
     family, given = record.family_name, record.given_name
     if kind == "name_pinyin":
-        return _with(record, kind, family_name=to_pinyin(family), given_name=to_pinyin(given),
-                     name_is_pinyin=True)
+        return _with(
+            record,
+            kind,
+            family_name=to_pinyin(family),
+            given_name=to_pinyin(given),
+            name_is_pinyin=True,
+        )
     if kind == "name_traditional":
-        return _with(record, kind, family_name=to_traditional(family), given_name=to_traditional(given))
+        return _with(
+            record, kind, family_name=to_traditional(family), given_name=to_traditional(given)
+        )
     table = HOMOPHONES if kind == "name_homophone" else LOOK_ALIKES
     full = family + given
     positions = [i for i, c in enumerate(full) if c in table]
@@ -100,11 +116,14 @@ def _name_noise(rng: random.Random, record: SourceRecord, rates: NoiseRates,
         return _with(record, kind, given_name=given[::-1])
     position = rng.choice(positions)
     changed = full[:position] + rng.choice(table[full[position]]) + full[position + 1 :]
-    return _with(record, kind, family_name=changed[: len(family)], given_name=changed[len(family) :])
+    return _with(
+        record, kind, family_name=changed[: len(family)], given_name=changed[len(family) :]
+    )
 
 
-def _id_noise(rng: random.Random, record: SourceRecord, rates: NoiseRates,
-              eligible: frozenset[str]) -> SourceRecord:
+def _id_noise(
+    rng: random.Random, record: SourceRecord, rates: NoiseRates, eligible: frozenset[str]
+) -> SourceRecord:
     kind = _band(rng, rates, ID_NOISE)
     if kind is None or kind not in eligible:
         return record
@@ -118,17 +137,22 @@ def _id_noise(rng: random.Random, record: SourceRecord, rates: NoiseRates,
     return _with(record, kind, id_number=citizen_id[:position] + digit + citizen_id[position + 1 :])
 
 
-def _contact_noise(rng: random.Random, record: SourceRecord, rates: NoiseRates,
-                   eligible: frozenset[str]) -> SourceRecord:
+def _contact_noise(
+    rng: random.Random, record: SourceRecord, rates: NoiseRates, eligible: frozenset[str]
+) -> SourceRecord:
     if rng.random() < rates.swapped_day_month and "swapped_day_month" in eligible:
         born = record.birth_date
-        record = _with(record, "swapped_day_month", birth_date=born.replace(month=born.day, day=born.month))
+        record = _with(
+            record, "swapped_day_month", birth_date=born.replace(month=born.day, day=born.month)
+        )
     if rng.random() < rates.phone_changed:
         record = _with(record, "phone_changed", phone=_other_phone(rng, record.phone))
     if rng.random() < rates.address_changed:
         address = record.address
         moved = dataclasses.replace(
-            address, building=f"{rng.randint(31, 40)}栋", room=f"{rng.randint(1, 18)}{rng.randint(5, 8):02d}室"
+            address,
+            building=f"{rng.randint(31, 40)}栋",
+            room=f"{rng.randint(1, 18)}{rng.randint(5, 8):02d}室",
         )
         record = _with(record, "address_changed", address=moved)
     return record

@@ -45,12 +45,16 @@ class AddressBook:
         place = self.place
         floor = rng.randint(1, 18)
         return Address(
-            province=place.province, city=place.city, district=place.district,
+            province=place.province,
+            city=place.city,
+            district=place.district,
             street=rng.choice(place.streets),
             road=f"{rng.choice(self.roads)}{rng.randint(1, 300)}号"
             f"{rng.choice(demography.RESIDENTIAL_COMPLEX_NAMES)}",
-            building=f"{rng.randint(1, 30)}栋", unit=f"{rng.randint(1, 4)}单元",
-            room=f"{floor}{rng.randint(1, 4):02d}室", postal_code=place.postal_code,
+            building=f"{rng.randint(1, 30)}栋",
+            unit=f"{rng.randint(1, 4)}单元",
+            room=f"{floor}{rng.randint(1, 4):02d}室",
+            postal_code=place.postal_code,
         )
 
 
@@ -81,7 +85,9 @@ def chronic_diseases(rng: random.Random, age: int) -> tuple[str, ...]:
     return tuple(d.key for d in CHRONIC_DISEASES if rng.random() < prevalence_at(d, age))
 
 
-def death_date(rng: random.Random, config: SynthConfig, birth: dt.date, chronic: int) -> dt.date | None:
+def death_date(
+    rng: random.Random, config: SynthConfig, birth: dt.date, chronic: int
+) -> dt.date | None:
     """Whether and when the person dies within the care window."""
     factor = MULTIMORBIDITY_MORTALITY if chronic >= 2 else 1.0
     start = max(config.window_start, birth)
@@ -115,7 +121,9 @@ class PopulationBuilder:
     def people(self) -> Iterator[Person]:
         index, household = 0, 0
         while index < self.config.people:
-            members = draw_household(rng_for(self.config.seed, "household", household), self.config.as_of)
+            members = draw_household(
+                rng_for(self.config.seed, "household", household), self.config.as_of
+            )
             members = members[: self.config.people - index]
             yield from self._household(household, members, index)
             index += len(members)
@@ -131,8 +139,18 @@ class PopulationBuilder:
             given = draw_given_name(rng, member.sex, member.birth_date.year, given_names)
             given_names.add(given)
             deliveries = sorted({m.birth_date for m in members if m.mother == position})
-            yield self._person(first + position, number, member, surnames[position], given,
-                               address, home_phone, ethnicity, first, tuple(deliveries))
+            yield self._person(
+                first + position,
+                number,
+                member,
+                surnames[position],
+                given,
+                address,
+                home_phone,
+                ethnicity,
+                first,
+                tuple(deliveries),
+            )
 
     def _surnames(self, rng: random.Random, members: list[Member]) -> list[str]:
         householder, spouse = draw_surname(rng), draw_surname(rng)
@@ -142,9 +160,19 @@ class PopulationBuilder:
             by_role["child"] = draw_surname(rng) if rng.random() < 0.9 else householder
         return [by_role.get(member.role, householder) for member in members]
 
-    def _person(self, index: int, household: int, member: Member, surname: str, given: str,
-                address: Address, home_phone: str, ethnicity: str, first: int,
-                deliveries: tuple[dt.date, ...]) -> Person:
+    def _person(
+        self,
+        index: int,
+        household: int,
+        member: Member,
+        surname: str,
+        given: str,
+        address: Address,
+        home_phone: str,
+        ethnicity: str,
+        first: int,
+        deliveries: tuple[dt.date, ...],
+    ) -> Person:
         rng = rng_for(self.config.seed, "person-demography", index)
         age = (self.config.as_of - member.birth_date).days // 365
         born_here = member.role == "child" or rng.random() < 0.55
@@ -152,17 +180,25 @@ class PopulationBuilder:
         chronic = chronic_diseases(rng, age)
         own_phone = 16 <= age <= 75 and rng.random() < OWN_PHONE_SHARE
         return Person(
-            index=index, person_id=IdMinter(derive_seed(self.config.seed, "person-id", index)).mint(),
-            household=household, household_role=member.role, family_name=surname,
-            given_name=given, sex=member.sex, birth_date=member.birth_date,
+            index=index,
+            person_id=IdMinter(derive_seed(self.config.seed, "person-id", index)).mint(),
+            household=household,
+            household_role=member.role,
+            family_name=surname,
+            given_name=given,
+            sex=member.sex,
+            birth_date=member.birth_date,
             citizen_id=self.citizen_ids.issue(rng, area, member.birth_date, member.sex == "male"),
-            phone=draw_phone(rng) if own_phone else home_phone, address=address,
+            phone=draw_phone(rng) if own_phone else home_phone,
+            address=address,
             ethnicity=ethnicity if rng.random() < 0.9 else ETHNICITIES.pick(rng),
             marital_status=marital_status(member, age),
-            health_code=health_code(self.config.place.area_code, index), chronic=chronic,
+            health_code=health_code(self.config.place.area_code, index),
+            chronic=chronic,
             death_date=death_date(rng, self.config, member.birth_date, len(chronic)),
             mother=None if member.mother is None else first + member.mother,
             father=None if member.father is None else first + member.father,
-            twin=None if member.twin is None else first + member.twin, deliveries=deliveries,
+            twin=None if member.twin is None else first + member.twin,
+            deliveries=deliveries,
             seed=derive_seed(self.config.seed, "person", index),
         )

@@ -35,4 +35,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected(_request: Request, exc: Exception) -> Response:
         # Log the type only: messages may echo personal data from the request.
         log.error("unexpected %s", type(exc).__name__, exc_info=exc)
-        return fhir_response(outcome_of([Issue("fatal", "exception", "Internal server error")]), 500)
+        return fhir_response(
+            outcome_of([Issue("fatal", "exception", "Internal server error")]), 500
+        )

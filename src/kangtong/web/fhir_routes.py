@@ -19,7 +19,14 @@ from kangtong.fhir.outcome import information
 from kangtong.fhir.results import WriteOutcome
 from kangtong.platform import Platform
 from kangtong.web import responses
-from kangtong.web.requests import access_context, base_url, if_match_version, json_body, prefer, query_pairs
+from kangtong.web.requests import (
+    access_context,
+    base_url,
+    if_match_version,
+    json_body,
+    prefer,
+    query_pairs,
+)
 
 router = APIRouter(prefix="/fhir")
 
@@ -86,7 +93,9 @@ async def search_post(request: Request, res_type: str) -> Response:
     return _search(request, res_type, params)
 
 
-def _search(request: Request, res_type: str | None, params: list[tuple[str, str]] | None = None) -> Response:
+def _search(
+    request: Request, res_type: str | None, params: list[tuple[str, str]] | None = None
+) -> Response:
     platform = _platform(request)
     pairs = params if params is not None else query_pairs(request)
     strict = prefer(request, "handling") == "strict"
@@ -110,7 +119,10 @@ def _history(request: Request, res_type: str | None, res_id: str | None) -> Resp
     platform = _platform(request)
     params = query_pairs(request)
     values = dict(params)
-    count = min(int(values.get("_count", platform.settings.default_page_size) or 0), platform.settings.max_page_size)
+    count = min(
+        int(values.get("_count", platform.settings.default_page_size) or 0),
+        platform.settings.max_page_size,
+    )
     offset = int(values.get("_offset", "0") or 0)
     since = values.get("_since")
     since_us = _instant_us(since) if since else None
@@ -118,7 +130,9 @@ def _history(request: Request, res_type: str | None, res_id: str | None) -> Resp
         access_context(request), res_type, res_id, since_us=since_us, count=count, offset=offset
     )
     path = "/" + "/".join(p for p in (res_type, res_id) if p) + "/_history"
-    return responses.fhir_response(responses.history_bundle(result, _base(request), path.replace("//", "/"), params))
+    return responses.fhir_response(
+        responses.history_bundle(result, _base(request), path.replace("//", "/"), params)
+    )
 
 
 def _instant_us(value: str) -> int:
@@ -153,7 +167,9 @@ async def conditional_update(request: Request, res_type: str) -> Response:
     if not query:
         raise MethodNotAllowed("PUT on a type needs search criteria (conditional update)")
     resource = await json_body(request)
-    outcome = platform.service.conditional_update(access_context(request), res_type, query, resource)
+    outcome = platform.service.conditional_update(
+        access_context(request), res_type, query, resource
+    )
     return _write_response(request, outcome)
 
 
@@ -185,7 +201,9 @@ async def validate_instance(request: Request, res_type: str, res_id: str) -> Res
 def everything(request: Request, res_type: str, res_id: str) -> Response:
     platform = _platform(request)
     result = everything_op.everything(platform.service, access_context(request), res_type, res_id)
-    body = responses.searchset(result, _base(request), f"/{res_type}/{res_id}/$everything", [], platform.model)
+    body = responses.searchset(
+        result, _base(request), f"/{res_type}/{res_id}/$everything", [], platform.model
+    )
     return responses.fhir_response(body)
 
 
@@ -218,7 +236,9 @@ def vread(request: Request, res_type: str, res_id: str, version: str) -> Respons
     stored = platform.service.vread(access_context(request), res_type, res_id, int(version))
     headers = responses.resource_headers(stored, _base(request))
     if stored.content is None:
-        return responses.fhir_response(information(f"{res_type}/{res_id} was deleted in version {version}"), 410, headers)
+        return responses.fhir_response(
+            information(f"{res_type}/{res_id} was deleted in version {version}"), 410, headers
+        )
     return responses.fhir_response(stored.content, 200, headers)
 
 

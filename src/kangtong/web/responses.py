@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from email.utils import format_datetime
 from datetime import datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,15 +19,23 @@ from kangtong.fhir.results import HistoryResult, SearchResult, StoredResource
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 
 
-def fhir_response(body: bytes | dict[str, Any] | None, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def fhir_response(
+    body: bytes | dict[str, Any] | None, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     content = body if isinstance(body, (bytes, type(None))) else dump_json(body)
-    return Response(content=content or b"", status_code=status, media_type=FHIR_JSON, headers=headers)
+    return Response(
+        content=content or b"", status_code=status, media_type=FHIR_JSON, headers=headers
+    )
 
 
-def resource_headers(stored: StoredResource, base_url: str, *, location: bool = False) -> dict[str, str]:
+def resource_headers(
+    stored: StoredResource, base_url: str, *, location: bool = False
+) -> dict[str, str]:
     headers = {"ETag": stored.etag, "Last-Modified": _http_date(stored.last_updated)}
     if location:
-        headers["Location"] = f"{base_url}/{stored.res_type}/{stored.res_id}/_history/{stored.version}"
+        headers["Location"] = (
+            f"{base_url}/{stored.res_type}/{stored.res_id}/_history/{stored.version}"
+        )
     return headers
 
 
@@ -36,19 +44,37 @@ def _http_date(instant: str) -> str:
 
 
 def searchset(
-    result: SearchResult, base_url: str, self_path: str, params: Sequence[tuple[str, str]], model: StructureModel
+    result: SearchResult,
+    base_url: str,
+    self_path: str,
+    params: Sequence[tuple[str, str]],
+    model: StructureModel,
 ) -> bytes:
     """The searchset Bundle, built around the stored JSON without re-serialising it."""
-    parts = [b'{"resourceType":"Bundle","id":"', str(uuid.uuid4()).encode(), b'","type":"searchset"']
+    parts = [
+        b'{"resourceType":"Bundle","id":"',
+        str(uuid.uuid4()).encode(),
+        b'","type":"searchset"',
+    ]
     if result.total is not None:
         parts.append(b',"total":' + str(result.total).encode())
     parts.append(b',"link":' + dump_json(_links(result, base_url, self_path, params)))
-    entries = [_entry(e.content, e.res_type, e.res_id, e.mode, base_url, result, model) for e in result.entries]
+    entries = [
+        _entry(e.content, e.res_type, e.res_id, e.mode, base_url, result, model)
+        for e in result.entries
+    ]
     if result.ignored:
-        outcome = {"resourceType": "OperationOutcome", "issue": [
-            {"severity": "warning", "code": "not-supported",
-             "diagnostics": f"The search parameter '{name}' is unknown or unsupported and was ignored"}
-            for name in result.ignored]}
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "warning",
+                    "code": "not-supported",
+                    "diagnostics": f"The search parameter '{name}' is unknown or unsupported and was ignored",
+                }
+                for name in result.ignored
+            ],
+        }
         entries.append(b'{"resource":' + dump_json(outcome) + b',"search":{"mode":"outcome"}}')
     if entries:
         parts.append(b',"entry":[' + b",".join(entries) + b"]")
@@ -56,18 +82,35 @@ def searchset(
     return b"".join(parts)
 
 
-def _entry(content: bytes, res_type: str, res_id: str, mode: str, base_url: str,
-           result: SearchResult, model: StructureModel) -> bytes:
+def _entry(
+    content: bytes,
+    res_type: str,
+    res_id: str,
+    mode: str,
+    base_url: str,
+    result: SearchResult,
+    model: StructureModel,
+) -> bytes:
     if result.elements:
         content = dump_json(subsetting.keep_elements(parse_fhir_json(content), result.elements))
     elif result.summary in ("true", "text", "data"):
         keys = model.summary_elements(res_type)
         content = dump_json(subsetting.summary(parse_fhir_json(content), result.summary, keys))
     full_url = f"{base_url}/{res_type}/{res_id}".encode()
-    return b'{"fullUrl":"' + full_url + b'","resource":' + content + b',"search":{"mode":"' + mode.encode() + b'"}}'
+    return (
+        b'{"fullUrl":"'
+        + full_url
+        + b'","resource":'
+        + content
+        + b',"search":{"mode":"'
+        + mode.encode()
+        + b'"}}'
+    )
 
 
-def _links(result: SearchResult, base_url: str, self_path: str, params: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+def _links(
+    result: SearchResult, base_url: str, self_path: str, params: Sequence[tuple[str, str]]
+) -> list[dict[str, str]]:
     kept = [(k, v) for k, v in params if k != "_offset"]
 
     def url(offset: int) -> str:
@@ -87,19 +130,36 @@ def _links(result: SearchResult, base_url: str, self_path: str, params: Sequence
     return links
 
 
-def history_bundle(result: HistoryResult, base_url: str, self_path: str, params: Sequence[tuple[str, str]]) -> bytes:
-    parts = [b'{"resourceType":"Bundle","id":"', str(uuid.uuid4()).encode(), b'","type":"history","total":',
-             str(result.total).encode()]
-    search_like = SearchResult([], result.total, result.offset, result.count,
-                               has_more=result.offset + len(result.versions) < result.total)
+def history_bundle(
+    result: HistoryResult, base_url: str, self_path: str, params: Sequence[tuple[str, str]]
+) -> bytes:
+    parts = [
+        b'{"resourceType":"Bundle","id":"',
+        str(uuid.uuid4()).encode(),
+        b'","type":"history","total":',
+        str(result.total).encode(),
+    ]
+    search_like = SearchResult(
+        [],
+        result.total,
+        result.offset,
+        result.count,
+        has_more=result.offset + len(result.versions) < result.total,
+    )
     parts.append(b',"link":' + dump_json(_links(search_like, base_url, self_path, params)))
     entries = []
     for stored, method in zip(result.versions, result.methods, strict=True):
         full_url = f"{base_url}/{stored.res_type}/{stored.res_id}"
         request_url = stored.res_type if method == "POST" else f"{stored.res_type}/{stored.res_id}"
         request = dump_json({"method": "PUT" if method == "PATCH" else method, "url": request_url})
-        status = "201 Created" if stored.version == 1 and method != "DELETE" else ("204 No Content" if method == "DELETE" else "200 OK")
-        response = dump_json({"status": status, "etag": stored.etag, "lastModified": stored.last_updated})
+        status = (
+            "201 Created"
+            if stored.version == 1 and method != "DELETE"
+            else ("204 No Content" if method == "DELETE" else "200 OK")
+        )
+        response = dump_json(
+            {"status": status, "etag": stored.etag, "lastModified": stored.last_updated}
+        )
         body = b'{"fullUrl":"' + full_url.encode() + b'"'
         if stored.content is not None:
             body += b',"resource":' + stored.content

@@ -146,6 +146,10 @@ def test_boundaries(expression: str, expected: list[Any]) -> None:
     assert evaluate(expression) == expected
 
 
+def test_a_date_that_names_no_day_has_no_boundary() -> None:
+    assert evaluate("@2021-02-29.lowBoundary()") == []
+
+
 def test_boundary_of_a_resource_date_infers_its_precision() -> None:
     assert evaluate("Patient.birthDate.highBoundary()") == ["1949-12-31"]
     assert evaluate("Observation.value.value.lowBoundary()", OBSERVATION) == [72.45]

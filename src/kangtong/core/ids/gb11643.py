@@ -16,8 +16,42 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
 # GB/T 2260: the first two digits name a province-level division.
 PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 
 Sex = Literal["male", "female"]
@@ -93,5 +127,7 @@ def _check_parts(text: str, today: dt.date | None) -> CitizenIdCheck:
     if today is not None and birth_date > today:
         return CitizenIdCheck(False, f"birth date {birth_date} is in the future")
     if text[17] != "?" and check_character(text[:17]) != text[17]:
-        return CitizenIdCheck(False, f"check character is {text[17]}, expected {check_character(text[:17])}")
+        return CitizenIdCheck(
+            False, f"check character is {text[17]}, expected {check_character(text[:17])}"
+        )
     return CitizenIdCheck(True, "", birth_date, sex_of_sequence(int(text[14:17])))

@@ -40,7 +40,9 @@ def organisation_code_check(first_8: str) -> str:
     """The GB 11714 check character (0-9 or X) for an 8-digit organisation code body."""
     if len(first_8) != 8 or not first_8.isdigit():
         raise ValueError("need an 8-digit organisation code body")
-    total = sum(int(c) * weight for c, weight in zip(first_8, ORGANISATION_CODE_WEIGHTS, strict=True))
+    total = sum(
+        int(c) * weight for c, weight in zip(first_8, ORGANISATION_CODE_WEIGHTS, strict=True)
+    )
     remainder = 11 - total % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
 

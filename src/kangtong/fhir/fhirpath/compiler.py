@@ -201,14 +201,16 @@ class Compiler:
         )
         return Compiled(evaluator, source.static_type if source else focus_type)
 
+    def _call_input(self, target: Node | None, focus_type: str | None) -> Compiled:
+        """What a function is applied to: its target, or the focus at the start of a term."""
+        if target is None:
+            return Compiled(focus_itself, focus_type)
+        return self.compile(target, focus_type)
+
     def _call_site(self, node: FunctionCall, focus_type: str | None) -> CallSite:
-        if node.target is None:
-            source = Compiled(focus_itself, focus_type)
-        else:
-            source = self.compile(node.target, focus_type)
         return CallSite(
             name=node.name,
-            input=source,
+            input=self._call_input(node.target, focus_type),
             args=node.args,
             focus_type=focus_type,
             compile_node=self.compile,

@@ -47,9 +47,9 @@ def parse_temporal(text: str, type_name: str | None) -> PartialTemporal | None:
 
 def _is_real_date_time(components: list[int]) -> bool:
     """Rejects 2020-13 or 2021-02-29T25:00, which match the pattern but name no instant."""
-    filled = components + [1, 1, 0, 0, 0][len(components) - 1 :]
+    year, month, day, hour, minute, second = components + [1, 1, 0, 0, 0][len(components) - 1 :]
     try:
-        datetime(*filled[:6])
+        datetime(year, month, day, hour, minute, second)
     except ValueError:
         return False
     return True

@@ -19,7 +19,9 @@ SUPPORTED = frozenset({"Patient", "Encounter"})
 MAX_RESOURCES = 10_000
 
 
-def everything(service: ResourceService, ctx: AccessContext, res_type: str, res_id: str) -> SearchResult:
+def everything(
+    service: ResourceService, ctx: AccessContext, res_type: str, res_id: str
+) -> SearchResult:
     if res_type not in SUPPORTED:
         raise Invalid(f"$everything is defined for Patient and Encounter, not {res_type}")
     service.policy.authorize(ctx, "operation", res_type, None)

@@ -118,7 +118,11 @@ class SearchParamRegistry:
             try:
                 path = compile_for_type(expression, resource_type, type_model=self._type_model)
             except FhirPathError:
-                log.warning("search parameter %s cannot be compiled for %s", definition["url"], resource_type)
+                log.warning(
+                    "search parameter %s cannot be compiled for %s",
+                    definition["url"],
+                    resource_type,
+                )
         components: list[Component] = []
         for component in definition.get("component", []):
             target = self._by_url.get(component["definition"])

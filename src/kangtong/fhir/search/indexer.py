@@ -7,7 +7,16 @@ from typing import Any
 
 from kangtong.fhir.fhirpath import FhirPathError
 from kangtong.fhir.search.definitions import SearchParam, SearchParamRegistry
-from kangtong.fhir.search.params import composite, date, number, quantity, reference, string, token, uri
+from kangtong.fhir.search.params import (
+    composite,
+    date,
+    number,
+    quantity,
+    reference,
+    string,
+    token,
+    uri,
+)
 from kangtong.fhir.search.params.context import SearchContext, TypedValue
 from kangtong.store.index_rows import IndexRows
 

@@ -12,8 +12,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from kangtong.core.errors import Invalid
-from kangtong.fhir.search.definitions import COLUMN_PARAMS, UNSUPPORTED_PARAMS, SearchParam, SearchParamRegistry
-from kangtong.fhir.search.params import composite, date, number, quantity, reference, string, token, uri
+from kangtong.fhir.search.definitions import (
+    COLUMN_PARAMS,
+    UNSUPPORTED_PARAMS,
+    SearchParam,
+    SearchParamRegistry,
+)
+from kangtong.fhir.search.params import (
+    composite,
+    date,
+    number,
+    quantity,
+    reference,
+    string,
+    token,
+    uri,
+)
 from kangtong.fhir.search.params.context import SearchContext, split_prefix
 from kangtong.fhir.search.params.escape import split_raw, split_unescaped
 from kangtong.store.criteria import (
@@ -27,6 +41,7 @@ from kangtong.store.criteria import (
     MissingCriterion,
     SearchPlan,
     SortKey,
+    TokenCriterion,
 )
 
 CriterionParser = Callable[[SearchParam, str, str | None, SearchContext], Criterion]
@@ -41,8 +56,21 @@ PARSERS: dict[str, CriterionParser] = {
     "composite": composite.criterion,
 }
 RESULT_PARAMS = frozenset(
-    {"_count", "_offset", "_sort", "_include", "_revinclude", "_summary", "_elements", "_total",
-     "_format", "_pretty", "_type", "_include:iterate", "_revinclude:iterate"}
+    {
+        "_count",
+        "_offset",
+        "_sort",
+        "_include",
+        "_revinclude",
+        "_summary",
+        "_elements",
+        "_total",
+        "_format",
+        "_pretty",
+        "_type",
+        "_include:iterate",
+        "_revinclude:iterate",
+    }
 )
 SUMMARY_MODES = frozenset({"true", "false", "text", "data", "count"})
 MAX_CHAIN_DEPTH = 4
@@ -57,13 +85,22 @@ class SearchRequest:
 
 
 class SearchParser:
-    def __init__(self, registry: SearchParamRegistry, ctx: SearchContext, *, default_count: int, max_count: int) -> None:
+    def __init__(
+        self,
+        registry: SearchParamRegistry,
+        ctx: SearchContext,
+        *,
+        default_count: int,
+        max_count: int,
+    ) -> None:
         self._registry = registry
         self._ctx = ctx
         self._default_count = default_count
         self._max_count = max_count
 
-    def parse(self, res_type: str | None, params: Sequence[tuple[str, str]], *, strict: bool = False) -> SearchRequest:
+    def parse(
+        self, res_type: str | None, params: Sequence[tuple[str, str]], *, strict: bool = False
+    ) -> SearchRequest:
         request = SearchRequest(SearchPlan(res_type, count=self._default_count))
         clauses: list[Clause] = []
         for name, value in params:
@@ -77,11 +114,13 @@ class SearchParser:
         return request
 
     # -- criteria -------------------------------------------------------------------------
-    def _clause(self, res_type: str | None, name: str, value: str, strict: bool, ignored: list[str]) -> Clause | None:
+    def _clause(
+        self, res_type: str | None, name: str, value: str, strict: bool, ignored: list[str]
+    ) -> Clause | None:
         if name.startswith("_has:"):
             return Clause((self._has(res_type, name, value, 0),))
         if name == "_id":
-            return Clause((IdCriterion(tuple(split_unescaped(value, ",") )),))
+            return Clause((IdCriterion(tuple(split_unescaped(value, ","))),))
         if name == "_lastUpdated":
             return Clause(tuple(self._last_updated(v) for v in split_raw(value, ",")))
         head, _, rest = name.partition(".")
@@ -102,9 +141,14 @@ class SearchParser:
         parser = PARSERS.get(param.type)
         if parser is None:
             raise Invalid(f"Search parameter '{code}' of type {param.type} is not supported")
-        criteria = tuple(parser(param, part, modifier or None, self._ctx) for part in split_raw(value, ","))
+        criteria = tuple(
+            parser(param, part, modifier or None, self._ctx) for part in split_raw(value, ",")
+        )
         if modifier == "not":
-            return Clause(tuple(replace(c, negate=False) for c in criteria), negate=True)  # type: ignore[type-var]
+            positive = tuple(
+                replace(c, negate=False) if isinstance(c, TokenCriterion) else c for c in criteria
+            )
+            return Clause(positive, negate=True)
         return Clause(criteria)
 
     def _lookup(self, res_type: str | None, code: str) -> SearchParam | None:
@@ -117,9 +161,13 @@ class SearchParser:
         prefix, low, high = date.parse_search_value(value, self._ctx)
         return LastUpdatedCriterion(prefix, low, high)  # type: ignore[arg-type]
 
-    def _chain(self, param: SearchParam, type_modifier: str | None, rest: str, value: str, depth: int) -> Clause:
+    def _chain(
+        self, param: SearchParam, type_modifier: str | None, rest: str, value: str, depth: int
+    ) -> Clause:
         if param.type != "reference":
-            raise Invalid(f"Only reference parameters can be chained; '{param.code}' is a {param.type}")
+            raise Invalid(
+                f"Only reference parameters can be chained; '{param.code}' is a {param.type}"
+            )
         if depth >= MAX_CHAIN_DEPTH:
             raise Invalid("Chains are limited to four levels")
         targets = [type_modifier] if type_modifier else list(param.targets)
@@ -164,7 +212,9 @@ class SearchParser:
         return HasCriterion(source_type, ref_param.key, (inner,))
 
     # -- result parameters -----------------------------------------------------------------
-    def _result_param(self, request: SearchRequest, res_type: str | None, name: str, value: str) -> None:
+    def _result_param(
+        self, request: SearchRequest, res_type: str | None, name: str, value: str
+    ) -> None:
         plan = request.plan
         if name == "_count":
             request.plan = replace(plan, count=min(_non_negative(name, value), self._max_count))
@@ -183,7 +233,9 @@ class SearchParser:
         elif name == "_elements":
             request.elements = tuple(e.strip() for e in value.split(",") if e.strip())
         elif name == "_sort":
-            request.plan = replace(plan, sort=tuple(self._sort_key(res_type, s) for s in value.split(",") if s))
+            request.plan = replace(
+                plan, sort=tuple(self._sort_key(res_type, s) for s in value.split(",") if s)
+            )
         elif name == "_type":
             request.plan = replace(plan, types=tuple(t for t in value.split(",") if t))
         elif name.startswith("_include"):

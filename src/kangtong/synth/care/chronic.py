@@ -43,9 +43,14 @@ def _register(context: CareContext, disease: ChronicDisease) -> Finding:
     onset_age = context.rng.randint(max(18, age_now - 15), max(18, age_now))
     onset = min(context.last_day, person.birth_date + dt.timedelta(days=onset_age * 365))
     finding = Finding(
-        id=context.ids.mint(), facility=context.centre.key, visit=None,
-        diagnosis=disease.diagnosis, problem_list=True, onset=onset,
-        recorded=context.office_time(onset), resolved=False,
+        id=context.ids.mint(),
+        facility=context.centre.key,
+        visit=None,
+        diagnosis=disease.diagnosis,
+        problem_list=True,
+        onset=onset,
+        recorded=context.office_time(onset),
+        resolved=False,
     )
     context.care.findings.append(finding)
     return finding
@@ -101,7 +106,9 @@ def _health_checks(context: CareContext) -> None:
             continue
         if context.rng.random() >= HEALTH_CHECK_UPTAKE:
             continue
-        visit = context.visit(context.centre, "follow_up", "预防保健科", context.office_time(day), 40)
+        visit = context.visit(
+            context.centre, "follow_up", "预防保健科", context.office_time(day), 40
+        )
         measure_blood_pressure(context, visit, "hypertension" in person.chronic)
         order_labs(context, visit, clinical.CBC)
         order_labs(context, visit, clinical.FASTING_GLUCOSE, diabetic)
@@ -111,7 +118,9 @@ def _health_checks(context: CareContext) -> None:
 def _family_doctor_contracts(context: CareContext) -> None:
     """A yearly contract with a general practitioner of the home centre, renewed each year."""
     age = context.age_on(context.last_day)
-    group = "priority" if age >= 65 or context.person.chronic else "young_child" if age < 7 else "other"
+    group = (
+        "priority" if age >= 65 or context.person.chronic else "young_child" if age < 7 else "other"
+    )
     if context.rng.random() >= CONTRACT_SHARE[group]:
         return
     doctor = context.clinician(context.centre, "全科")
@@ -120,6 +129,12 @@ def _family_doctor_contracts(context: CareContext) -> None:
         end = dt.date(year, 12, 31)
         if start <= context.last_day:
             context.care.episodes.append(
-                CareEpisode(context.ids.mint(), context.centre.key, "family_doctor", doctor, start,
-                            min(end, context.last_day) if context.person.death_date else end)
+                CareEpisode(
+                    context.ids.mint(),
+                    context.centre.key,
+                    "family_doctor",
+                    doctor,
+                    start,
+                    min(end, context.last_day) if context.person.death_date else end,
+                )
             )

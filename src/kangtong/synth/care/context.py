@@ -41,18 +41,25 @@ class CareSetting:
         centres = district.of_kind("centre")
         stations = district.of_kind("station")
         return cls(
-            district=district, facilities=district.by_key(),
-            tertiary=district.of_kind("tertiary"), secondary=district.of_kind("secondary"),
-            maternal_child=district.of_kind("maternal_child")[0], cdc=district.of_kind("cdc")[0],
+            district=district,
+            facilities=district.by_key(),
+            tertiary=district.of_kind("tertiary"),
+            secondary=district.of_kind("secondary"),
+            maternal_child=district.of_kind("maternal_child")[0],
+            cdc=district.of_kind("cdc")[0],
             centre_of_street={str(centre.street): centre for centre in centres},
             stations_of_centre={
-                centre.key: tuple(s for s in stations if s.parent == centre.key) for centre in centres
+                centre.key: tuple(s for s in stations if s.parent == centre.key)
+                for centre in centres
             },
-            doctors=_doctors_by_department(district), nurses=_nurses(district),
+            doctors=_doctors_by_department(district),
+            nurses=_nurses(district),
         )
 
 
-def _doctors_by_department(district: District) -> dict[tuple[str, str | None], tuple[Practitioner, ...]]:
+def _doctors_by_department(
+    district: District,
+) -> dict[tuple[str, str | None], tuple[Practitioner, ...]]:
     doctors: dict[tuple[str, str | None], tuple[Practitioner, ...]] = {}
     for facility in district.facilities:
         staff = [p for p in facility.practitioners if p.profession == "doctor"]
@@ -112,21 +119,39 @@ class CareContext:
     def nurse(self, facility: Facility) -> Practitioner:
         return self.rng.choice(self.setting.nurses[facility.key])
 
-    def visit(self, facility: Facility, kind: VisitKind, department: str, start: dt.datetime,
-              minutes: int = 20, practitioner: Practitioner | None = None,
-              died: bool = False) -> Visit:
+    def visit(
+        self,
+        facility: Facility,
+        kind: VisitKind,
+        department: str,
+        start: dt.datetime,
+        minutes: int = 20,
+        practitioner: Practitioner | None = None,
+        died: bool = False,
+    ) -> Visit:
         visit = Visit(
-            id=self.ids.mint(), facility=facility.key, department=department,
-            practitioner=practitioner or self.clinician(facility, department), kind=kind,
-            start=start, end=start + dt.timedelta(minutes=minutes), died=died,
+            id=self.ids.mint(),
+            facility=facility.key,
+            department=department,
+            practitioner=practitioner or self.clinician(facility, department),
+            kind=kind,
+            start=start,
+            end=start + dt.timedelta(minutes=minutes),
+            died=died,
         )
         self.care.visits.append(visit)
         return visit
 
     def diagnose(self, visit: Visit, diagnosis: Diagnosis, resolved: bool = True) -> Finding:
         finding = Finding(
-            id=self.ids.mint(), facility=visit.facility, visit=visit, diagnosis=diagnosis,
-            problem_list=False, onset=visit.start.date(), recorded=visit.start, resolved=resolved,
+            id=self.ids.mint(),
+            facility=visit.facility,
+            visit=visit,
+            diagnosis=diagnosis,
+            problem_list=False,
+            onset=visit.start.date(),
+            recorded=visit.start,
+            resolved=resolved,
             notifiable_class=NOTIFIABLE_CLASS.get(diagnosis.code, ""),
         )
         self.care.findings.append(finding)

@@ -22,16 +22,28 @@ ADMISSION_POOLS = tuple(
     WeightedPool([d for d, _ in INPATIENT_DIAGNOSES], [w[group] for _, w in INPATIENT_DIAGNOSES])
     for group in range(3)
 )
-EXACERBATION = {"copd": (Diagnosis("J44.1", "慢性阻塞性肺病伴有急性加重"), 0.3),
-                "coronary": (Diagnosis("I20.0", "不稳定性心绞痛"), 0.1)}
+EXACERBATION = {
+    "copd": (Diagnosis("J44.1", "慢性阻塞性肺病伴有急性加重"), 0.3),
+    "coronary": (Diagnosis("I20.0", "不稳定性心绞痛"), 0.1),
+}
 FATAL_DIAGNOSES = WeightedPool(
-    (Diagnosis("I63.9", "脑梗死"), Diagnosis("J18.9", "肺炎"), Diagnosis("C34.9", "支气管或肺恶性肿瘤"),
-     Diagnosis("I50.9", "心力衰竭")),
+    (
+        Diagnosis("I63.9", "脑梗死"),
+        Diagnosis("J18.9", "肺炎"),
+        Diagnosis("C34.9", "支气管或肺恶性肿瘤"),
+        Diagnosis("I50.9", "心力衰竭"),
+    ),
     (30, 25, 25, 20),
 )
 SURGICAL = frozenset({"K35.8", "K80.2", "S72.0", "N20.0"})
-DEPARTMENT_OF = {"J18.9": "呼吸内科", "J44.1": "呼吸内科", "C34.9": "呼吸内科", "I63.9": "神经内科",
-                 "I20.0": "心血管内科", "I50.9": "心血管内科"}
+DEPARTMENT_OF = {
+    "J18.9": "呼吸内科",
+    "J44.1": "呼吸内科",
+    "C34.9": "呼吸内科",
+    "I63.9": "神经内科",
+    "I20.0": "心血管内科",
+    "I50.9": "心血管内科",
+}
 DIED_IN_HOSPITAL_SHARE = 0.6
 REFERRED_DOWN_SHARE = 0.4
 CHRONIC_DIAGNOSIS = {disease.key: disease.diagnosis for disease in CHRONIC_DISEASES}
@@ -62,8 +74,9 @@ def _department(facility: Facility, diagnosis: Diagnosis, child: bool) -> str:
     return wanted if wanted in facility.kind.departments else "内科"
 
 
-def admit(context: CareContext, diagnosis: Diagnosis, day: dt.date,
-          death: dt.date | None = None) -> Visit:
+def admit(
+    context: CareContext, diagnosis: Diagnosis, day: dt.date, death: dt.date | None = None
+) -> Visit:
     """An admission from `day`; ending in death on `death` when given."""
     day = max(day, context.person.birth_date)
     facility = context.tertiary if context.rng.random() < 0.55 else context.secondary
@@ -74,9 +87,17 @@ def admit(context: CareContext, diagnosis: Diagnosis, day: dt.date,
     else:
         discharge = death
     start = dt.datetime.combine(day, dt.time(context.rng.randrange(24), context.rng.randrange(60)))
-    minutes = max(60, int((dt.datetime.combine(discharge, dt.time(10)) - start).total_seconds() // 60))
-    visit = context.visit(facility, "inpatient", _department(facility, diagnosis, child), start,
-                          minutes=minutes, died=death is not None)
+    minutes = max(
+        60, int((dt.datetime.combine(discharge, dt.time(10)) - start).total_seconds() // 60)
+    )
+    visit = context.visit(
+        facility,
+        "inpatient",
+        _department(facility, diagnosis, child),
+        start,
+        minutes=minutes,
+        died=death is not None,
+    )
     context.diagnose(visit, diagnosis, resolved=death is None)
     for disease in context.person.chronic[:2]:
         context.diagnose(visit, CHRONIC_DIAGNOSIS[disease], resolved=False)

@@ -43,8 +43,9 @@ def _antenatal_care(context: CareContext, conception: dt.date, delivery: dt.date
     if first_visit is not None:
         end = min(delivery + dt.timedelta(days=POSTPARTUM_DAYS), context.config.as_of)
         context.care.episodes.append(
-            CareEpisode(context.ids.mint(), clinic.key, "pregnancy", doctor,
-                        first_visit.start.date(), end)
+            CareEpisode(
+                context.ids.mint(), clinic.key, "pregnancy", doctor, first_visit.start.date(), end
+            )
         )
 
 
@@ -56,7 +57,9 @@ def _delivery(context: CareContext, delivery: dt.date) -> None:
     start = dt.datetime.combine(delivery, dt.time(context.rng.randrange(24)))
     days = 5 if caesarean else 3
     visit = context.visit(facility, "inpatient", department, start, minutes=days * 24 * 60)
-    context.diagnose(visit, diseases.DELIVERY_CAESAREAN if caesarean else diseases.DELIVERY_SPONTANEOUS)
+    context.diagnose(
+        visit, diseases.DELIVERY_CAESAREAN if caesarean else diseases.DELIVERY_SPONTANEOUS
+    )
     order_labs(context, visit, clinical.CBC)
 
 

@@ -17,8 +17,9 @@ from kangtong.synth.tables.clinical import ImagingStudy, LabPanel, LabTest
 from kangtong.synth.tables.diseases import Diagnosis
 
 
-def order_labs(context: CareContext, visit: Visit, panel: LabPanel,
-               shifted: tuple[LabTest, ...] = ()) -> LabReport:
+def order_labs(
+    context: CareContext, visit: Visit, panel: LabPanel, shifted: tuple[LabTest, ...] = ()
+) -> LabReport:
     """Draw a result for every test of the panel; `shifted` replaces tests with a disease's mean."""
     replacements = {test.loinc: test for test in shifted}
     results = []

@@ -24,11 +24,17 @@ DIAGNOSIS_POOLS = tuple(
     for group in range(3)
 )
 # Where people go for an everyday illness: station, centre, secondary, tertiary, MCH hospital.
-CHILD_VENUES = WeightedPool(("station", "centre", "secondary", "tertiary", "maternal_child"),
-                            (10, 30, 15, 15, 30))
+CHILD_VENUES = WeightedPool(
+    ("station", "centre", "secondary", "tertiary", "maternal_child"), (10, 30, 15, 15, 30)
+)
 ADULT_VENUES = WeightedPool(("station", "centre", "secondary", "tertiary"), (15, 35, 25, 25))
-ANTIBIOTIC_SHARE = {"station": 0.5, "centre": 0.45, "secondary": 0.35, "tertiary": 0.3,
-                    "maternal_child": 0.3}
+ANTIBIOTIC_SHARE = {
+    "station": 0.5,
+    "centre": 0.45,
+    "secondary": 0.35,
+    "tertiary": 0.3,
+    "maternal_child": 0.3,
+}
 SECOND_LINE_SHARE = 0.2
 CHRONIC_TREATMENT_REFERRAL = {"A16.2"}  # 肺结核: reported and transferred to the CDC
 
@@ -51,8 +57,11 @@ def _venue(context: CareContext, day: dt.date) -> Facility:
     kind = (CHILD_VENUES if child else ADULT_VENUES).pick(context.rng)
     setting = context.setting
     return {
-        "station": context.station, "centre": context.centre, "secondary": context.secondary,
-        "tertiary": context.tertiary, "maternal_child": setting.maternal_child,
+        "station": context.station,
+        "centre": context.centre,
+        "secondary": context.secondary,
+        "tertiary": context.tertiary,
+        "maternal_child": setting.maternal_child,
     }[kind]
 
 
@@ -66,8 +75,9 @@ def _everyday_visit(context: CareContext) -> None:
     day = context.random_day()
     facility = _venue(context, day)
     child = context.age_on(day) < 15
-    visit = context.visit(facility, "outpatient", department_for(facility, child),
-                          context.office_time(day))
+    visit = context.visit(
+        facility, "outpatient", department_for(facility, child), context.office_time(day)
+    )
     diagnosis = DIAGNOSIS_POOLS[age_group(context.age_on(day))].pick(context.rng)
     context.diagnose(visit, diagnosis)
     treat(context, visit, diagnosis)
@@ -85,7 +95,9 @@ def treat(context: CareContext, visit: Visit, diagnosis: Diagnosis) -> None:
         second = len(choices) > 1 and context.rng.random() < SECOND_LINE_SHARE
         prescribe(context, visit, choices[1] if second else choices[0], diagnosis)
     kind = context.setting.facilities[visit.facility].kind.key
-    if diagnosis.code in BACTERIAL_OR_RESPIRATORY and context.rng.random() < ANTIBIOTIC_SHARE.get(kind, 0.3):
+    if diagnosis.code in BACTERIAL_OR_RESPIRATORY and context.rng.random() < ANTIBIOTIC_SHARE.get(
+        kind, 0.3
+    ):
         prescribe(context, visit, context.rng.choice(clinical.ANTIBIOTIC_CHOICES), diagnosis)
 
 
@@ -93,8 +105,11 @@ def _notifiable_visit(context: CareContext, disease: NotifiableDisease) -> None:
     day = context.random_day()
     child = context.age_on(day) < 15
     facility = context.tertiary if context.rng.random() < 0.6 else context.secondary
-    department = "感染科" if "感染科" in facility.kind.departments and not child else (
-        "儿科" if child else "内科")
+    department = (
+        "感染科"
+        if "感染科" in facility.kind.departments and not child
+        else ("儿科" if child else "内科")
+    )
     visit = context.visit(facility, "outpatient", department, context.office_time(day))
     lasting = disease.diagnosis.code in {"A16.2", "B18.1"}
     context.diagnose(visit, disease.diagnosis, resolved=not lasting)
@@ -118,10 +133,14 @@ def _managed_by_cdc(context: CareContext, referred_at: Visit, diagnosis: Diagnos
         prescribe(context, visit, medicine, diagnosis)
 
 
-def refer(context: CareContext, visit: Visit, to: Facility, direction: str,
-          reason: Diagnosis) -> Referral:
+def refer(
+    context: CareContext, visit: Visit, to: Facility, direction: str, reason: Diagnosis
+) -> Referral:
     referral = Referral(
-        id=context.ids.mint(), task_id=context.ids.mint(), visit=visit, to_facility=to.key,
+        id=context.ids.mint(),
+        task_id=context.ids.mint(),
+        visit=visit,
+        to_facility=to.key,
         direction="up" if direction == "up" else "down" if direction == "down" else "public_health",
         reason=reason,
     )

@@ -72,18 +72,37 @@ BLOOD_PRESSURE_LOINC = ("85354-9", "血压")
 SYSTOLIC_LOINC = ("8480-6", "收缩压")
 DIASTOLIC_LOINC = ("8462-4", "舒张压")
 
-CHEST_XRAY = ImagingStudy("36643-5", "胸部X线正侧位", "双肺纹理清晰，心影大小正常。", "右下肺野见片状模糊影，考虑炎症。")
-CHEST_CT = ImagingStudy("24627-2", "胸部CT平扫", "双肺未见明显实质性病变。", "双肺多发斑片状影，考虑感染性病变；肺气肿。")
-HEAD_CT = ImagingStudy("24725-4", "头颅CT平扫", "颅内未见明显异常密度影。", "左侧基底节区低密度灶，考虑脑梗死。")
+CHEST_XRAY = ImagingStudy(
+    "36643-5", "胸部X线正侧位", "双肺纹理清晰，心影大小正常。", "右下肺野见片状模糊影，考虑炎症。"
+)
+CHEST_CT = ImagingStudy(
+    "24627-2",
+    "胸部CT平扫",
+    "双肺未见明显实质性病变。",
+    "双肺多发斑片状影，考虑感染性病变；肺气肿。",
+)
+HEAD_CT = ImagingStudy(
+    "24725-4", "头颅CT平扫", "颅内未见明显异常密度影。", "左侧基底节区低密度灶，考虑脑梗死。"
+)
 
 RESPIRATORY_CODES = frozenset({"J18.9", "J44.1", "J20.9", "A16.2", "C34.9", "J11.1"})
 
 MEDICINES = {
-    "amoxicillin": Medicine("KT-M001", "阿莫西林胶囊 0.25g", "0.5g 口服 每日3次", 3, 5, antibiotic=True),
-    "cefuroxime": Medicine("KT-M002", "头孢呋辛酯片 0.25g", "0.25g 口服 每日2次", 2, 5, antibiotic=True),
-    "levofloxacin": Medicine("KT-M003", "左氧氟沙星片 0.5g", "0.5g 口服 每日1次", 1, 7, antibiotic=True),
-    "azithromycin": Medicine("KT-M004", "阿奇霉素片 0.25g", "0.5g 口服 每日1次", 1, 3, antibiotic=True),
-    "ceftriaxone": Medicine("KT-M005", "注射用头孢曲松钠 1g", "2g 静脉滴注 每日1次", 1, 7, antibiotic=True),
+    "amoxicillin": Medicine(
+        "KT-M001", "阿莫西林胶囊 0.25g", "0.5g 口服 每日3次", 3, 5, antibiotic=True
+    ),
+    "cefuroxime": Medicine(
+        "KT-M002", "头孢呋辛酯片 0.25g", "0.25g 口服 每日2次", 2, 5, antibiotic=True
+    ),
+    "levofloxacin": Medicine(
+        "KT-M003", "左氧氟沙星片 0.5g", "0.5g 口服 每日1次", 1, 7, antibiotic=True
+    ),
+    "azithromycin": Medicine(
+        "KT-M004", "阿奇霉素片 0.25g", "0.5g 口服 每日1次", 1, 3, antibiotic=True
+    ),
+    "ceftriaxone": Medicine(
+        "KT-M005", "注射用头孢曲松钠 1g", "2g 静脉滴注 每日1次", 1, 7, antibiotic=True
+    ),
     "amlodipine": Medicine("KT-M010", "苯磺酸氨氯地平片 5mg", "5mg 口服 每日1次", 1, 30),
     "nifedipine": Medicine("KT-M011", "硝苯地平缓释片 20mg", "20mg 口服 每日2次", 2, 30),
     "metformin": Medicine("KT-M012", "盐酸二甲双胍片 0.5g", "0.5g 口服 每日3次", 3, 30),
@@ -100,23 +119,44 @@ MEDICINES = {
     "lianhua": Medicine("KT-M025", "连花清瘟胶囊", "4粒 口服 每日3次", 3, 5),
     "oseltamivir": Medicine("KT-M026", "磷酸奥司他韦胶囊 75mg", "75mg 口服 每日2次", 2, 5),
     "isoniazid": Medicine("KT-M030", "异烟肼片 0.1g", "0.3g 口服 每日1次", 1, 30),
-    "rifampicin": Medicine("KT-M031", "利福平胶囊 0.15g", "0.45g 口服 每日1次", 1, 30, antibiotic=True),
+    "rifampicin": Medicine(
+        "KT-M031", "利福平胶囊 0.15g", "0.45g 口服 每日1次", 1, 30, antibiotic=True
+    ),
     "entecavir": Medicine("KT-M032", "恩替卡韦片 0.5mg", "0.5mg 口服 每日1次", 1, 30),
-    "benzathine": Medicine("KT-M033", "注射用苄星青霉素 120万U", "240万U 肌内注射 每周1次", 1, 21, antibiotic=True),
+    "benzathine": Medicine(
+        "KT-M033", "注射用苄星青霉素 120万U", "240万U 肌内注射 每周1次", 1, 21, antibiotic=True
+    ),
     "loratadine": Medicine("KT-M034", "氯雷他定片 10mg", "10mg 口服 每日1次", 1, 7),
-    "diclofenac": Medicine("KT-M035", "双氯芬酸钠缓释片 75mg", "75mg 口服 每日1次", 1, 7, essential=False),
+    "diclofenac": Medicine(
+        "KT-M035", "双氯芬酸钠缓释片 75mg", "75mg 口服 每日1次", 1, 7, essential=False
+    ),
 }
 
 # What a diagnosis is usually treated with (first choice first).
 TREATMENT_OF = {
-    "J06.9": ("paracetamol", "lianhua"), "J02.9": ("lianhua",), "J20.9": ("ambroxol",),
-    "J18.9": ("ambroxol",), "K29.7": ("omeprazole",), "A09": ("montmorillonite",),
-    "M54.5": ("diclofenac",), "M17.9": ("ibuprofen",), "R51": ("ibuprofen",),
-    "J30.4": ("loratadine",), "L30.9": ("loratadine",), "J11.1": ("oseltamivir",),
-    "A16.2": ("isoniazid", "rifampicin"), "B18.1": ("entecavir",), "A53.9": ("benzathine",),
-    "B08.4": ("paracetamol",), "J44.1": ("salbutamol",), "I20.0": ("aspirin", "atorvastatin"),
-    "I63.9": ("aspirin", "atorvastatin"), "hypertension": ("amlodipine", "nifedipine"),
-    "diabetes": ("metformin", "acarbose"), "copd": ("tiotropium",),
-    "coronary": ("aspirin",), "hyperlipidaemia": ("atorvastatin",),
+    "J06.9": ("paracetamol", "lianhua"),
+    "J02.9": ("lianhua",),
+    "J20.9": ("ambroxol",),
+    "J18.9": ("ambroxol",),
+    "K29.7": ("omeprazole",),
+    "A09": ("montmorillonite",),
+    "M54.5": ("diclofenac",),
+    "M17.9": ("ibuprofen",),
+    "R51": ("ibuprofen",),
+    "J30.4": ("loratadine",),
+    "L30.9": ("loratadine",),
+    "J11.1": ("oseltamivir",),
+    "A16.2": ("isoniazid", "rifampicin"),
+    "B18.1": ("entecavir",),
+    "A53.9": ("benzathine",),
+    "B08.4": ("paracetamol",),
+    "J44.1": ("salbutamol",),
+    "I20.0": ("aspirin", "atorvastatin"),
+    "I63.9": ("aspirin", "atorvastatin"),
+    "hypertension": ("amlodipine", "nifedipine"),
+    "diabetes": ("metformin", "acarbose"),
+    "copd": ("tiotropium",),
+    "coronary": ("aspirin",),
+    "hyperlipidaemia": ("atorvastatin",),
 }
 ANTIBIOTIC_CHOICES = ("amoxicillin", "cefuroxime", "levofloxacin", "azithromycin")

@@ -35,27 +35,33 @@ class NotifiableDisease:
 
 
 HYPERTENSION = ChronicDisease(
-    "hypertension", Diagnosis("I10", "原发性高血压"),
+    "hypertension",
+    Diagnosis("I10", "原发性高血压"),
     ((0, 0.0), (18, 0.05), (35, 0.15), (45, 0.28), (55, 0.40), (65, 0.52), (75, 0.60)),
 )
 DIABETES = ChronicDisease(
-    "diabetes", Diagnosis("E11.9", "2型糖尿病不伴有并发症"),
+    "diabetes",
+    Diagnosis("E11.9", "2型糖尿病不伴有并发症"),
     ((0, 0.0), (18, 0.02), (35, 0.06), (45, 0.12), (55, 0.18), (65, 0.22)),
 )
 COPD = ChronicDisease(
-    "copd", Diagnosis("J44.9", "慢性阻塞性肺病"),
+    "copd",
+    Diagnosis("J44.9", "慢性阻塞性肺病"),
     ((0, 0.0), (40, 0.04), (50, 0.08), (60, 0.14), (70, 0.20)),
 )
 CORONARY = ChronicDisease(
-    "coronary", Diagnosis("I25.1", "动脉硬化性心脏病"),
+    "coronary",
+    Diagnosis("I25.1", "动脉硬化性心脏病"),
     ((0, 0.0), (45, 0.02), (55, 0.05), (65, 0.09), (75, 0.13)),
 )
 HYPERLIPIDAEMIA = ChronicDisease(
-    "hyperlipidaemia", Diagnosis("E78.5", "高脂血症"),
+    "hyperlipidaemia",
+    Diagnosis("E78.5", "高脂血症"),
     ((0, 0.0), (18, 0.04), (40, 0.09), (60, 0.12)),
 )
 STROKE_SEQUELA = ChronicDisease(
-    "stroke_sequela", Diagnosis("I69.3", "脑梗死后遗症"),
+    "stroke_sequela",
+    Diagnosis("I69.3", "脑梗死后遗症"),
     ((0, 0.0), (55, 0.02), (65, 0.04), (75, 0.07)),
 )
 CHRONIC_DISEASES = (HYPERTENSION, DIABETES, COPD, CORONARY, HYPERLIPIDAEMIA, STROKE_SEQUELA)
@@ -93,7 +99,9 @@ NOTIFIABLE_DISEASES = (
     NotifiableDisease(Diagnosis("A38", "猩红热"), "乙", (30, 0.5, 0)),
     NotifiableDisease(Diagnosis("A01.0", "伤寒"), "乙", (1, 1, 1)),
 )
-NOTIFIABLE_CLASS = {disease.diagnosis.code: disease.disease_class for disease in NOTIFIABLE_DISEASES}
+NOTIFIABLE_CLASS = {
+    disease.diagnosis.code: disease.disease_class for disease in NOTIFIABLE_DISEASES
+}
 
 INPATIENT_DIAGNOSES: tuple[tuple[Diagnosis, AgeWeights], ...] = (
     (Diagnosis("J18.9", "肺炎"), (20, 8, 15)),

@@ -36,11 +36,15 @@ def _parts(kind: str, values: list[TypedValue], ctx: SearchContext) -> list[Part
         elif kind == "number" and isinstance(value, (int, float)):
             found.append((None, None, float(value), float(value)))
         elif kind == "date":
-            found.extend((None, None, lo, hi) for lo, hi in date.value_ranges(value, type_name, ctx.zone))
+            found.extend(
+                (None, None, lo, hi) for lo, hi in date.value_ranges(value, type_name, ctx.zone)
+            )
     return found
 
 
-def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext) -> None:
+def extract(
+    param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
+) -> None:
     if len(param.components) < 2:
         return
     for item, _type in values:
@@ -53,13 +57,22 @@ def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: 
             first, second = combo[0], combo[1]
             third = combo[2] if len(combo) > 2 else (None, None, None, None)
             row: CompositeRow = (
-                param.key, clip(first[0]), clip(first[1]), clip(second[0]), clip(second[1]),
-                second[2], second[3], third[2], third[3],
+                param.key,
+                clip(first[0]),
+                clip(first[1]),
+                clip(second[0]),
+                clip(second[1]),
+                second[2],
+                second[3],
+                third[2],
+                third[3],
             )
             rows.composite.append(row)
 
 
-def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchContext) -> CompositeCriterion:
+def criterion(
+    param: SearchParam, value: str, modifier: str | None, ctx: SearchContext
+) -> CompositeCriterion:
     if modifier:
         raise Invalid(f"The modifier :{modifier} is not supported on the composite {param.code}")
     pieces = split_raw(value, "$")
@@ -74,7 +87,9 @@ def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchC
         system, code, _any = token.parse_token(second)
         return CompositeCriterion(param.key, c1_system, c1_code, c2_code=code, c2_system=system)
     if second_kind == "string":
-        return CompositeCriterion(param.key, c1_system, c1_code, c2_code=fold(split_unescaped(second, "\x00")[0]))
+        return CompositeCriterion(
+            param.key, c1_system, c1_code, c2_code=fold(split_unescaped(second, "\x00")[0])
+        )
     if second_kind in ("quantity", "number"):
         prefix, _n, low, high = number.parse_search_value(split_unescaped(second, "|")[0])
         return CompositeCriterion(param.key, c1_system, c1_code, c2_range=(prefix, low, high))

@@ -100,7 +100,9 @@ def value_ranges(value: object, type_name: str | None, zone: ZoneInfo) -> list[t
     return []
 
 
-def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext) -> None:
+def extract(
+    param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
+) -> None:
     for value, type_name in values:
         for low, high in value_ranges(value, type_name, ctx.zone):
             rows.date.append((param.key, low, high))
@@ -119,8 +121,12 @@ def parse_search_value(value: str, ctx: SearchContext) -> tuple[str, int, int]:
     return prefix, low, high
 
 
-def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchContext) -> RangeCriterion:
+def criterion(
+    param: SearchParam, value: str, modifier: str | None, ctx: SearchContext
+) -> RangeCriterion:
     if modifier:
-        raise Invalid(f"The modifier :{modifier} is not supported on the date parameter {param.code}")
+        raise Invalid(
+            f"The modifier :{modifier} is not supported on the date parameter {param.code}"
+        )
     prefix, low, high = parse_search_value(value, ctx)
     return RangeCriterion(param.key, "date", prefix, low, high)  # type: ignore[arg-type]

@@ -36,15 +36,21 @@ def parse_search_value(value: str) -> tuple[str, float, float, float]:
     return prefix, number, low, high
 
 
-def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext) -> None:
+def extract(
+    param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
+) -> None:
     for value, _type in values:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             number = float(value)
             rows.number.append((param.key, number, number, number))
 
 
-def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchContext) -> RangeCriterion:
+def criterion(
+    param: SearchParam, value: str, modifier: str | None, ctx: SearchContext
+) -> RangeCriterion:
     if modifier:
-        raise Invalid(f"The modifier :{modifier} is not supported on the number parameter {param.code}")
+        raise Invalid(
+            f"The modifier :{modifier} is not supported on the number parameter {param.code}"
+        )
     prefix, _number, low, high = parse_search_value(value)
     return RangeCriterion(param.key, "number", prefix, low, high)  # type: ignore[arg-type]

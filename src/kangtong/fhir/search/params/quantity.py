@@ -38,14 +38,20 @@ def quantity_rows(key: int, value: object) -> list[QuantityRow]:
     return [(key, system, code, number, number, number)]
 
 
-def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext) -> None:
+def extract(
+    param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
+) -> None:
     for value, _type in values:
         rows.quantity.extend(quantity_rows(param.key, value))
 
 
-def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchContext) -> RangeCriterion:
+def criterion(
+    param: SearchParam, value: str, modifier: str | None, ctx: SearchContext
+) -> RangeCriterion:
     if modifier:
-        raise Invalid(f"The modifier :{modifier} is not supported on the quantity parameter {param.code}")
+        raise Invalid(
+            f"The modifier :{modifier} is not supported on the quantity parameter {param.code}"
+        )
     parts = split_unescaped(value, "|")
     if len(parts) not in (1, 3):
         raise Invalid(f"'{value}' is not a valid quantity: use [prefix]number|system|code")

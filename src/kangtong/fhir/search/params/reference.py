@@ -10,10 +10,14 @@ from kangtong.fhir.search.params.context import SearchContext, TypedValue
 from kangtong.store.criteria import ReferenceCriterion
 from kangtong.store.index_rows import IndexRows, ReferenceRow
 
-_RELATIVE = re.compile(r"(?:(?P<base>.*?)/)??(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?")
+_RELATIVE = re.compile(
+    r"(?:(?P<base>.*?)/)??(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?"
+)
 
 
-def split_reference(reference: str, base_url: str = "") -> tuple[str | None, str | None, str | None]:
+def split_reference(
+    reference: str, base_url: str = ""
+) -> tuple[str | None, str | None, str | None]:
     """(type, id, url): local references give type and id; others keep their URL."""
     if reference.startswith(("#", "urn:")):
         return None, None, reference if reference.startswith("urn:") else None
@@ -37,18 +41,24 @@ def reference_rows(key: int, value: object, base_url: str) -> list[ReferenceRow]
     return [(key, target_type, target_id, url)]
 
 
-def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext) -> None:
+def extract(
+    param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
+) -> None:
     for value, _type in values:
         rows.reference.extend(reference_rows(param.key, value, ctx.base_url))
 
 
-def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchContext) -> ReferenceCriterion:
+def criterion(
+    param: SearchParam, value: str, modifier: str | None, ctx: SearchContext
+) -> ReferenceCriterion:
     if modifier == "identifier":
         raise Invalid(f"The modifier :identifier is not supported on {param.code} yet")
     type_filter = None
     if modifier:
         if not modifier[:1].isupper():
-            raise Invalid(f"The modifier :{modifier} is not supported on the reference {param.code}")
+            raise Invalid(
+                f"The modifier :{modifier} is not supported on the reference {param.code}"
+            )
         type_filter = modifier
     if value.startswith(("http://", "https://", "urn:")):
         target_type, target_id, url = split_reference(value, ctx.base_url)

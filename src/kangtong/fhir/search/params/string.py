@@ -34,7 +34,9 @@ def strings_of(value: object) -> list[str]:
     return found
 
 
-def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext) -> None:
+def extract(
+    param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
+) -> None:
     seen: set[str] = set()
     for value, _type in values:
         for text in strings_of(value):
@@ -43,12 +45,16 @@ def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: 
                 rows.string.append((param.key, fold(text), text))
 
 
-def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchContext) -> StringCriterion:
+def criterion(
+    param: SearchParam, value: str, modifier: str | None, ctx: SearchContext
+) -> StringCriterion:
     text = split_unescaped(value, "\x00")[0]
     if modifier == "exact":
         return StringCriterion(param.key, text, "exact")
     if modifier == "contains":
         return StringCriterion(param.key, fold(text), "contains")
     if modifier:
-        raise Invalid(f"The modifier :{modifier} is not supported on the string parameter {param.code}")
+        raise Invalid(
+            f"The modifier :{modifier} is not supported on the string parameter {param.code}"
+        )
     return StringCriterion(param.key, fold(text), "prefix")

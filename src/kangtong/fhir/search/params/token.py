@@ -23,12 +23,18 @@ def tokens_of(value: object, type_name: str | None) -> list[Token]:
         return [(None, str(value), None)]
     if not isinstance(value, dict):
         return []
-    if type_name == "CodeableConcept" or "coding" in value or (
-        type_name is None and "text" in value and len(value) == 1
+    if (
+        type_name == "CodeableConcept"
+        or "coding" in value
+        or (type_name is None and "text" in value and len(value) == 1)
     ):
         return _codeable_concept(value)
-    if type_name == "Identifier" or (type_name is None and "value" in value and "code" not in value):
-        type_text = value.get("type", {}).get("text") if isinstance(value.get("type"), dict) else None
+    if type_name == "Identifier" or (
+        type_name is None and "value" in value and "code" not in value
+    ):
+        type_text = (
+            value.get("type", {}).get("text") if isinstance(value.get("type"), dict) else None
+        )
         return [(value.get("system"), value.get("value"), type_text)] if "value" in value else []
     if type_name == "ContactPoint":
         return [(None, value.get("value"), None)] if "value" in value else []
@@ -38,7 +44,8 @@ def tokens_of(value: object, type_name: str | None) -> list[Token]:
 
 
 def _codeable_concept(value: dict[str, object]) -> list[Token]:
-    text = value.get("text") if isinstance(value.get("text"), str) else None
+    raw_text = value.get("text")
+    text = raw_text if isinstance(raw_text, str) else None
     found: list[Token] = []
     for coding in value.get("coding", []) or []:  # type: ignore[attr-defined]
         if isinstance(coding, dict):
@@ -53,7 +60,9 @@ def _row(key: int, token: Token) -> TokenRow:
     return (key, clip(system), clip(code), fold(text) if text else None)
 
 
-def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext) -> None:
+def extract(
+    param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
+) -> None:
     seen: set[Token] = set()
     for value, type_name in values:
         for token in tokens_of(value, type_name):
@@ -73,11 +82,15 @@ def parse_token(value: str) -> tuple[str | None, str | None, bool]:
     return system, (code or None), False
 
 
-def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchContext) -> TokenCriterion:
+def criterion(
+    param: SearchParam, value: str, modifier: str | None, ctx: SearchContext
+) -> TokenCriterion:
     if modifier == "text":
         return TokenCriterion(param.key, text=fold(value))
     if modifier not in (None, "not"):
-        raise Invalid(f"The modifier :{modifier} is not supported on the token parameter {param.code}")
+        raise Invalid(
+            f"The modifier :{modifier} is not supported on the token parameter {param.code}"
+        )
     system, code, any_system = parse_token(value)
     return TokenCriterion(
         param.key, code=code, system=system, any_system=any_system, negate=modifier == "not"

@@ -10,16 +10,24 @@ from kangtong.store.criteria import UriCriterion
 from kangtong.store.index_rows import IndexRows
 
 
-def extract(param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext) -> None:
+def extract(
+    param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
+) -> None:
     for value, _type in values:
         if isinstance(value, str) and value:
             rows.uri.append((param.key, value[:512]))
 
 
-def criterion(param: SearchParam, value: str, modifier: str | None, ctx: SearchContext) -> UriCriterion:
+def criterion(
+    param: SearchParam, value: str, modifier: str | None, ctx: SearchContext
+) -> UriCriterion:
     text = split_unescaped(value, "\x00")[0]
-    if modifier in ("below", "above"):
-        return UriCriterion(param.key, text, modifier)
+    if modifier == "below":
+        return UriCriterion(param.key, text, "below")
+    if modifier == "above":
+        return UriCriterion(param.key, text, "above")
     if modifier:
-        raise Invalid(f"The modifier :{modifier} is not supported on the uri parameter {param.code}")
+        raise Invalid(
+            f"The modifier :{modifier} is not supported on the uri parameter {param.code}"
+        )
     return UriCriterion(param.key, text)
