@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from fastapi.testclient import TestClient
+
 from tests.api.fixtures import glucose, patient
 
 

@@ -36,15 +36,24 @@ def server_url(platform: Platform) -> Iterator[str]:
 
 def test_fhirpy_creates_searches_updates_and_deletes(server_url: str) -> None:
     async def scenario() -> None:
-        client = AsyncFHIRClient(server_url, extra_headers={"Content-Type": "application/fhir+json"})
-        person = client.resource("Patient", **{k: v for k, v in patient().items() if k != "resourceType"})
+        client = AsyncFHIRClient(
+            server_url, extra_headers={"Content-Type": "application/fhir+json"}
+        )
+        person = client.resource(
+            "Patient", **{k: v for k, v in patient().items() if k != "resourceType"}
+        )
         await person.save()
         assert person.id
         observation = client.resource(
-            "Observation", **{k: v for k, v in glucose(f"Patient/{person.id}", 9.3).items() if k != "resourceType"}
+            "Observation",
+            **{
+                k: v for k, v in glucose(f"Patient/{person.id}", 9.3).items() if k != "resourceType"
+            },
         )
         await observation.save()
-        found = await client.resources("Observation").search(subject=f"Patient/{person.id}").fetch_all()
+        found = (
+            await client.resources("Observation").search(subject=f"Patient/{person.id}").fetch_all()
+        )
         assert [o.id for o in found] == [observation.id]
         assert await client.resources("Patient").search(family="王").count() == 1
         person["gender"] = "female"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+
 from tests.api.fixtures import glucose, patient
 
 

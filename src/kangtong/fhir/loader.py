@@ -164,9 +164,14 @@ class ResourceLoader:
         report.accept(str(resource.get("resourceType")))
 
 
+def _open_lines(path: Path) -> IO[bytes]:
+    if path.name.endswith(".gz"):
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
+
+
 def _ndjson_items(path: Path, progress: Progress) -> Iterator[Item]:
-    handle = cast(IO[bytes], gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb"))
-    with handle:
+    with _open_lines(path) as handle:
         for number, line in enumerate(handle, start=1):
             progress(len(line))
             if not line.strip():

@@ -29,7 +29,7 @@ HepA-L 甲肝减毒活疫苗 18
 
 
 def _parse_schedule() -> tuple[ScheduledDose, ...]:
-    doses = []
+    doses: list[ScheduledDose] = []
     for line in _SCHEDULE.strip().splitlines():
         code, display, *ages = line.split()
         doses.extend(ScheduledDose(code, display, n, int(age)) for n, age in enumerate(ages, 1))
