@@ -12,7 +12,9 @@ from kangtong.platform import Platform
 from tests.api.fixtures import glucose, patient
 
 
-def test_rejected_lines_are_reported_and_the_rest_is_loaded(platform: Platform, tmp_path: Path) -> None:
+def test_rejected_lines_are_reported_and_the_rest_is_loaded(
+    platform: Platform, tmp_path: Path
+) -> None:
     lines = [
         orjson.dumps(patient() | {"id": "p1"}),
         b'{"resourceType": "Patient", "name": [',
@@ -24,11 +26,15 @@ def test_rejected_lines_are_reported_and_the_rest_is_loaded(platform: Platform, 
     report = load_paths(platform, [source], batch_size=2, show=False)
     assert (report.loaded, report.rejected) == (2, 2)
     assert {r.source for r in report.rejections} == {"region.ndjson:2", "region.ndjson:3"}
-    found = platform.service.search(AccessContext.system(), "Observation", [("subject", "Patient/p1")])
+    found = platform.service.search(
+        AccessContext.system(), "Observation", [("subject", "Patient/p1")]
+    )
     assert found.total == 1
 
 
-def test_loading_the_same_file_twice_creates_nothing_new(platform: Platform, tmp_path: Path) -> None:
+def test_loading_the_same_file_twice_creates_nothing_new(
+    platform: Platform, tmp_path: Path
+) -> None:
     source = tmp_path / "one.ndjson"
     source.write_bytes(orjson.dumps(patient() | {"id": "p2"}) + b"\n")
     load_paths(platform, [source], show=False)
