@@ -12,6 +12,10 @@ from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.cli.load import load_paths, print_report
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import build_platform
+from kangtong.synth.config import SynthConfig
+from kangtong.synth.generate import generate_district
+from kangtong.synth.config import SynthConfig
+from kangtong.synth.generate import generate_district
 
 console = Console()
 
@@ -30,15 +34,8 @@ def demo(
         if existing.total:
             console.print(f"Demo data already present ({existing.total} patients); nothing to do.")
             return
-        try:
-            from kangtong.synth import generate_district  # type: ignore[attr-defined]
-        except ImportError:
-            console.print(
-                "[yellow]The synthetic district generator is not available; starting empty.[/yellow]"
-            )
-            return
         with tempfile.TemporaryDirectory() as out:
-            generate_district(people=people, seed=seed, out=Path(out), formats=("fhir",))
+            generate_district(SynthConfig(people=people, seed=seed, formats=("fhir",)), Path(out))
             report = load_paths(platform, [Path(out) / "fhir"])
         print_report(report)
     finally:

@@ -88,8 +88,7 @@ class BundleProcessor:
         responses: dict[int, JsonObject] = {}
         with self._service.changeset(ctx) as changes:
             mapping = self._assign_ids(changes, entries, responses)
-            _rewrite_references([e.resource for e in entries if e.resource is not None], mapping)
-            self._resolve_conditional_references(changes, entries)
+            self._resolve_references(changes, entries, mapping)
             changes.prefetch(_put_targets(entries))
             for entry in sorted(entries, key=lambda e: _ORDER[e.method]):
                 if entry.position in responses:
@@ -138,11 +137,16 @@ class BundleProcessor:
                 mapping[entry.full_url] = f"{res_type}/{new_id}"
         return mapping
 
-    def _resolve_conditional_references(self, changes: Changeset, entries: list[_Entry]) -> None:
-        cache: dict[str, str] = {}
+    def _resolve_references(
+        self, changes: Changeset, entries: list[_Entry], mapping: dict[str, str]
+    ) -> None:
+        """Rewrite `urn:uuid:` references to assigned ids and conditional ones to matches."""
+        cache: dict[str, str] = dict(mapping)
 
         def resolve(reference: str) -> str:
-            if reference not in cache:
+            if reference in cache:
+                return cache[reference]
+            if "?" in reference:
                 res_type, _, query = reference.partition("?")
                 matches = self._service.match_ids(changes, res_type, query)
                 if len(matches) != 1:
@@ -150,11 +154,12 @@ class BundleProcessor:
                         f"The conditional reference '{reference}' matches {len(matches)} resources, not one"
                     )
                 cache[reference] = f"{res_type}/{matches[0]}"
-            return cache[reference]
+                return cache[reference]
+            return reference
 
         for entry in entries:
             if entry.resource is not None:
-                _walk_references(entry.resource, lambda ref: resolve(ref) if "?" in ref else ref)
+                _walk_references(entry.resource, resolve)
 
     def _apply(self, changes: Changeset, entry: _Entry, mapping: dict[str, str]) -> JsonObject:
         path, _, query = entry.url.partition("?")
@@ -254,7 +259,7 @@ class BundleProcessor:
                             if found:
                                 raise PreconditionFailed("ifNoneExist matches several resources")
                     if entry.resource is not None:
-                        self._resolve_conditional_references(changes, [entry])
+                        self._resolve_references(changes, [entry], {})
                     responses.append(self._apply(changes, entry, {}))
             except KangtongError as exc:
                 responses.append(
@@ -332,12 +337,6 @@ def _walk_references(node: Any, replace_reference: Callable[[str], str]) -> None
     elif isinstance(node, list):
         for item in node:
             _walk_references(item, replace_reference)
-
-
-def _rewrite_references(resources: list[JsonObject], mapping: dict[str, str]) -> None:
-    if mapping:
-        for resource in resources:
-            _walk_references(resource, lambda ref: mapping.get(ref, ref))
 
 
 __all__ = ["BundleProcessor", "parse_qsl"]

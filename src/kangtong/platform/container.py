@@ -34,6 +34,27 @@ class Platform:
         self.db.dispose()
 
 
+def element_keys(model: StructureModel, resource_type: str, name: str) -> frozenset[str]:
+    """JSON keys of element `name` (or choice `name[x]`) of `resource_type`; empty if unknown."""
+    type_def = model.types.get(resource_type)
+    if type_def is None:
+        return frozenset()
+    for element in type_def.elements:
+        if element.name in (name, f"{name}[x]"):
+            return frozenset(element.json_keys)
+    if name in ("id", "meta", "implicitRules", "language", "text", "contained", "extension"):
+        return frozenset({name})
+    return frozenset()
+
+
+def typed_element_keys(model: StructureModel, parent_type: str, name: str) -> list[tuple[str, str]]:
+    """[(json key, FHIR type)] of element `name` of `parent_type` (a choice gives several)."""
+    return [
+        (key, model.element_type(parent_type, key) or "")
+        for key in element_keys(model, parent_type, name)
+    ]
+
+
 def validation_issues(validator: ResourceValidator, resource: Mapping[str, Any]) -> Sequence[Issue]:
     return [Issue(i.severity, i.code, i.message, i.path) for i in validator.validate(resource)]
 
@@ -50,7 +71,12 @@ def build_platform(
     model = StructureModel.load()
     registry = SearchParamRegistry.load(type_model=model)
     ctx = SearchContext(zone=ZoneInfo(settings.timezone), base_url=settings.base_url)
-    indexer = ResourceIndexer(registry, ctx)
+    indexer = ResourceIndexer(
+        registry,
+        ctx,
+        element_keys=lambda t, n: element_keys(model, t, n),
+        element_lookup=lambda t, n: typed_element_keys(model, t, n),
+    )
     parser = SearchParser(
         registry, ctx, default_count=settings.default_page_size, max_count=settings.max_page_size
     )

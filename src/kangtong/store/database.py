@@ -20,6 +20,8 @@ _SQLITE_PRAGMAS = (
     "PRAGMA temp_store=MEMORY",
     "PRAGMA cache_size=-65536",
     "PRAGMA mmap_size=268435456",
+    # Checkpoint the WAL every ~64 MB rather than 4 MB: fewer fsyncs during bulk ingest.
+    "PRAGMA wal_autocheckpoint=16384",
 )
 _WRITE = "kangtong_write"
 

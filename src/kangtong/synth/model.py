@@ -251,6 +251,7 @@ class PersonCare:
     def facilities_used(self) -> list[str]:
         """Institutions where the person was seen, in order of first contact."""
         keys = [visit.facility for visit in sorted(self.visits, key=lambda v: v.start)]
+        keys += [finding.facility for finding in self.findings]
         keys += [plan.facility for plan in self.care_plans]
         keys += [episode.facility for episode in self.episodes]
         return list(dict.fromkeys(keys))

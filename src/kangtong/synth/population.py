@@ -58,6 +58,11 @@ class AddressBook:
         )
 
 
+def person_id_for(seed: int, index: int) -> str:
+    """The stable id of the resident with this index (the master-person truth key)."""
+    return IdMinter(derive_seed(seed, "person-id", index)).mint()
+
+
 def draw_phone(rng: random.Random) -> str:
     return rng.choice(demography.MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kangtong.fhir.fhirpath.branches import branches_for, rejoin
+from kangtong.fhir.fhirpath.branches import (
+    MemberChain,
+    branches_for,
+    leading_elements,
+    member_chains,
+    rejoin,
+)
 from kangtong.fhir.fhirpath.compiler import Compiler
 from kangtong.fhir.fhirpath.errors import FhirPathError
 from kangtong.fhir.fhirpath.parser import parse
@@ -62,6 +68,16 @@ class CompiledPath:
             return evaluator([root], Env(root, _NO_VARIABLES if variables is None else variables))
         # Nothing will read or write the environment: skip building one per evaluation.
         return evaluator([root], _UNUSED_ENV)
+
+    def leading_elements(self, resource_type: str | None) -> frozenset[str] | None:
+        """Root elements this expression reads first for `resource_type` (None: not known)."""
+        return leading_elements(self._syntax, resource_type)
+
+    def member_chains(
+        self, resource_type: str | None, *, relative: bool = False
+    ) -> list[MemberChain] | None:
+        """The expression as plain member paths (None when it is more than that)."""
+        return member_chains(self._syntax, resource_type, relative=relative)
 
     def _specialise(self, resource_type: str | None) -> Evaluator:
         evaluator = specialised_evaluator(self._syntax, resource_type, self._compiler)

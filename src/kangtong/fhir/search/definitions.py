@@ -40,12 +40,13 @@ def param_key(resource_type: str, code: str) -> int:
     return zlib.crc32(f"{resource_type}.{code}".encode()) & 0x7FFFFFFF
 
 
-@dataclass(frozen=True)
+@dataclass
 class Component:
     """One part of a composite parameter: its own type and a path relative to the parent."""
 
     type: str
     path: CompiledPath
+    walker: Any = None  # a member_paths.MemberPathWalker when the path is a plain member path
 
 
 @dataclass

@@ -26,7 +26,8 @@ def order_labs(
     for test in panel.tests:
         drawn = replacements.get(test.loinc, test)
         value = max(drawn.low * 0.3, context.rng.gauss(drawn.mean, drawn.sd))
-        results.append(LabResult(context.ids.mint(), test, round(value, test.decimals)))
+        rounded = round(value, test.decimals) if test.decimals else float(round(value))
+        results.append(LabResult(context.ids.mint(), test, rounded))
     issued = visit.start + dt.timedelta(hours=context.rng.randint(1, 6))
     report = LabReport(context.ids.mint(), visit, panel, tuple(results), issued)
     context.care.lab_reports.append(report)

@@ -13,7 +13,7 @@ def _parse_groups(table: str) -> dict[str, tuple[str, ...]]:
     groups: dict[str, tuple[str, ...]] = {}
     for entry in table.split():
         character, variants = entry.split("=")
-        groups[character] = tuple(variants)
+        groups[character] = tuple(v for v in variants if v != character)
     return groups
 
 
@@ -39,7 +39,7 @@ HOMOPHONES = _parse_groups("""
 LOOK_ALIKES = _parse_groups("""
 王=玉主 玉=王 己=已 未=末 土=士 日=曰 天=夭 大=太 刀=力 冰=水 兵=乒 晖=辉 辉=晖
 侯=候 候=侯 清=情晴 晴=睛 明=朋 杨=扬 洋=详 玲=铃 林=材 梅=海 海=梅 春=舂 金=全
-全=金 丽=朋 军=车 伟=传 华=毕 建=健 贵=责 宝=室 荣=菜 峰=锋 娟=涓 婷=停 睿=睿
+全=金 丽=朋 军=车 伟=传 华=毕 建=健 贵=责 宝=室 荣=菜 峰=锋 娟=涓 婷=停
 文=义 义=文 平=乎 东=车 芳=方 英=央 红=江 江=红 宇=字 子=孑 晨=晟 涛=寿 博=傅
 """)
 

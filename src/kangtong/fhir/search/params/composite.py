@@ -7,9 +7,10 @@ number or date. Each combination of component values found in one element is one
 from __future__ import annotations
 
 from itertools import product
+from typing import Any
 
 from kangtong.core.errors import Invalid
-from kangtong.fhir.search.definitions import SearchParam
+from kangtong.fhir.search.definitions import Component, SearchParam
 from kangtong.fhir.search.params import date, number, quantity, reference, string, token
 from kangtong.fhir.search.params.context import SearchContext, TypedValue
 from kangtong.fhir.search.params.escape import split_raw, split_unescaped
@@ -42,6 +43,16 @@ def _parts(kind: str, values: list[TypedValue], ctx: SearchContext) -> list[Part
     return found
 
 
+def _component_values(
+    component: Component, item: dict[str, Any], item_type: str | None
+) -> list[TypedValue]:
+    walker = component.walker
+    if walker is not None and item_type is not None:
+        values: list[TypedValue] = walker(item, None, item_type)
+        return values
+    return component.path.evaluate_typed(item)
+
+
 def extract(
     param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
 ) -> None:
@@ -51,7 +62,7 @@ def extract(
         if not isinstance(item, dict):
             continue
         per_component = [
-            _parts(c.type, c.path.evaluate_typed(item), ctx) for c in param.components[:3]
+            _parts(c.type, _component_values(c, item, _type), ctx) for c in param.components[:3]
         ]
         for combo in product(*per_component):
             first, second = combo[0], combo[1]

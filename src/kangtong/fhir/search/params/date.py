@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from kangtong.core.errors import Invalid
@@ -24,60 +25,77 @@ _DATE = re.compile(
     r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d+))?)?"
     r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
-_EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
-
-
-def _to_us(moment: datetime) -> int:
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def date_range(text: str, zone: ZoneInfo) -> tuple[int, int] | None:
     """The [low, high] µs range a FHIR date/dateTime/instant denotes; None if malformed."""
-    match = _DATE.fullmatch(text.strip())
+    return _cached_range(text.strip(), zone)
+
+
+@lru_cache(maxsize=65_536)
+def _cached_range(text: str, zone: ZoneInfo) -> tuple[int, int] | None:
+    match = _DATE.fullmatch(text)
     if match is None:
         return None
-    g = match.groupdict()
+    y, m, d, hh, mm, ss, frac, tz = match.groups()
     try:
-        tz: tzinfo = zone
-        if g["tz"]:
-            tz = ZoneInfo("UTC") if g["tz"] == "Z" else _offset_zone(g["tz"])
-        year = int(g["y"])
-        if g["m"] is None:
-            start = datetime(year, 1, 1, tzinfo=tz)
-            end = datetime(year + 1, 1, 1, tzinfo=tz)
-        elif g["d"] is None:
-            month = int(g["m"])
-            start = datetime(year, month, 1, tzinfo=tz)
-            end = start + timedelta(days=monthrange(year, month)[1])
-        else:
-            day = datetime(year, int(g["m"]), int(g["d"]), tzinfo=tz)
-            if g["H"] is None:
-                start, end = day, day + timedelta(days=1)
-            else:
-                start, end = _time_range(day, g)
+        year = int(y)
+        month = int(m) if m else 1
+        day = int(d) if d else 1
+        if not (1 <= month <= 12 and 1 <= day <= monthrange(year, month)[1]):
+            return None
+        hour, minute, second = int(hh or 0), int(mm or 0), int(ss or 0)
+        if hour > 23 or minute > 59 or second > 60:
+            return None
+        micro = int(frac[:6].ljust(6, "0")) if frac else 0
+        offset = _offset_us(tz, zone, year, month, day, hour)
     except (ValueError, OverflowError):
         return None
-    return _to_us(start), _to_us(end) - 1
+    start = (
+        _civil_us(year, month, day)
+        + ((hour * 60 + minute) * 60 + second) * _SECOND
+        + micro
+        - offset
+    )
+    return start, start + _span_us(year, month, (m, d, hh, ss, frac)) - 1
 
 
-def _time_range(day: datetime, g: dict[str, str | None]) -> tuple[datetime, datetime]:
-    start = day.replace(hour=int(g["H"] or 0), minute=int(g["M"] or 0))
-    if g["S"] is None:
-        return start, start + timedelta(minutes=1)
-    start = start.replace(second=int(g["S"]))
-    fraction = g["f"]
-    if not fraction:
-        return start, start + timedelta(seconds=1)
-    digits = min(len(fraction), 6)
-    start = start.replace(microsecond=int(fraction[:6].ljust(6, "0")))
-    return start, start + timedelta(microseconds=10 ** (6 - digits))
+_SECOND = 1_000_000
+_DAY = 86_400 * _SECOND
 
 
-def _offset_zone(offset: str) -> tzinfo:
-    sign = 1 if offset[0] == "+" else -1
-    hours, minutes = int(offset[1:3]), int(offset[4:6])
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+def _civil_us(year: int, month: int, day: int) -> int:
+    """Microseconds from 1970-01-01 to the start of the given UTC calendar day."""
+    days: int = date(year, month, day).toordinal() - _EPOCH_ORDINAL
+    return days * _DAY
+
+
+def _span_us(year: int, month: int, parts: tuple[str | None, ...]) -> int:
+    """How long the written precision lasts: a year, month, day, minute, second or fraction."""
+    m, d, hh, ss, frac = parts
+    if m is None:
+        return (date(year + 1, 1, 1).toordinal() - date(year, 1, 1).toordinal()) * _DAY
+    if d is None:
+        return monthrange(year, month)[1] * _DAY
+    if hh is None:
+        return _DAY
+    if ss is None:
+        return 60 * _SECOND
+    if not frac:
+        return _SECOND
+    digits = min(len(frac), 6)
+    return int(10 ** (6 - digits))
+
+
+def _offset_us(tz: str | None, zone: ZoneInfo, year: int, month: int, day: int, hour: int) -> int:
+    if tz == "Z":
+        return 0
+    if tz:
+        sign = 1 if tz[0] == "+" else -1
+        return sign * (int(tz[1:3]) * 3600 + int(tz[4:6]) * 60) * _SECOND
+    offset = zone.utcoffset(datetime(year, month, day, hour))
+    return 0 if offset is None else int(offset.total_seconds()) * _SECOND
 
 
 def value_ranges(value: object, type_name: str | None, zone: ZoneInfo) -> list[tuple[int, int]]:
