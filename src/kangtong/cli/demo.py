@@ -14,8 +14,6 @@ from kangtong.fhir.access import AccessContext
 from kangtong.platform import build_platform
 from kangtong.synth.config import SynthConfig
 from kangtong.synth.generate import generate_district
-from kangtong.synth.config import SynthConfig
-from kangtong.synth.generate import generate_district
 
 console = Console()
 

@@ -60,8 +60,8 @@ class OutputDirectory:
     def write_chunk(self, chunk: ChunkOutput) -> None:
         for resource_type, data in chunk.fhir.items():
             self._append(self.root / "fhir" / f"{resource_type}.ndjson", bytes(data))
-        for name, data in chunk.bundles:
-            (self.root / "bundles" / name).write_bytes(data)
+        for name, bundle in chunk.bundles:
+            (self.root / "bundles" / name).write_bytes(bundle)
         for facility, messages in chunk.hl7v2.items():
             self._append(
                 self.root / "hl7v2" / f"{facility}.hl7", "\n".join(messages).encode() + b"\n"
