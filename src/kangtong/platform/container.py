@@ -11,6 +11,7 @@ from kangtong.core.clock import Clock, MonotonicClock, SystemClock
 from kangtong.core.config import Settings
 from kangtong.core.errors import Issue
 from kangtong.fhir.bundles import BundleProcessor, OutcomeRenderer
+from kangtong.fhir.events import OutboxDispatcher
 from kangtong.fhir.model import ResourceValidator, StructureModel
 from kangtong.fhir.search.definitions import SearchParamRegistry
 from kangtong.fhir.search.indexer import ResourceIndexer
@@ -29,8 +30,10 @@ class Platform:
     service: ResourceService
     bundles: BundleProcessor
     validator: ResourceValidator
+    events: OutboxDispatcher
 
     def close(self) -> None:
+        self.events.stop()
         self.db.dispose()
 
 
@@ -91,9 +94,9 @@ def build_platform(
         default_district=settings.default_district,
     )
     renderer = render_outcome or _plain_outcome
-    return Platform(
-        settings, db, model, registry, service, BundleProcessor(service, renderer), validator
-    )
+    bundles = BundleProcessor(service, renderer)
+    events = OutboxDispatcher(db)
+    return Platform(settings, db, model, registry, service, bundles, validator, events)
 
 
 def _plain_outcome(exc: Exception) -> dict[str, Any]:

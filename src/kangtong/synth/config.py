@@ -62,7 +62,8 @@ class SynthConfig:
     @property
     def window_start(self) -> dt.date:
         """The first day of the care window (`years` years up to `as_of`)."""
-        return self.as_of.replace(year=self.as_of.year - self.years) + dt.timedelta(days=1)
+        day = 28 if (self.as_of.month, self.as_of.day) == (2, 29) else self.as_of.day
+        return self.as_of.replace(year=self.as_of.year - self.years, day=day) + dt.timedelta(days=1)
 
 
 DEMO_PEOPLE = 200
