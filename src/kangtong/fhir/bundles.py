@@ -8,7 +8,8 @@ rolls the whole bundle back. A batch runs each entry on its own and reports each
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
@@ -19,6 +20,7 @@ from kangtong.fhir.access import AccessContext
 from kangtong.fhir.changeset import Changeset
 from kangtong.fhir.results import WriteOutcome
 from kangtong.fhir.service import ResourceService
+from kangtong.store.index_rows import IndexRows
 
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 OutcomeRenderer = Callable[[KangtongError], JsonObject]
@@ -86,20 +88,27 @@ class BundleProcessor:
     def transaction(self, ctx: AccessContext, bundle: JsonObject) -> JsonObject:
         entries = _parse_entries(bundle)
         responses: dict[int, JsonObject] = {}
-        with self._service.changeset(ctx) as changes:
-            mapping = self._assign_ids(changes, entries, responses)
-            self._resolve_references(changes, entries, mapping)
+        # Without conditional creates or references nothing depends on the database until the
+        # writes themselves: assign ids, validate and index before taking the write lock.
+        early = not any(e.if_none_exist for e in entries) and not _has_conditional_references(
+            entries
+        )
+        mapping: dict[str, str] = {}
+        prepared: dict[int, IndexRows] = {}
+        if early:
+            mapping = self._assign_ids(None, entries, responses)
+            self._resolve_references(None, entries, mapping)
+            prepared = self._prepare(entries)
+        with self._service.changeset(ctx, prepared) as changes:
+            if not early:
+                mapping = self._assign_ids(changes, entries, responses)
+                self._resolve_references(changes, entries, mapping)
             changes.prefetch(_put_targets(entries))
             for entry in sorted(entries, key=lambda e: _ORDER[e.method]):
                 if entry.position in responses:
                     continue
-                try:
+                with _located(entry):
                     responses[entry.position] = self._apply(changes, entry, mapping)
-                except KangtongError as exc:
-                    where = f"Bundle.entry[{entry.position}] ({entry.method} {entry.url}): "
-                    exc.message = where + exc.message
-                    exc.issues = [replace(i, diagnostics=where + i.diagnostics) for i in exc.issues]
-                    raise
         return {
             "resourceType": "Bundle",
             "id": str(uuid.uuid4()),
@@ -107,8 +116,20 @@ class BundleProcessor:
             "entry": [responses[e.position] for e in entries],
         }
 
+    def _prepare(self, entries: list[_Entry]) -> dict[int, IndexRows]:
+        prepared: dict[int, IndexRows] = {}
+        for entry in entries:
+            if (
+                entry.resource is not None
+                and entry.method in ("POST", "PUT")
+                and "?" not in entry.url
+            ):
+                with _located(entry):
+                    prepared[id(entry.resource)] = self._service.prepare(entry.resource)
+        return prepared
+
     def _assign_ids(
-        self, changes: Changeset, entries: list[_Entry], responses: dict[int, JsonObject]
+        self, changes: Changeset | None, entries: list[_Entry], responses: dict[int, JsonObject]
     ) -> dict[str, str]:
         """Give every POST its server id up front, so references to it can be rewritten."""
         mapping: dict[str, str] = {}
@@ -118,7 +139,7 @@ class BundleProcessor:
                     mapping[entry.full_url] = entry.url
                 continue
             res_type = str(entry.resource.get("resourceType", ""))
-            if entry.if_none_exist:
+            if entry.if_none_exist and changes is not None:
                 existing = self._service.match_ids(changes, res_type, entry.if_none_exist)
                 if len(existing) > 1:
                     raise PreconditionFailed(
@@ -138,7 +159,7 @@ class BundleProcessor:
         return mapping
 
     def _resolve_references(
-        self, changes: Changeset, entries: list[_Entry], mapping: dict[str, str]
+        self, changes: Changeset | None, entries: list[_Entry], mapping: dict[str, str]
     ) -> None:
         """Rewrite `urn:uuid:` references to assigned ids and conditional ones to matches."""
         cache: dict[str, str] = dict(mapping)
@@ -146,7 +167,7 @@ class BundleProcessor:
         def resolve(reference: str) -> str:
             if reference in cache:
                 return cache[reference]
-            if "?" in reference:
+            if "?" in reference and changes is not None:
                 res_type, _, query = reference.partition("?")
                 matches = self._service.match_ids(changes, res_type, query)
                 if len(matches) != 1:
@@ -276,6 +297,32 @@ class BundleProcessor:
             "type": "batch-response",
             "entry": responses,
         }
+
+
+@contextmanager
+def _located(entry: _Entry) -> Iterator[None]:
+    """Prefix any error with the entry it came from."""
+    try:
+        yield
+    except KangtongError as exc:
+        where = f"Bundle.entry[{entry.position}] ({entry.method} {entry.url}): "
+        exc.message = where + exc.message
+        exc.issues = [replace(i, diagnostics=where + i.diagnostics) for i in exc.issues]
+        raise
+
+
+def _has_conditional_references(entries: list[_Entry]) -> bool:
+    found = False
+
+    def spot(reference: str) -> str:
+        nonlocal found
+        found = found or "?" in reference
+        return reference
+
+    for entry in entries:
+        if entry.resource is not None:
+            _walk_references(entry.resource, spot)
+    return found
 
 
 def _put_targets(entries: list[_Entry]) -> list[tuple[str, str]]:

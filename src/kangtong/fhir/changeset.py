@@ -19,6 +19,7 @@ from kangtong.core.errors import Conflict, Gone, Invalid, NotFound, Precondition
 from kangtong.core.jsonutil import JsonObject, dump_json
 from kangtong.fhir.access import AccessContext, Action
 from kangtong.fhir.results import StoredResource, WriteOutcome
+from kangtong.store.index_rows import IndexRows
 from kangtong.store.records import CurrentState, OutboxEvent, VersionWrite
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class Changeset:
         ctx: AccessContext,
         now_us: int,
         instant: str,
+        prepared: Mapping[int, IndexRows] | None = None,
     ) -> None:
         self._service = service
         self.conn = conn
@@ -50,6 +52,8 @@ class Changeset:
         self._staged: dict[tuple[str, str], _Staged] = {}
         self._events: list[OutboxEvent] = []
         self._known: dict[tuple[str, str], CurrentState | None] = {}
+        # Resources validated and indexed before the transaction began, by object identity.
+        self._prepared = prepared or {}
 
     # -- reading the state the changeset writes on top of --------------------------------
     def prefetch(self, keys: list[tuple[str, str]]) -> None:
@@ -66,8 +70,13 @@ class Changeset:
         return self._known[key]
 
     # -- staging ------------------------------------------------------------------------
+    def _checked_type(self, resource: JsonObject) -> str:
+        if id(resource) in self._prepared:
+            return str(resource["resourceType"])  # validated while preparing
+        return self._service.check_resource(resource)
+
     def create(self, resource: JsonObject, *, res_id: str | None = None) -> WriteOutcome:
-        res_type = self._service.check_resource(resource)
+        res_type = self._checked_type(resource)
         self._service.policy.authorize(self.ctx, "create", res_type, resource)
         new_id = res_id or str(uuid.uuid4())
         return self._stage(res_type, new_id, resource, None, "POST", "create")
@@ -75,7 +84,7 @@ class Changeset:
     def update(
         self, res_type: str, res_id: str, resource: JsonObject, *, if_match: int | None = None
     ) -> WriteOutcome:
-        found_type = self._service.check_resource(resource)
+        found_type = self._checked_type(resource)
         if found_type != res_type:
             raise Invalid(f"The resource is a {found_type}, but the URL names {res_type}")
         if "id" not in resource:
@@ -134,7 +143,7 @@ class Changeset:
         if resource is not None:
             stamped = _stamp(resource, res_id, version, self._instant)
             content = dump_json(stamped)
-            index = self._service.indexer.index(stamped)
+            index = self._prepared.get(id(resource)) or self._service.indexer.index(stamped)
         write = VersionWrite(
             res_type,
             res_id,

@@ -6,7 +6,7 @@ bundle, message or document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -30,6 +30,7 @@ from kangtong.fhir.results import (
 from kangtong.fhir.search.indexer import ResourceIndexer
 from kangtong.fhir.search.parser import SearchParser, SearchRequest
 from kangtong.store.database import Database
+from kangtong.store.index_rows import IndexRows
 from kangtong.store.outbox import OutboxStore
 from kangtong.store.repository import ResourceRepository
 from kangtong.store.search import SearchStore
@@ -91,12 +92,23 @@ class ResourceService:
         return res_type
 
     # -- transactions --------------------------------------------------------------------
+    def prepare(self, resource: JsonObject) -> IndexRows:
+        """Validate and index a resource that already carries its final id, outside any lock."""
+        self.check_resource(resource)
+        return self.indexer.index(resource)
+
     @contextmanager
-    def changeset(self, ctx: AccessContext) -> Iterator[Changeset]:
-        """One write transaction; everything staged is stored together or not at all."""
-        moment = self.clock.now()
+    def changeset(
+        self, ctx: AccessContext, prepared: Mapping[int, IndexRows] | None = None
+    ) -> Iterator[Changeset]:
+        """One write transaction; everything staged is stored together or not at all.
+
+        `prepared` holds index rows (by resource object identity) computed by `prepare`
+        before the transaction, so the write lock covers only lookups and inserts.
+        """
         with self.db.write() as conn:
-            changes = Changeset(self, conn, ctx, _to_us(moment), format_instant(moment))
+            moment = self.clock.now()
+            changes = Changeset(self, conn, ctx, _to_us(moment), format_instant(moment), prepared)
             yield changes
             changes.flush()
 
