@@ -173,12 +173,15 @@ def kangtong_ingest(url: str, bundles: list[bytes]) -> float:
     return total / (time.perf_counter() - start)
 
 
-def _ingest_worker(url: str, bundles: list[bytes]) -> None:
+def _ingest_worker(url: str, bundles: list[bytes], ready: Any = None) -> None:
     """One server worker: its own platform, posting transaction bundles one after another."""
     platform = build_platform(Settings(database_url=url))
     ctx = AccessContext.system("bench")
-    for raw in bundles:
-        platform.bundles.process(ctx, orjson.loads(raw))
+    parsed = [orjson.loads(raw) for raw in bundles]
+    if ready is not None:
+        ready.wait()  # start together, after every worker has loaded its model
+    for bundle in parsed:
+        platform.bundles.process(ctx, bundle)
     platform.close()
 
 
@@ -187,12 +190,16 @@ def kangtong_ingest_parallel(url: str, bundles: list[bytes], workers: int) -> fl
     from multiprocessing import get_context
 
     total = sum(len(orjson.loads(b)["entry"]) for b in bundles)
-    shares = [bundles[i::workers] for i in range(workers)]
     context = get_context("spawn")
-    processes = [context.Process(target=_ingest_worker, args=(url, share)) for share in shares]
-    start = time.perf_counter()
+    ready = context.Barrier(workers + 1)
+    processes = [
+        context.Process(target=_ingest_worker, args=(url, bundles[i::workers], ready))
+        for i in range(workers)
+    ]
     for process in processes:
         process.start()
+    ready.wait()
+    start = time.perf_counter()
     for process in processes:
         process.join()
     if any(p.exitcode != 0 for p in processes):
@@ -216,16 +223,34 @@ def main() -> None:
         for name, url in targets.items():
             if url is None:
                 continue
-            raw = raw_baseline(url, bundles)
-            ours = kangtong_ingest(url, bundles)
+            try:
+                raw = raw_baseline(url, bundles)
+                ours = kangtong_ingest(url, bundles)
+                fresh = [orjson.dumps(patient_bundle(i)) for i in range(args.bundles)]
+                parallel = kangtong_ingest_parallel(url, fresh, args.workers)
+            finally:
+                if name == "postgresql":
+                    _drop_schema(args.pg, url)
             results[name] = {
                 "raw_resources_per_s": round(raw),
                 "kangtong_resources_per_s": round(ours),
                 "ratio_to_raw": round(ours / raw, 3),
+                f"kangtong_{args.workers}_workers_resources_per_s": round(parallel),
+                f"ratio_to_raw_{args.workers}_workers": round(parallel / raw, 3),
             }
             print(name, results[name])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
+
+
+def _drop_schema(admin_url: str, schema_url: str) -> None:
+    from sqlalchemy import create_engine
+
+    schema = schema_url.rsplit("%3D", 1)[1]
+    engine = create_engine(admin_url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 def _pg_schema(url: str) -> str | None:
