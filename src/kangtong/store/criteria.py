@@ -72,6 +72,7 @@ class CompositeCriterion:
     c1_code: str
     c2_code: str | None = None  # token or string second component
     c2_system: str | None = None
+    c2_prefix: bool = False  # a string component matches by its start, like a string parameter
     c2_range: tuple[str, float, float] | None = None  # (prefix, low, high) for a numeric/date one
 
 

@@ -162,7 +162,9 @@ def _composite(c: CompositeCriterion) -> _IndexPredicate:
     if c.c1_system is not None:
         conds.append(t.c.c1_system == c.c1_system)
     if c.c2_code is not None:
-        conds.append(t.c.c2_code == c.c2_code)
+        conds.append(
+            prefix_range(t.c.c2_code, c.c2_code) if c.c2_prefix else t.c.c2_code == c.c2_code
+        )
     if c.c2_system is not None:
         conds.append(t.c.c2_system == c.c2_system)
     if c.c2_range is not None:

@@ -116,13 +116,13 @@ def _message(*segments: str) -> str:
     return "\r".join(segments) + "\r"
 
 
-def adt(record: SourceRecord, facility: Facility, visit: Visit) -> str:
+def adt(pid_segment: str, facility: Facility, visit: Visit) -> str:
     event = "A01" if visit.kind == "inpatient" else "A04"
     control = "A" + visit.id.replace("-", "")[:19]
     return _message(
         msh(facility, visit.start, f"ADT^{event}^ADT_A01", control),
         f"EVN|{event}|{stamp(visit.start)}",
-        pid(record, facility),
+        pid_segment,
         pv1(visit, facility),
     )
 
@@ -138,14 +138,14 @@ def death_update(record: SourceRecord, facility: Facility, died: dt.date) -> str
     )
 
 
-def oru(record: SourceRecord, facility: Facility, report: LabReport) -> str:
+def oru(pid_segment: str, facility: Facility, report: LabReport) -> str:
     visit = report.visit
     order = report.id.replace("-", "")[:20]
     observed, issued = stamp(visit.start), stamp(report.issued)
     doctor = visit.practitioner
     segments = [
         msh(facility, report.issued, "ORU^R01^ORU_R01", "R" + order[:19]),
-        pid(record, facility),
+        pid_segment,
         pv1(visit, facility),
         f"ORC|RE|{order}|{order}|||||||||{doctor.licence}^{doctor.family_name}^{doctor.given_name}",
         f"OBR|1|{order}|{order}|{report.panel.loinc}^{report.panel.display}^LN|||{observed}"
@@ -166,15 +166,14 @@ def person_messages(
 ) -> Iterator[tuple[str, str]]:
     """(institution key, message) for each visit, lab report and recorded death, in time order."""
     record_of = {record.facility: record for record in records}
+    pid_of = {r.facility: pid(r, facilities[r.facility]) for r in records}  # same in every message
     events: list[tuple[dt.datetime, str, str]] = []
     for visit in care.visits:
-        facility = facilities[visit.facility]
-        events.append(
-            (visit.start, visit.facility, adt(record_of[visit.facility], facility, visit))
-        )
+        key = visit.facility
+        events.append((visit.start, key, adt(pid_of[key], facilities[key], visit)))
     for report in care.lab_reports:
         key = report.visit.facility
-        events.append((report.issued, key, oru(record_of[key], facilities[key], report)))
+        events.append((report.issued, key, oru(pid_of[key], facilities[key], report)))
     died = care.person.death_date
     if died is not None and care.visits:
         key = max(care.visits, key=lambda v: v.start).facility

@@ -119,8 +119,12 @@ class SearchParser:
     ) -> Clause | None:
         if name.startswith("_has:"):
             return Clause((self._has(res_type, name, value, 0),))
-        if name == "_id":
-            return Clause((IdCriterion(tuple(split_unescaped(value, ","))),))
+        if name in ("_id", "_id:not"):
+            return Clause(
+                (IdCriterion(tuple(split_unescaped(value, ","))),), negate=name == "_id:not"
+            )
+        if name.startswith(("_id:", "_lastUpdated:")):
+            raise Invalid(f"The modifier in '{name}' is not supported")
         if name == "_lastUpdated":
             return Clause(tuple(self._last_updated(v) for v in split_raw(value, ",")))
         head, _, rest = name.partition(".")
@@ -275,7 +279,7 @@ def _table_of(param: SearchParam) -> str:
 
 
 def _non_negative(name: str, value: str) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise Invalid(f"{name} must be a non-negative whole number, not '{value}'")
     return int(value)
 

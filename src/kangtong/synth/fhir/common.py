@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from kangtong.synth import systems
@@ -35,9 +36,11 @@ def coding(system: str, code: str, display: str | None = None) -> dict[str, str]
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def concept(
     system: str, code: str, display: str | None = None, text: str | None = None
 ) -> Resource:
+    """A CodeableConcept; cached and shared, so callers must never mutate the result."""
     result: Resource = {"coding": [coding(system, code, display)]}
     if text or display:
         result["text"] = text or display

@@ -98,9 +98,8 @@ def criterion(
         system, code, _any = token.parse_token(second)
         return CompositeCriterion(param.key, c1_system, c1_code, c2_code=code, c2_system=system)
     if second_kind == "string":
-        return CompositeCriterion(
-            param.key, c1_system, c1_code, c2_code=fold(split_unescaped(second, "\x00")[0])
-        )
+        text = fold(split_unescaped(second, "\x00")[0])
+        return CompositeCriterion(param.key, c1_system, c1_code, c2_code=text, c2_prefix=True)
     if second_kind in ("quantity", "number"):
         prefix, _n, low, high = number.parse_search_value(split_unescaped(second, "|")[0])
         return CompositeCriterion(param.key, c1_system, c1_code, c2_range=(prefix, low, high))

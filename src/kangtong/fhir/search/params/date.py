@@ -7,7 +7,7 @@ read in the installation's zone (Asia/Shanghai by default), as Chinese systems s
 from __future__ import annotations
 
 import re
-from calendar import monthrange
+from calendar import isleap, monthrange
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -23,8 +23,10 @@ MAX_US = 2**62
 _DATE = re.compile(
     r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
     r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d+))?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?",
+    re.ASCII,  # ٢٠٢٠ is not a FHIR year
 )
+_MAX_OFFSET_MINUTES = 14 * 60
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -49,16 +51,16 @@ def _cached_range(text: str, zone: ZoneInfo) -> tuple[int, int] | None:
         if hour > 23 or minute > 59 or second > 60:
             return None
         micro = int(frac[:6].ljust(6, "0")) if frac else 0
-        offset = _offset_us(tz, zone, year, month, day, hour)
+        start_wall = (
+            _civil_us(year, month, day) + ((hour * 60 + minute) * 60 + second) * _SECOND + micro
+        )
+        end_wall = start_wall + _span_us(year, month, (m, d, hh, ss, frac))
+        start_offset = _offset_us(tz, zone, year, month, day, hour)
+        end_offset = start_offset if tz else _local_offset_at(end_wall, zone, start_offset)
     except (ValueError, OverflowError):
         return None
-    start = (
-        _civil_us(year, month, day)
-        + ((hour * 60 + minute) * 60 + second) * _SECOND
-        + micro
-        - offset
-    )
-    return start, start + _span_us(year, month, (m, d, hh, ss, frac)) - 1
+    # A local day or month ends at the next local midnight, which a summer-time change moves.
+    return start_wall - start_offset, end_wall - end_offset - 1
 
 
 _SECOND = 1_000_000
@@ -75,7 +77,7 @@ def _span_us(year: int, month: int, parts: tuple[str | None, ...]) -> int:
     """How long the written precision lasts: a year, month, day, minute, second or fraction."""
     m, d, hh, ss, frac = parts
     if m is None:
-        return (date(year + 1, 1, 1).toordinal() - date(year, 1, 1).toordinal()) * _DAY
+        return (366 if isleap(year) else 365) * _DAY
     if d is None:
         return monthrange(year, month)[1] * _DAY
     if hh is None:
@@ -88,12 +90,25 @@ def _span_us(year: int, month: int, parts: tuple[str | None, ...]) -> int:
     return int(10 ** (6 - digits))
 
 
+def _local_offset_at(wall_us: int, zone: ZoneInfo, fallback: int) -> int:
+    """The zone's offset at a local wall-clock moment given as µs since 1970-01-01T00:00."""
+    days, rest = divmod(wall_us, _DAY)
+    try:
+        day = date.fromordinal(days + _EPOCH_ORDINAL)
+    except (ValueError, OverflowError):
+        return fallback  # past 9999-12-31: keep the offset the period started with
+    return _offset_us(None, zone, day.year, day.month, day.day, rest // (3600 * _SECOND))
+
+
 def _offset_us(tz: str | None, zone: ZoneInfo, year: int, month: int, day: int, hour: int) -> int:
     if tz == "Z":
         return 0
     if tz:
+        hours, minutes = int(tz[1:3]), int(tz[4:6])
+        if minutes > 59 or hours * 60 + minutes > _MAX_OFFSET_MINUTES:
+            raise ValueError(f"offset {tz} is out of range")
         sign = 1 if tz[0] == "+" else -1
-        return sign * (int(tz[1:3]) * 3600 + int(tz[4:6]) * 60) * _SECOND
+        return sign * (hours * 3600 + minutes * 60) * _SECOND
     offset = zone.utcoffset(datetime(year, month, day, hour))
     return 0 if offset is None else int(offset.total_seconds()) * _SECOND
 

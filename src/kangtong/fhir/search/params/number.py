@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import math
+from decimal import Decimal, DecimalException
 
 from kangtong.core.errors import Invalid
 from kangtong.fhir.search.definitions import SearchParam
@@ -15,13 +16,16 @@ def implicit_range(text: str) -> tuple[float, float, float]:
     """(value, low, high) of a decimal written as `text`, by its significant digits."""
     try:
         number = Decimal(text)
-    except InvalidOperation as exc:
-        raise Invalid(f"'{text}' is not a number") from exc
-    if not number.is_finite():
-        raise Invalid(f"'{text}' is not a finite number")
-    exponent = number.as_tuple().exponent
-    half = Decimal(5).scaleb(int(exponent) - 1)
-    return float(number), float(number - half), float(number + half)
+        if not number.is_finite():
+            raise Invalid(f"'{text}' is not a finite number")
+        exponent = number.as_tuple().exponent
+        half = Decimal(5).scaleb(int(exponent) - 1)
+        value, low, high = float(number), float(number - half), float(number + half)
+    except DecimalException as exc:
+        raise Invalid(f"'{text}' is not a number kangtong can compare") from exc
+    if not all(math.isfinite(x) for x in (value, low, high)):
+        raise Invalid(f"'{text}' is too large to compare")
+    return value, low, high
 
 
 def parse_search_value(value: str) -> tuple[str, float, float, float]:

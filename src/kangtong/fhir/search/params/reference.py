@@ -32,9 +32,18 @@ def split_reference(
 
 def reference_rows(key: int, value: object, base_url: str) -> list[ReferenceRow]:
     if isinstance(value, str):  # canonical or uri used as a reference
-        return [(key, None, None, value[:2048])]
+        rows: list[ReferenceRow] = [(key, None, None, value[:2048])]
+        unversioned = value.split("|", 1)[0]
+        if unversioned != value:  # url|version also matches the url alone (R4 §3.1.1.4.9)
+            rows.append((key, None, None, unversioned[:2048]))
+        target_type, target_id, url = split_reference(unversioned, base_url)
+        if target_type and target_id and url is None:  # a canonical on this server's own base
+            rows.append((key, target_type, target_id, None))
+        return rows
     if not isinstance(value, dict) or not isinstance(value.get("reference"), str):
         return []
+    if value["reference"].startswith("#"):  # a contained resource: present, not searchable by id
+        return [(key, None, None, value["reference"][:2048])]
     target_type, target_id, url = split_reference(value["reference"], base_url)
     if target_type is None and url is None:
         return []
