@@ -8,6 +8,7 @@ from rich.console import Console
 from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.store.database import open_database
 from kangtong.store.migrate import current_revision, upgrade
+from kangtong.store.statistics import refresh_statistics
 
 db_app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
 console = Console()
@@ -31,5 +32,16 @@ def current_command(database_url: str | None = DatabaseOption) -> None:
     db = open_database(settings_for(database_url).database_url)
     try:
         console.print(current_revision(db) or "(empty database)")
+    finally:
+        db.dispose()
+
+
+@db_app.command("analyze")
+def analyze_command(database_url: str | None = DatabaseOption) -> None:
+    """Refresh the query planner's statistics (run after large loads; `kangtong load` does)."""
+    db = open_database(settings_for(database_url).database_url)
+    try:
+        refresh_statistics(db)
+        console.print("[green]Statistics refreshed[/green]")
     finally:
         db.dispose()

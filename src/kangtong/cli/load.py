@@ -13,6 +13,7 @@ from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.loader import LoadReport, ResourceLoader, files_to_load
 from kangtong.platform import Platform, build_platform
+from kangtong.store.statistics import refresh_statistics
 
 console = Console()
 
@@ -54,6 +55,8 @@ def load_paths(
         for path in files:
             progress.update(task, description=path.name)
             loader.load_file(ctx, path, report, lambda n: progress.advance(task, n))
+    if report.loaded:
+        refresh_statistics(platform.db)  # the planner should see the data as it now is
     return report
 
 

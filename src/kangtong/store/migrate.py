@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from kangtong.store.database import Database
+from kangtong.store.statistics import seed_statistics
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -25,6 +26,9 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with db.engine.connect() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        conn.commit()
+    with db.engine.connect() as conn:
+        seed_statistics(conn)
         conn.commit()
 
 

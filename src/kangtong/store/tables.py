@@ -41,7 +41,7 @@ resource = Table(
     metadata,
     Column("pk", PrimaryKeyInt, primary_key=True, autoincrement=False),
     Column("res_type", String(64), nullable=False),
-    Column("res_id", String(64), nullable=False),
+    Column("res_id", SearchKey(64), nullable=False),  # same collation as idx_reference.target_id
     Column("version", Integer, nullable=False),
     Column("last_updated", BigInteger, nullable=False, comment="epoch microseconds (UTC)"),
     Column("deleted", Boolean, nullable=False, default=False),

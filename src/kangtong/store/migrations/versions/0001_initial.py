@@ -215,7 +215,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("res_type", sa.String(length=64), nullable=False),
-        sa.Column("res_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "res_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
             "last_updated", sa.BigInteger(), nullable=False, comment="epoch microseconds (UTC)"
