@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,17 +29,52 @@ _SQLITE_PRAGMAS = (
 _WRITE = "kangtong_write"
 
 
+class WriterQueue:
+    """Orders SQLite writers across threads and processes by a lock file next to the database.
+
+    SQLite's own busy handler polls with growing sleeps (up to 100 ms), so a second writer idles
+    long after the lock is free; a blocking `flock` hands the turn over at once.
+    """
+
+    def __init__(self, database_path: str) -> None:
+        self._path = database_path + "-writers"
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._threads:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_CREAT | os.O_RDWR, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 @dataclass(frozen=True)
 class Database:
     """A connected database: the engine plus which dialect it speaks."""
 
     engine: Engine
     dialect: Dialect
+    writers: WriterQueue | None = None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)."""
-        with self.engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
+        if self.writers is None:
+            with self.engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
+                yield conn
+            return
+        connection = self.engine.connect().execution_options(**{_WRITE: True})
+        with self.writers.turn(), connection as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -47,13 +85,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.writers is not None:
+            self.writers.close()
 
 
 def open_database(url: str, *, echo: bool = False) -> Database:
     """Create the engine for `url` (sqlite:///path or postgresql+psycopg://…)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return Database(_sqlite_engine(url, echo=echo), "sqlite")
+        path = parsed.database
+        writers = WriterQueue(path) if path and path != ":memory:" else None
+        return Database(_sqlite_engine(url, echo=echo), "sqlite", writers)
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
