@@ -10,32 +10,9 @@ from typing import Any
 from kangtong.fhir.fhirpath import FhirPathError
 from kangtong.fhir.search.definitions import SearchParam, SearchParamRegistry
 from kangtong.fhir.search.member_paths import ElementLookup, MemberPathWalker
-from kangtong.fhir.search.params import (
-    composite,
-    date,
-    number,
-    quantity,
-    reference,
-    string,
-    token,
-    uri,
-)
 from kangtong.fhir.search.params.context import SearchContext, TypedValue
+from kangtong.fhir.search.params.kinds import KINDS, Extractor
 from kangtong.store.index_rows import IndexRows
-
-Extractor = Callable[[SearchParam, list[TypedValue], IndexRows, SearchContext], None]
-
-EXTRACTORS: dict[str, Extractor] = {
-    "token": token.extract,
-    "string": string.extract,
-    "date": date.extract,
-    "number": number.extract,
-    "quantity": quantity.extract,
-    "reference": reference.extract,
-    "uri": uri.extract,
-    "composite": composite.extract,
-}
-
 
 # JSON keys an element may appear under in a resource type: ("Observation", "value") →
 # {"valueQuantity", "valueString", …}. Empty when unknown.
@@ -111,7 +88,7 @@ class ResourceIndexer:
         if plan is None:
             plan = []
             for param in self._registry.for_type(resource_type).values():
-                if not (param.indexed and param.type in EXTRACTORS):
+                if not (param.indexed and param.type in KINDS):
                     continue
                 evaluate = self._evaluator(param, resource_type)
                 first_keys = (
@@ -122,7 +99,7 @@ class ResourceIndexer:
                 )
                 walker = evaluate if isinstance(evaluate, MemberPathWalker) else None
                 self._attach_component_walkers(param, resource_type)
-                plan.append(_Step(param, EXTRACTORS[param.type], evaluate, guard, walker))
+                plan.append(_Step(param, KINDS[param.type].extract, evaluate, guard, walker))
             self._plans[resource_type] = plan
         return plan
 

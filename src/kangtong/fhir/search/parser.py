@@ -8,7 +8,7 @@ reverse chains (`_has`), `_id`, `_lastUpdated`, `_sort`, `_include`, `_revinclud
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from kangtong.core.errors import Invalid
@@ -18,18 +18,10 @@ from kangtong.fhir.search.definitions import (
     SearchParam,
     SearchParamRegistry,
 )
-from kangtong.fhir.search.params import (
-    composite,
-    date,
-    number,
-    quantity,
-    reference,
-    string,
-    token,
-    uri,
-)
+from kangtong.fhir.search.params import date
 from kangtong.fhir.search.params.context import SearchContext, split_prefix
 from kangtong.fhir.search.params.escape import split_raw, split_unescaped
+from kangtong.fhir.search.params.kinds import KINDS
 from kangtong.store.criteria import (
     ChainCriterion,
     Clause,
@@ -44,17 +36,6 @@ from kangtong.store.criteria import (
     TokenCriterion,
 )
 
-CriterionParser = Callable[[SearchParam, str, str | None, SearchContext], Criterion]
-PARSERS: dict[str, CriterionParser] = {
-    "token": token.criterion,
-    "string": string.criterion,
-    "date": date.criterion,
-    "number": number.criterion,
-    "quantity": quantity.criterion,
-    "reference": reference.criterion,
-    "uri": uri.criterion,
-    "composite": composite.criterion,
-}
 RESULT_PARAMS = frozenset(
     {
         "_count",
@@ -142,11 +123,12 @@ class SearchParser:
             if value not in ("true", "false"):
                 raise Invalid(f":missing takes true or false, not '{value}'")
             return Clause((MissingCriterion(param.key, _table_of(param), value == "true"),))
-        parser = PARSERS.get(param.type)
-        if parser is None:
+        kind = KINDS.get(param.type)
+        if kind is None:
             raise Invalid(f"Search parameter '{code}' of type {param.type} is not supported")
         criteria = tuple(
-            parser(param, part, modifier or None, self._ctx) for part in split_raw(value, ",")
+            kind.criterion(param, part, modifier or None, self._ctx)
+            for part in split_raw(value, ",")
         )
         if modifier == "not":
             positive = tuple(
