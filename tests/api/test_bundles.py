@@ -131,3 +131,33 @@ def test_history_at_system_type_and_instance_level_with_since(client: TestClient
     assert [e["resource"]["meta"]["versionId"] for e in instance["entry"]] == ["2", "1"]
     assert client.get("/fhir/_history?_since=2999-01-01T00:00:00Z").json()["total"] == 0
     assert len(client.get("/fhir/_history?_count=1").json()["entry"]) == 1
+
+
+def test_conditional_reference_alone_is_resolved_inside_the_transaction(client: TestClient) -> None:
+    client.put("/fhir/Patient/known", content=orjson.dumps(patient() | {"id": "known"}))
+    identifier = "identifier=urn:oid:2.16.156.10011.1.3|11010119900307001X"
+    bundle = transaction(
+        post_entry(glucose(f"Patient?{identifier}", 6.6)),
+        post_entry(glucose("urn:uuid:0f4a5d3c-0000-4000-8000-000000000009", 5.5)),
+        post_entry(
+            patient(citizen_id="110101198502140028"),
+            "urn:uuid:0f4a5d3c-0000-4000-8000-000000000009",
+        ),
+    )
+    response = client.post("/fhir", content=orjson.dumps(bundle))
+    assert response.status_code == 200, response.text
+    assert client.get("/fhir/Observation?subject=Patient/known").json()["total"] == 1
+    new_patient = response.json()["entry"][2]["response"]["location"].split("/")[1]
+    assert client.get(f"/fhir/Observation?subject=Patient/{new_patient}").json()["total"] == 1
+
+
+def test_conditional_reference_matching_nothing_rejects_the_whole_transaction(
+    client: TestClient,
+) -> None:
+    bundle = transaction(
+        post_entry(patient()),
+        post_entry(glucose("Patient?identifier=urn:oid:2.16.156.10011.1.3|nobody", 6.6)),
+    )
+    response = client.post("/fhir", content=orjson.dumps(bundle))
+    assert response.status_code == 412
+    assert count(client, "Patient") == 0

@@ -90,18 +90,19 @@ class BundleProcessor:
         responses: dict[int, JsonObject] = {}
         # Without conditional creates or references nothing depends on the database until the
         # writes themselves: assign ids, validate and index before taking the write lock.
-        early = not any(e.if_none_exist for e in entries) and not _has_conditional_references(
-            entries
-        )
         mapping: dict[str, str] = {}
         prepared: dict[int, IndexRows] = {}
-        if early:
+        assigned = not any(e.if_none_exist for e in entries)  # ids need no database look-up
+        early = False
+        if assigned:
             mapping = self._assign_ids(None, entries, responses)
-            self._resolve_references(None, entries, mapping)
-            prepared = self._prepare(entries)
+            early = not self._resolve_references(None, entries, mapping)
+            if early:
+                prepared = self._prepare(entries)
         with self._service.changeset(ctx, prepared) as changes:
-            if not early:
+            if not assigned:
                 mapping = self._assign_ids(changes, entries, responses)
+            if not early:
                 self._resolve_references(changes, entries, mapping)
             changes.prefetch(_put_targets(entries))
             for entry in sorted(entries, key=lambda e: _ORDER[e.method]):
@@ -160,13 +161,20 @@ class BundleProcessor:
 
     def _resolve_references(
         self, changes: Changeset | None, entries: list[_Entry], mapping: dict[str, str]
-    ) -> None:
-        """Rewrite `urn:uuid:` references to assigned ids and conditional ones to matches."""
+    ) -> bool:
+        """Rewrite `urn:uuid:` references to assigned ids and conditional ones to matches.
+
+        Without `changes` (no database yet) conditional references are left as they are;
+        returns whether any was seen.
+        """
         cache: dict[str, str] = dict(mapping)
+        conditional = False
 
         def resolve(reference: str) -> str:
+            nonlocal conditional
             if reference in cache:
                 return cache[reference]
+            conditional = conditional or "?" in reference
             if "?" in reference and changes is not None:
                 res_type, _, query = reference.partition("?")
                 matches = self._service.match_ids(changes, res_type, query)
@@ -181,6 +189,7 @@ class BundleProcessor:
         for entry in entries:
             if entry.resource is not None:
                 _walk_references(entry.resource, resolve)
+        return conditional
 
     def _apply(self, changes: Changeset, entry: _Entry, mapping: dict[str, str]) -> JsonObject:
         path, _, query = entry.url.partition("?")
@@ -309,20 +318,6 @@ def _located(entry: _Entry) -> Iterator[None]:
         exc.message = where + exc.message
         exc.issues = [replace(i, diagnostics=where + i.diagnostics) for i in exc.issues]
         raise
-
-
-def _has_conditional_references(entries: list[_Entry]) -> bool:
-    found = False
-
-    def spot(reference: str) -> str:
-        nonlocal found
-        found = found or "?" in reference
-        return reference
-
-    for entry in entries:
-        if entry.resource is not None:
-            _walk_references(entry.resource, spot)
-    return found
 
 
 def _put_targets(entries: list[_Entry]) -> list[tuple[str, str]]:
