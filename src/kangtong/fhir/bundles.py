@@ -7,12 +7,14 @@ rolls the whole bundle back. A batch runs each entry on its own and reports each
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl
+
+import orjson
 
 from kangtong.core.errors import Invalid, KangtongError, NotFound, PreconditionFailed
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
@@ -20,6 +22,7 @@ from kangtong.fhir.access import AccessContext
 from kangtong.fhir.changeset import Changeset
 from kangtong.fhir.results import WriteOutcome
 from kangtong.fhir.service import ResourceService
+from kangtong.fhir.status import status_for
 from kangtong.store.index_rows import IndexRows
 
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
@@ -331,8 +334,6 @@ def _put_targets(entries: list[_Entry]) -> list[tuple[str, str]]:
 
 
 def _status_line(exc: KangtongError) -> str:
-    from kangtong.fhir.status import status_for
-
     status = status_for(exc)
     return f"{status.value} {status.phrase}"
 
@@ -352,17 +353,13 @@ def _write_response(outcome: WriteOutcome) -> JsonObject:
 
 def _patch_operations(resource: JsonObject) -> list[Any]:
     if resource.get("resourceType") == "Binary" and "data" in resource:
-        import base64
-
-        return list(parse_json_list(base64.b64decode(resource["data"])))
+        return parse_json_list(base64.b64decode(resource["data"]))
     raise Invalid(
         "A PATCH entry carries its JSON Patch as a Binary resource (contentType application/json-patch+json)"
     )
 
 
 def parse_json_list(raw: bytes) -> list[Any]:
-    import orjson
-
     value = orjson.loads(raw)
     if not isinstance(value, list):
         raise Invalid("A JSON Patch is a JSON array of operations")
@@ -379,6 +376,3 @@ def _walk_references(node: Any, replace_reference: Callable[[str], str]) -> None
     elif isinstance(node, list):
         for item in node:
             _walk_references(item, replace_reference)
-
-
-__all__ = ["BundleProcessor", "parse_qsl"]

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
-import orjson
-
 from kangtong.core.errors import KangtongError
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.access import AccessContext
@@ -198,6 +196,3 @@ def files_to_load(paths: Iterable[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
-
-
-__all__ = ["LoadReport", "ResourceLoader", "files_to_load", "orjson"]

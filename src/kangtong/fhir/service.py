@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jsonpatch
 
@@ -319,8 +320,6 @@ class ResourceService:
     # -- conditional helpers ----------------------------------------------------------------
     def match_ids(self, changes: Changeset, res_type: str, query: str) -> list[str]:
         """Ids of the `res_type` resources matching a search query string (at most 2 needed)."""
-        from urllib.parse import parse_qsl
-
         params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
         if not params:
             raise Invalid("A conditional request needs search criteria")
@@ -349,8 +348,6 @@ class ResourceService:
 
 
 def _instant(us: int) -> str:
-    from datetime import UTC
-
     return format_instant(
         datetime.fromtimestamp(us / 1_000_000, UTC).replace(microsecond=us % 1_000_000)
     )

@@ -13,6 +13,7 @@ from kangtong.core.errors import Issue
 from kangtong.fhir.bundles import BundleProcessor, OutcomeRenderer
 from kangtong.fhir.events import OutboxDispatcher
 from kangtong.fhir.model import ResourceValidator, StructureModel
+from kangtong.fhir.outcome import operation_outcome
 from kangtong.fhir.search.definitions import SearchParamRegistry
 from kangtong.fhir.search.indexer import ResourceIndexer
 from kangtong.fhir.search.params.context import SearchContext
@@ -100,6 +101,4 @@ def build_platform(
 
 
 def _plain_outcome(exc: Exception) -> dict[str, Any]:
-    from kangtong.fhir.outcome import operation_outcome
-
     return operation_outcome(exc)

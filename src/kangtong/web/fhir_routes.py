@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from kangtong.core.errors import Invalid, MethodNotAllowed
 from kangtong.core.jsonutil import parse_fhir_json
+from kangtong.fhir import subsetting
 from kangtong.fhir.capability import capability_statement
 from kangtong.fhir.operations import everything as everything_op
 from kangtong.fhir.operations import validate as validate_op
@@ -218,8 +219,6 @@ def read(request: Request, res_type: str, res_id: str) -> Response:
     elements = request.query_params.get("_elements")
     body: bytes | dict[str, Any] | None = stored.content
     if (summary or elements) and stored.content is not None:
-        from kangtong.fhir import subsetting
-
         resource = parse_fhir_json(stored.content)
         if elements:
             body = subsetting.keep_elements(resource, [e.strip() for e in elements.split(",")])

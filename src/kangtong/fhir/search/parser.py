@@ -19,7 +19,7 @@ from kangtong.fhir.search.definitions import (
     SearchParamRegistry,
 )
 from kangtong.fhir.search.params import date
-from kangtong.fhir.search.params.context import SearchContext, split_prefix
+from kangtong.fhir.search.params.context import SearchContext
 from kangtong.fhir.search.params.escape import split_raw, split_unescaped
 from kangtong.fhir.search.params.kinds import KINDS
 from kangtong.store.criteria import (
@@ -264,6 +264,3 @@ def _non_negative(name: str, value: str) -> int:
     if not (value.isascii() and value.isdigit()):
         raise Invalid(f"{name} must be a non-negative whole number, not '{value}'")
     return int(value)
-
-
-__all__ = ["SearchParser", "SearchRequest", "split_prefix"]
