@@ -53,6 +53,24 @@ def _component_values(
     return component.path.evaluate_typed(item)
 
 
+def _all_parts(
+    param: SearchParam, item: dict[str, Any], item_type: str | None, ctx: SearchContext
+) -> list[list[Part]]:
+    """Each component's values; empty as soon as one component has none (no row possible).
+
+    Later components (the values) are absent far more often than the first (the code), so
+    they are evaluated first.
+    """
+    components = param.components[:3]
+    found: list[list[Part]] = [[] for _ in components]
+    for position in range(len(components) - 1, -1, -1):
+        component = components[position]
+        found[position] = _parts(component.type, _component_values(component, item, item_type), ctx)
+        if not found[position]:
+            return []
+    return found
+
+
 def extract(
     param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
 ) -> None:
@@ -61,9 +79,9 @@ def extract(
     for item, _type in values:
         if not isinstance(item, dict):
             continue
-        per_component = [
-            _parts(c.type, _component_values(c, item, _type), ctx) for c in param.components[:3]
-        ]
+        per_component = _all_parts(param, item, _type, ctx)
+        if not per_component:
+            continue
         for combo in product(*per_component):
             first, second = combo[0], combo[1]
             third = combo[2] if len(combo) > 2 else (None, None, None, None)
