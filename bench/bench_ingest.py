@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
+from common import DEFAULT_PG, open_store, patient_bundle
 from kangtong.core.config import Settings
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import build_platform
@@ -25,110 +25,6 @@ from kangtong.store.database import open_database
 from kangtong.store.migrate import upgrade
 
 RESULTS = Path(__file__).parent / "results" / "ingest.json"
-
-
-def patient_bundle(n: int) -> dict[str, Any]:
-    """~50 resources: Patient, 5 Encounters, 30 Observations, 7 Conditions, 7 MedicationRequests."""
-    pid = f"urn:uuid:{uuid.uuid4()}"
-    entries: list[dict[str, Any]] = [
-        {
-            "fullUrl": pid,
-            "resource": {
-                "resourceType": "Patient",
-                "identifier": [
-                    {
-                        "system": "urn:oid:2.16.156.10011.1.3",
-                        "value": f"52010219800101{n % 10000:04d}",
-                    }
-                ],
-                "name": [{"family": "张", "given": ["伟"]}],
-                "gender": "male",
-                "birthDate": "1980-01-01",
-                "address": [{"city": "贵阳市", "district": "云岩区"}],
-            },
-            "request": {"method": "POST", "url": "Patient"},
-        }
-    ]
-    for e in range(5):
-        eid = f"urn:uuid:{uuid.uuid4()}"
-        entries.append(
-            {
-                "fullUrl": eid,
-                "resource": {
-                    "resourceType": "Encounter",
-                    "status": "finished",
-                    "class": {
-                        "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                        "code": "AMB",
-                    },
-                    "subject": {"reference": pid},
-                    "period": {"start": f"2025-0{e + 1}-03T08:00:00+08:00"},
-                },
-                "request": {"method": "POST", "url": "Encounter"},
-            }
-        )
-        for o in range(6):
-            entries.append(
-                {
-                    "resource": {
-                        "resourceType": "Observation",
-                        "status": "final",
-                        "code": {
-                            "coding": [
-                                {
-                                    "system": "http://loinc.org",
-                                    "code": f"2345-{o}",
-                                    "display": "Glucose",
-                                }
-                            ]
-                        },
-                        "subject": {"reference": pid},
-                        "encounter": {"reference": eid},
-                        "effectiveDateTime": f"2025-0{e + 1}-03T09:0{o}:00+08:00",
-                        "valueQuantity": {
-                            "value": 5.1 + o,
-                            "unit": "mmol/L",
-                            "system": "http://unitsofmeasure.org",
-                            "code": "mmol/L",
-                        },
-                    },
-                    "request": {"method": "POST", "url": "Observation"},
-                }
-            )
-    for c in range(7):
-        entries.append(
-            {
-                "resource": {
-                    "resourceType": "Condition",
-                    "subject": {"reference": pid},
-                    "code": {
-                        "coding": [
-                            {
-                                "system": "urn:oid:2.16.156.10011.2.3.3.11",
-                                "code": f"I1{c}",
-                                "display": "高血压",
-                            }
-                        ]
-                    },
-                    "onsetDateTime": "2020-05-01",
-                },
-                "request": {"method": "POST", "url": "Condition"},
-            }
-        )
-        entries.append(
-            {
-                "resource": {
-                    "resourceType": "MedicationRequest",
-                    "status": "active",
-                    "intent": "order",
-                    "subject": {"reference": pid},
-                    "medicationCodeableConcept": {"text": "氨氯地平片"},
-                    "authoredOn": "2025-01-03",
-                },
-                "request": {"method": "POST", "url": "MedicationRequest"},
-            }
-        )
-    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
 def raw_baseline(url: str, bundles: list[bytes]) -> float:
@@ -220,60 +116,29 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bundles", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="processes for the parallel run")
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg", default=DEFAULT_PG)
     args = parser.parse_args()
     bundles = [orjson.dumps(patient_bundle(i)) for i in range(args.bundles)]
     results: dict[str, Any] = {
         "bundles": args.bundles,
         "resources_per_bundle": len(orjson.loads(bundles[0])["entry"]),
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        targets = {"sqlite": f"sqlite:///{tmp}/bench.db", "postgresql": _pg_schema(args.pg)}
-        for name, url in targets.items():
-            if url is None:
-                continue
-            try:
-                raw = raw_baseline(url, bundles)
-                ours = kangtong_ingest(url, bundles)
-                fresh = [orjson.dumps(patient_bundle(i)) for i in range(args.bundles)]
-                parallel = kangtong_ingest_parallel(url, fresh, args.workers)
-            finally:
-                if name == "postgresql":
-                    _drop_schema(args.pg, url)
-            results[name] = {
-                "raw_resources_per_s": round(raw),
-                "kangtong_resources_per_s": round(ours),
-                "ratio_to_raw": round(ours / raw, 3),
-                f"kangtong_{args.workers}_workers_resources_per_s": round(parallel),
-                f"ratio_to_raw_{args.workers}_workers": round(parallel / raw, 3),
-            }
-            print(name, results[name])
+    for name in ("sqlite", "postgresql"):
+        with open_store(name, pg_url=args.pg) as store:
+            raw = raw_baseline(store.url, bundles)
+            ours = kangtong_ingest(store.url, bundles)
+            fresh = [orjson.dumps(patient_bundle(i)) for i in range(args.bundles)]
+            parallel = kangtong_ingest_parallel(store.url, fresh, args.workers)
+        results[name] = {
+            "raw_resources_per_s": round(raw),
+            "kangtong_resources_per_s": round(ours),
+            "ratio_to_raw": round(ours / raw, 3),
+            f"kangtong_{args.workers}_workers_resources_per_s": round(parallel),
+            f"ratio_to_raw_{args.workers}_workers": round(parallel / raw, 3),
+        }
+        print(name, results[name])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
-
-
-def _drop_schema(admin_url: str, schema_url: str) -> None:
-    from sqlalchemy import create_engine
-
-    schema = schema_url.rsplit("%3D", 1)[1]
-    engine = create_engine(admin_url)
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    engine.dispose()
-
-
-def _pg_schema(url: str) -> str | None:
-    from sqlalchemy import create_engine
-
-    schema = f"kt_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-    except Exception:
-        return None
-    return f"{url}?options=-csearch_path%3D{schema}"
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from bench_ingest import patient_bundle
 from kangtong.core.config import Settings
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform, build_platform
@@ -33,9 +32,113 @@ from kangtong.store.migrate import upgrade
 
 RESULTS_DIR = Path(__file__).parent / "results"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-RESOURCES_PER_BUNDLE = len(patient_bundle(0)["entry"])
 
-__all__ = ["patient_bundle"]  # re-exported: the realistic 50-resource transaction bundle
+
+def patient_bundle(n: int) -> dict[str, Any]:
+    """~50 resources: Patient, 5 Encounters, 30 Observations, 7 Conditions, 7 MedicationRequests."""
+    pid = f"urn:uuid:{uuid.uuid4()}"
+    entries: list[dict[str, Any]] = [
+        {
+            "fullUrl": pid,
+            "resource": {
+                "resourceType": "Patient",
+                "identifier": [
+                    {
+                        "system": "urn:oid:2.16.156.10011.1.3",
+                        "value": f"52010219800101{n % 10000:04d}",
+                    }
+                ],
+                "name": [{"family": "张", "given": ["伟"]}],
+                "gender": "male",
+                "birthDate": "1980-01-01",
+                "address": [{"city": "贵阳市", "district": "云岩区"}],
+            },
+            "request": {"method": "POST", "url": "Patient"},
+        }
+    ]
+    for e in range(5):
+        eid = f"urn:uuid:{uuid.uuid4()}"
+        entries.append(
+            {
+                "fullUrl": eid,
+                "resource": {
+                    "resourceType": "Encounter",
+                    "status": "finished",
+                    "class": {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                        "code": "AMB",
+                    },
+                    "subject": {"reference": pid},
+                    "period": {"start": f"2025-0{e + 1}-03T08:00:00+08:00"},
+                },
+                "request": {"method": "POST", "url": "Encounter"},
+            }
+        )
+        for o in range(6):
+            entries.append(
+                {
+                    "resource": {
+                        "resourceType": "Observation",
+                        "status": "final",
+                        "code": {
+                            "coding": [
+                                {
+                                    "system": "http://loinc.org",
+                                    "code": f"2345-{o}",
+                                    "display": "Glucose",
+                                }
+                            ]
+                        },
+                        "subject": {"reference": pid},
+                        "encounter": {"reference": eid},
+                        "effectiveDateTime": f"2025-0{e + 1}-03T09:0{o}:00+08:00",
+                        "valueQuantity": {
+                            "value": 5.1 + o,
+                            "unit": "mmol/L",
+                            "system": "http://unitsofmeasure.org",
+                            "code": "mmol/L",
+                        },
+                    },
+                    "request": {"method": "POST", "url": "Observation"},
+                }
+            )
+    for c in range(7):
+        entries.append(
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "subject": {"reference": pid},
+                    "code": {
+                        "coding": [
+                            {
+                                "system": "urn:oid:2.16.156.10011.2.3.3.11",
+                                "code": f"I1{c}",
+                                "display": "高血压",
+                            }
+                        ]
+                    },
+                    "onsetDateTime": "2020-05-01",
+                },
+                "request": {"method": "POST", "url": "Condition"},
+            }
+        )
+        entries.append(
+            {
+                "resource": {
+                    "resourceType": "MedicationRequest",
+                    "status": "active",
+                    "intent": "order",
+                    "subject": {"reference": pid},
+                    "medicationCodeableConcept": {"text": "氨氯地平片"},
+                    "authoredOn": "2025-01-03",
+                },
+                "request": {"method": "POST", "url": "MedicationRequest"},
+            }
+        )
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+RESOURCES_PER_BUNDLE = len(patient_bundle(0)["entry"])
 
 
 # -- stores --------------------------------------------------------------------------------
