@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP) -e '.[dev]'
+	$(PIP) -e '.[dev,bench]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 
 import typer
@@ -19,6 +18,17 @@ app.command("load")(load.load)
 app.command("demo")(demo.demo)
 
 # Commands contributed by modules that may be absent in a partial checkout register themselves.
-for module_name in ("kangtong.cli.synth",):
-    with contextlib.suppress(ModuleNotFoundError):
-        importlib.import_module(module_name).register(app)
+for module_name in (
+    "kangtong.cli.synth",
+    "kangtong.cli.ids",
+    "kangtong.cli.terminology",
+    "kangtong.cli.registry",
+    "kangtong.cli.mpi",
+):
+    try:
+        command_module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        continue
+    command_module.register(app)
