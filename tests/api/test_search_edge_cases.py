@@ -316,8 +316,9 @@ def test_sort_by_number_quantity_token_reference_and_string(client: TestClient) 
 
 
 def test_sort_by_string_is_the_same_on_every_database(client: TestClient) -> None:
-    found = matches(client, "Patient?_sort=family")
-    assert found == ["pat-li", "pat-wang", "pat-chen"]  # 李 U+674E < 王 U+738B < 陈 U+9648
+    # Pinyin order (chen < li < wang), not code-point order (李 U+674E < 王 U+738B < 陈 U+9648).
+    assert matches(client, "Patient?_sort=family") == ["pat-chen", "pat-li", "pat-wang"]
+    assert matches(client, "Patient?_sort=-family") == ["pat-wang", "pat-li", "pat-chen"]
 
 
 def test_sort_by_id_and_last_updated(client: TestClient) -> None:

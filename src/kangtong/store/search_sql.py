@@ -352,7 +352,10 @@ def _sort_expression(key: SortKey) -> Any:
         return resource.c.last_updated
     t = INDEX_TABLES[key.kind].alias()
     ascending_col, descending_col = _SORT_VALUE[key.kind]
-    aggregate = func.max(t.c[descending_col]) if key.descending else func.min(t.c[ascending_col])
+    # A string's sort key is its smallest search form in both directions: pinyin rows (ASCII)
+    # sort before hanzi, so names order by pinyin whichever way the list runs.
+    use_max = key.descending and key.kind != "string"
+    aggregate = func.max(t.c[descending_col]) if use_max else func.min(t.c[ascending_col])
     return (
         select(aggregate)
         .where(t.c.resource_pk == resource.c.pk, t.c.param == key.param)

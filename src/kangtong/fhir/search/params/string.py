@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kangtong.core import pinyin
 from kangtong.core.errors import Invalid
 from kangtong.fhir.search.definitions import SearchParam
 from kangtong.fhir.search.params.context import SearchContext, TypedValue
@@ -12,6 +13,28 @@ from kangtong.store.index_rows import IndexRows
 
 _NAME_PARTS = ("text", "family", "given", "prefix", "suffix")
 _ADDRESS_PARTS = ("text", "line", "city", "district", "state", "postalCode", "country")
+
+# Names of people, institutions and places are also findable by pinyin and its initials
+# (张伟 by "zhangwei", "zhang wei" or "zw"; 人民医院 by "rmyy"): that is how names are typed in
+# China. `phonetic` is FHIR's own "sounds like" parameter, and pinyin is the sound of a hanzi name.
+PINYIN_TYPES = frozenset(
+    {
+        "Patient",
+        "Practitioner",
+        "Person",
+        "RelatedPerson",
+        "Organization",
+        "Location",
+        "HealthcareService",
+        "Endpoint",
+        "InsurancePlan",
+    }
+)
+PINYIN_CODES = frozenset({"name", "family", "given", "phonetic", "alias"})
+
+
+def indexes_pinyin(param: SearchParam) -> bool:
+    return param.code in PINYIN_CODES and param.resource_type in PINYIN_TYPES
 
 
 def strings_of(value: object) -> list[str]:
@@ -38,11 +61,27 @@ def extract(
     param: SearchParam, values: list[TypedValue], rows: IndexRows, ctx: SearchContext
 ) -> None:
     seen: set[str] = set()
+    with_pinyin = indexes_pinyin(param)
     for value, _type in values:
         for text in strings_of(value):
             if text and text not in seen:
                 seen.add(text)
                 rows.string.append((param.key, fold(text), text))
+                if with_pinyin and pinyin.has_hanzi(text):
+                    _add_pinyin_rows(param, text, rows)
+
+
+def _add_pinyin_rows(param: SearchParam, text: str, rows: IndexRows) -> None:
+    """Index 张伟 also as "zhangwei", "zhang wei" and "zw" (the original kept for :exact)."""
+    forms = {
+        fold(pinyin.full_pinyin(text)),
+        fold(" ".join(pinyin.syllables(text))),
+        fold(pinyin.initials(text)),
+    }
+    forms.discard(fold(text))
+    for form in sorted(forms):
+        if form:
+            rows.string.append((param.key, form, text))
 
 
 def criterion(
