@@ -24,6 +24,8 @@ for module_name in (
     "kangtong.cli.terminology",
     "kangtong.cli.registry",
     "kangtong.cli.mpi",
+    "kangtong.cli.auth",
+    "kangtong.cli.audit",
 ):
     try:
         command_module = importlib.import_module(module_name)

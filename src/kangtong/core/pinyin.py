@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-from pypinyin import Style, lazy_pinyin
+from typing import Any
 
 _HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _pypinyin() -> Any:
+    """pypinyin, imported on first use: loading its phrase dictionary takes most of a second."""
+    import pypinyin
+
+    return pypinyin
 
 
 def has_hanzi(text: str) -> bool:
@@ -28,7 +35,8 @@ def syllables(text: str) -> tuple[str, ...]:
 
     Phrase-aware (pypinyin's phrase dictionary), so 重庆 gives ("chong", "qing").
     """
-    parts = lazy_pinyin(text, style=Style.NORMAL, errors="default", v_to_u=False)
+    lib = _pypinyin()
+    parts = lib.lazy_pinyin(text, style=lib.Style.NORMAL, errors="default", v_to_u=False)
     words: list[str] = []
     for part in parts:
         words.extend(word for word in _SPACE.split(part.lower()) if word)
@@ -48,7 +56,8 @@ def initials(text: str) -> str:
     """
     if not has_hanzi(text):
         return text.lower()
-    parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
+    lib = _pypinyin()
+    parts = lib.lazy_pinyin(text, style=lib.Style.FIRST_LETTER, errors="default")
     return "".join(_SPACE.sub("", part.lower()) for part in parts)
 
 

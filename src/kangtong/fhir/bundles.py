@@ -18,6 +18,7 @@ import orjson
 
 from kangtong.core.errors import Invalid, KangtongError, NotFound, PreconditionFailed
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
+from kangtong.core.resource_ids import new_resource_id
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.changeset import Changeset
 from kangtong.fhir.results import WriteOutcome
@@ -156,7 +157,7 @@ class BundleProcessor:
                         "response": {"status": "200 OK", "location": f"{res_type}/{existing[0]}"}
                     }
                     continue
-            new_id = str(uuid.uuid4())
+            new_id = new_resource_id()
             entry.resource = {**entry.resource, "id": new_id}
             if entry.full_url:
                 mapping[entry.full_url] = f"{res_type}/{new_id}"
@@ -210,7 +211,9 @@ class BundleProcessor:
                     raise PreconditionFailed(
                         f"The conditional update matches {len(matches)} resources"
                     )
-                target = matches[0] if matches else str(entry.resource.get("id") or uuid.uuid4())
+                target = (
+                    matches[0] if matches else str(entry.resource.get("id") or new_resource_id())
+                )
                 return _write_response(
                     changes.update(parts[0], target, {**entry.resource, "id": target})
                 )
@@ -275,7 +278,7 @@ class BundleProcessor:
             try:
                 with self._service.changeset(ctx) as changes:
                     if entry.method == "POST" and entry.resource is not None:
-                        entry.resource = {**entry.resource, "id": str(uuid.uuid4())}
+                        entry.resource = {**entry.resource, "id": new_resource_id()}
                         if entry.if_none_exist:
                             res_type = str(entry.resource.get("resourceType", ""))
                             found = self._service.match_ids(changes, res_type, entry.if_none_exist)

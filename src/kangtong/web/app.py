@@ -19,6 +19,7 @@ MODULE_ROUTERS = (
     "kangtong.web.terminology_routes",
     "kangtong.web.registry_routes",
     "kangtong.web.mpi_routes",
+    "kangtong.web.auth_routes",
 )
 
 
