@@ -8,7 +8,6 @@ back and nothing of the changeset remains.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from sqlalchemy import Connection
 
 from kangtong.core.errors import Conflict, Gone, Invalid, NotFound, PreconditionFailed
 from kangtong.core.jsonutil import JsonObject, dump_json
+from kangtong.core.resource_ids import new_resource_id
 from kangtong.fhir.access import AccessContext, Action
 from kangtong.fhir.results import StoredResource, WriteOutcome
 from kangtong.store.index_rows import IndexRows
@@ -78,7 +78,7 @@ class Changeset:
     def create(self, resource: JsonObject, *, res_id: str | None = None) -> WriteOutcome:
         res_type = self._checked_type(resource)
         self._service.policy.authorize(self.ctx, "create", res_type, resource)
-        new_id = res_id or str(uuid.uuid4())
+        new_id = res_id or new_resource_id()
         return self._stage(res_type, new_id, resource, None, "POST", "create")
 
     def update(
@@ -171,6 +171,10 @@ class Changeset:
         if not self._staged:
             return
         self._service.repository.write(self.conn, [s.write for s in self._staged.values()])
+        if self._service.rules:
+            self._service.rules.enforce(
+                self._service, self.conn, [s.stored for s in self._staged.values()]
+            )
         self._service.outbox.append(self.conn, self._events)
         self._staged.clear()
         self._events.clear()

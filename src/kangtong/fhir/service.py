@@ -28,6 +28,7 @@ from kangtong.fhir.results import (
     StoredResource,
     WriteOutcome,
 )
+from kangtong.fhir.rules import WriteRule, WriteRules
 from kangtong.fhir.search.indexer import ResourceIndexer
 from kangtong.fhir.search.parser import SearchParser, SearchRequest
 from kangtong.store.database import Database
@@ -58,6 +59,7 @@ class ResourceService:
         policy: AccessPolicy | None = None,
         audit: AuditSink | None = None,
         default_district: str = "",
+        rules: Sequence[WriteRule] = (),
     ) -> None:
         self.db = db
         self.indexer = indexer
@@ -68,6 +70,7 @@ class ResourceService:
         self.policy: AccessPolicy = policy or AllowAll()
         self.audit: AuditSink = audit or NoAudit()
         self.default_district = default_district
+        self.rules = WriteRules(rules)
         self.repository = ResourceRepository()
         self.outbox = OutboxStore()
         self.search_store = SearchStore()
@@ -90,6 +93,7 @@ class ResourceService:
                     + (f" (at {errors[0].expression})" if errors[0].expression else ""),
                     errors,
                 )
+        self.rules.check(res_type, resource)
         return res_type
 
     # -- transactions --------------------------------------------------------------------

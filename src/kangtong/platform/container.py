@@ -19,6 +19,7 @@ from kangtong.fhir.search.indexer import ResourceIndexer
 from kangtong.fhir.search.params.context import SearchContext
 from kangtong.fhir.search.parser import SearchParser
 from kangtong.fhir.service import ResourceService
+from kangtong.registry.registries import Registries, registry_rules
 from kangtong.store.database import Database, open_database
 
 
@@ -32,6 +33,7 @@ class Platform:
     bundles: BundleProcessor
     validator: ResourceValidator
     events: OutboxDispatcher
+    registries: Registries
 
     def close(self) -> None:
         self.events.stop()
@@ -93,11 +95,22 @@ def build_platform(
         is_resource_type=model.is_resource_type,
         check=(lambda r: validation_issues(validator, r)) if settings.validate_resources else None,
         default_district=settings.default_district,
+        rules=registry_rules(),
     )
     renderer = render_outcome or _plain_outcome
     bundles = BundleProcessor(service, renderer)
     events = OutboxDispatcher(db)
-    return Platform(settings, db, model, registry, service, bundles, validator, events)
+    return Platform(
+        settings,
+        db,
+        model,
+        registry,
+        service,
+        bundles,
+        validator,
+        events,
+        registries=Registries.over(service, ZoneInfo(settings.timezone)),
+    )
 
 
 def _plain_outcome(exc: Exception) -> dict[str, Any]:
