@@ -20,6 +20,7 @@ BENCH = Path(__file__).parent
 MODEST: dict[str, list[str]] = {
     "bench_ids": ["--count", "100000", "--repeat", "5"],
     "bench_ingest": ["--bundles", "100"],
+    "bench_expand": ["--concepts", "30000", "--requests", "500", "--out", "expand-quick.json"],
     "bench_read": ["--resources", "5000", "--reads", "5000", "--throughput-seconds", "5"],
     # A quick run writes its own file so it never overwrites the hand-run 1,000,000 figure.
     "bench_search": [

@@ -19,6 +19,17 @@ INTERACTIONS = [
     "search-type",
 ]
 
+# The terminology operations (docs/terminology.md).
+TERMINOLOGY_OPERATIONS = [
+    {"name": name, "definition": f"http://hl7.org/fhir/OperationDefinition/{definition}"}
+    for name, definition in (
+        ("lookup", "CodeSystem-lookup"),
+        ("validate-code", "ValueSet-validate-code"),
+        ("expand", "ValueSet-expand"),
+        ("translate", "ConceptMap-translate"),
+    )
+]
+
 
 def capability_statement(
     registry: SearchParamRegistry, resource_types: list[str], base_url: str
@@ -61,6 +72,7 @@ def capability_statement(
                         "name": "validate",
                         "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
                     },
+                    *TERMINOLOGY_OPERATIONS,
                 ],
             }
         ],

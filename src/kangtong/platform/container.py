@@ -21,6 +21,7 @@ from kangtong.fhir.search.parser import SearchParser
 from kangtong.fhir.service import ResourceService
 from kangtong.registry.registries import Registries, registry_rules
 from kangtong.store.database import Database, open_database
+from kangtong.terminology.service import TerminologyService
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Platform:
     validator: ResourceValidator
     events: OutboxDispatcher
     registries: Registries
+    terminology: TerminologyService
 
     def close(self) -> None:
         self.events.stop()
@@ -74,6 +76,7 @@ def build_platform(
 ) -> Platform:
     """Construct the services for `settings`; the database is opened, not migrated."""
     db = database or open_database(settings.database_url)
+    clock = clock or MonotonicClock(SystemClock())
     model = StructureModel.load()
     registry = SearchParamRegistry.load(type_model=model)
     ctx = SearchContext(zone=ZoneInfo(settings.timezone), base_url=settings.base_url)
@@ -91,7 +94,7 @@ def build_platform(
         db,
         indexer=indexer,
         parser=parser,
-        clock=clock or MonotonicClock(SystemClock()),
+        clock=clock,
         is_resource_type=model.is_resource_type,
         check=(lambda r: validation_issues(validator, r)) if settings.validate_resources else None,
         default_district=settings.default_district,
@@ -110,6 +113,7 @@ def build_platform(
         validator,
         events,
         registries=Registries.over(service, ZoneInfo(settings.timezone)),
+        terminology=TerminologyService(service),
     )
 
 
