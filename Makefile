@@ -14,6 +14,7 @@ DEMO_PEOPLE ?= 200
 
 run: install definitions ## create the venv, migrate, load the demo region, serve on :8080
 	$(VENV)/bin/kangtong db upgrade --database-url $(DB_URL)
+	$(VENV)/bin/kangtong terminology install --database-url $(DB_URL)
 	$(VENV)/bin/kangtong demo --database-url $(DB_URL) --people $(DEMO_PEOPLE)
 	$(VENV)/bin/kangtong serve --database-url $(DB_URL) --host 127.0.0.1 --port 8080
 
