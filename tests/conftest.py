@@ -69,10 +69,12 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 def _truncate(db: Database) -> None:
+    from kangtong.store.security_tables import security_metadata
     from kangtong.store.tables import metadata
 
     with db.engine.begin() as conn:
-        names = ", ".join(t.name for t in metadata.sorted_tables)
+        tables = [*metadata.sorted_tables, *security_metadata.sorted_tables]
+        names = ", ".join(t.name for t in tables)
         conn.execute(text(f"TRUNCATE {names}"))
 
 

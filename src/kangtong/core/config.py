@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,3 +38,16 @@ class Settings(BaseSettings):
     max_page_size: int = 1000
     validate_resources: bool = True
     outbox_poll_seconds: float = 1.0
+    # Security (issue 7): key material lives in files under this folder, generated on first use.
+    security_key_dir: str = Field(
+        default=str(Path("var") / "keys"),
+        description="Folder of the platform's key files (token signing, SM2, SM4 field keys)",
+    )
+    audit_hash: Literal["sm3", "sha256"] = Field(
+        default="sm3", description="Hash of the audit chain: SM3 (GB/T 32905) or SHA-256"
+    )
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 8 * 3600
+    lockout_threshold: int = Field(default=5, description="Failed logins that lock an account")
+    lockout_window_seconds: int = 900
+    password_min_length: int = 10

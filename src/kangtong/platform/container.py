@@ -20,6 +20,7 @@ from kangtong.fhir.search.params.context import SearchContext
 from kangtong.fhir.search.parser import SearchParser
 from kangtong.fhir.service import ResourceService
 from kangtong.registry.registries import Registries, registry_rules
+from kangtong.security.services import SecurityServices, build_security
 from kangtong.store.database import Database, open_database
 from kangtong.terminology.service import TerminologyService
 
@@ -36,6 +37,7 @@ class Platform:
     events: OutboxDispatcher
     registries: Registries
     terminology: TerminologyService
+    security: SecurityServices
 
     def close(self) -> None:
         self.events.stop()
@@ -114,6 +116,7 @@ def build_platform(
         events,
         registries=Registries.over(service, ZoneInfo(settings.timezone)),
         terminology=TerminologyService(service),
+        security=build_security(settings, db, clock),
     )
 
 

@@ -1,0 +1,60 @@
+"""`kangtong audit …`: verify the audit hash chain, purge records past retention."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.core.clock import SystemClock
+from kangtong.core.errors import KangtongError
+from kangtong.security.audit_events import AuditFacts, build_audit_event
+from kangtong.security.audit_trail import MIN_RETENTION_DAYS, AuditTrail
+from kangtong.store.database import open_database
+
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+console = Console()
+
+
+@audit_app.command("verify")
+def verify(database_url: str | None = DatabaseOption) -> None:
+    """Walk the hash chain; exit 1 and name the first broken link when it was tampered with."""
+    settings = settings_for(database_url)
+    db = open_database(settings.database_url)
+    try:
+        report = AuditTrail(db, SystemClock(), settings.audit_hash).verify()
+    finally:
+        db.dispose()
+    if report.broken is not None:
+        console.print(f"[red]Broken at seq {report.broken.seq}: {report.broken.problem}[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]Audit chain intact[/green] ({report.rows} rows)")
+
+
+@audit_app.command("purge")
+def purge(
+    older_than_days: int = typer.Option(
+        ..., "--older-than-days", help=f"At least {MIN_RETENTION_DAYS}"
+    ),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Delete audit records older than N days (N ≥ 180); the chain stays verifiable."""
+    settings = settings_for(database_url)
+    db = open_database(settings.database_url)
+    clock = SystemClock()
+    trail = AuditTrail(db, clock, settings.audit_hash)
+    try:
+        report = trail.purge(older_than_days)
+        facts = AuditFacts("purge", "success", "cli/operator", clock.now(),
+                           details=(("deleted-rows", str(report.deleted)),))  # fmt: skip
+        trail.append("purge", "success", build_audit_event(facts))
+    except KangtongError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
+    console.print(f"Purged {report.deleted} audit records older than {older_than_days} days")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")

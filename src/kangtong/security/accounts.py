@@ -1,0 +1,144 @@
+"""People's accounts (用户): creation under the password policy, login with lockout and TOTP.
+
+Login failures say only "invalid credentials", whatever failed, so they reveal neither which
+user names exist nor whether the password or the one-time code was wrong.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from kangtong.core.clock import Clock
+from kangtong.core.errors import Conflict, Invalid
+from kangtong.security.crypto.field_cipher import FieldCipher
+from kangtong.security.lockout import LockoutPolicy, LoginFailures
+from kangtong.security.oauth_errors import OAuthError, invalid_grant
+from kangtong.security.passwords import PasswordHasher, PasswordPolicy
+from kangtong.security.roles import known_role
+from kangtong.security.totp import new_totp_secret, verify_totp
+from kangtong.store.accounts import AccountRow, AccountStore
+from kangtong.store.database import Database
+
+TOTP_CONTEXT = "sec_account.totp_secret"
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    username: str
+    password: str
+    roles: tuple[str, ...]
+    organization: str | None = None
+    district: str | None = None
+    fhir_user: str | None = None
+    with_totp: bool = False
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    id: str
+    totp_secret: bytes | None  # shown once, for the authenticator app
+
+
+def _us(clock: Clock) -> int:
+    return int(clock.now().timestamp() * 1_000_000)
+
+
+class AccountService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        lockout: LockoutPolicy,
+        cipher: Callable[[], FieldCipher],
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.hasher = hasher
+        self.policy = policy
+        self.lockout = lockout
+        self.cipher = cipher
+        self._store = AccountStore()
+        self._dummy_hash: str | None = None
+
+    def create(self, new: NewAccount) -> CreatedAccount:
+        if not new.username.strip():
+            raise Invalid("A user name is required")
+        unknown = [r for r in new.roles if not known_role(r)]
+        if unknown or not new.roles:
+            raise Invalid(f"Unknown or missing roles {unknown}")
+        self.policy.require(new.password, new.username)
+        account_id = str(uuid.uuid4())
+        secret = new_totp_secret() if new.with_totp else None
+        row = AccountRow(
+            id=account_id,
+            username=new.username.strip(),
+            password_hash=self.hasher.hash(new.password),
+            roles=new.roles,
+            organization=new.organization,
+            district=new.district,
+            fhir_user=new.fhir_user,
+            totp_secret=self.cipher().seal(secret, f"{TOTP_CONTEXT}:{account_id}")
+            if secret
+            else None,
+            failed_count=0,
+            failed_since=None,
+            locked_until=None,
+            active=True,
+        )
+        with self.db.write() as conn:
+            if self._store.account_by_username(conn, row.username) is not None:
+                raise Conflict("That user name is taken")
+            self._store.insert_account(conn, row, _us(self.clock))
+        return CreatedAccount(account_id, secret)
+
+    def authenticate(self, username: str, password: str, otp: str | None) -> AccountRow:
+        """The account, if the password (and TOTP, when enrolled) are right and it is not locked."""
+        now = _us(self.clock)
+        with self.db.write() as conn:
+            account = self._store.account_by_username(conn, username.strip())
+            if account is None or not account.active:
+                self.hasher.verify(self._timing_hash(), password)  # same cost as a real check
+                raise invalid_grant("Invalid credentials")
+            state = LoginFailures(account.failed_count, account.failed_since, account.locked_until)
+            if state.is_locked(now):
+                raise OAuthError("invalid_grant", "The account is locked after repeated failures")
+            if self._credentials_hold(account, password, otp):
+                self._save(conn, account.id, LoginFailures.after_success())
+                if self.hasher.needs_rehash(account.password_hash):
+                    self._store.set_password_hash(conn, account.id, self.hasher.hash(password))
+                return account
+            self._save(conn, account.id, state.after_failure(self.lockout, now))
+        raise invalid_grant("Invalid credentials")
+
+    def account(self, account_id: str) -> AccountRow | None:
+        with self.db.read() as conn:
+            return self._store.account_by_id(conn, account_id)
+
+    def _credentials_hold(self, account: AccountRow, password: str, otp: str | None) -> bool:
+        if not self.hasher.verify(account.password_hash, password):
+            return False
+        if account.totp_secret is None:
+            return True
+        secret = self.cipher().open(account.totp_secret, f"{TOTP_CONTEXT}:{account.id}")
+        return otp is not None and verify_totp(secret, otp, int(self.clock.now().timestamp()))
+
+    def _timing_hash(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash("kangtong-timing-equaliser")
+        return self._dummy_hash
+
+    def _save(self, conn: Connection, account_id: str, state: LoginFailures) -> None:
+        self._store.set_login_state(
+            conn,
+            account_id,
+            failed_count=state.count,
+            failed_since=state.since_us,
+            locked_until=state.locked_until_us,
+        )

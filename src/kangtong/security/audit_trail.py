@@ -1,0 +1,100 @@
+"""The audit trail service: append AuditEvents to the hash chain, verify it, purge old rows.
+
+Append-only: no method changes or deletes a single row. `purge` removes only a prefix older
+than the retention period (≥ 180 days, 《网络安全法》第二十一条: logs kept at least six months)
+and anchors the chain at the last removed row, so what remains still verifies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from kangtong.core.clock import Clock
+from kangtong.core.errors import Invalid
+from kangtong.security.audit_chain import (
+    ChainReport,
+    HashAlgorithm,
+    canonical_event,
+    row_hash,
+    verify_chain,
+)
+from kangtong.store.audit_log import GENESIS_HASH, Anchor, AuditLogStore, AuditRow
+from kangtong.store.database import Database
+
+MIN_RETENTION_DAYS = 180
+
+
+def _us(clock: Clock) -> int:
+    now = clock.now()
+    return int(now.timestamp()) * 1_000_000 + now.microsecond
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    deleted: int
+    anchor: Anchor | None
+
+
+class AuditTrail:
+    def __init__(self, db: Database, clock: Clock, algorithm: HashAlgorithm = "sm3") -> None:
+        self.db = db
+        self.clock = clock
+        self.algorithm = algorithm
+        self._store = AuditLogStore()
+
+    def append(
+        self, action: str, outcome: str, event: dict[str, Any], *, conn: Connection | None = None
+    ) -> AuditRow:
+        """Chain `event` after the current head (in `conn`'s transaction, or a new one)."""
+        if conn is not None:
+            return self._append(conn, action, outcome, event)
+        with self.db.write() as own:
+            return self._append(own, action, outcome, event)
+
+    def _append(
+        self, conn: Connection, action: str, outcome: str, event: dict[str, Any]
+    ) -> AuditRow:
+        self._store.lock_chain(conn)
+        head = self._store.anchor(conn, "head") or self._head_from_rows(conn)
+        seq, recorded, body = head.seq + 1, _us(self.clock), canonical_event(event)
+        digest = row_hash(self.algorithm, seq, recorded, action, outcome, head.hash, body)
+        row = AuditRow(seq, recorded, action, outcome, self.algorithm, body, head.hash, digest)
+        self._store.append(conn, row)
+        self._store.set_anchor(conn, "head", Anchor(seq, digest), recorded)
+        return row
+
+    def _head_from_rows(self, conn: Connection) -> Anchor:
+        last = self._store.last_row(conn)
+        if last is not None:  # a missing head over existing rows is reported by `verify`
+            return Anchor(last.seq, last.hash)
+        return self._store.anchor(conn, "purge") or Anchor(0, GENESIS_HASH)
+
+    def verify(self) -> ChainReport:
+        with self.db.read() as conn:
+            purge = self._store.anchor(conn, "purge")
+            head = self._store.anchor(conn, "head")
+            return verify_chain(self._store.rows(conn), purge=purge, head=head)
+
+    def purge(self, older_than_days: int) -> PurgeReport:
+        """Delete rows recorded more than `older_than_days` ago; refuses fewer than 180 days."""
+        if older_than_days < MIN_RETENTION_DAYS:
+            raise Invalid(f"Audit records are kept at least {MIN_RETENTION_DAYS} days")
+        cutoff = self.clock.now() - timedelta(days=older_than_days)
+        cutoff_us = int(cutoff.timestamp()) * 1_000_000 + cutoff.microsecond
+        with self.db.write() as conn:
+            self._store.lock_chain(conn)
+            last = self._store.last_before(conn, cutoff_us)
+            if last is None:
+                return PurgeReport(0, self._store.anchor(conn, "purge"))
+            anchor = Anchor(last.seq, last.hash)
+            self._store.set_anchor(conn, "purge", anchor, _us(self.clock))
+            deleted = self._store.delete_through(conn, last.seq)
+        return PurgeReport(deleted, anchor)
+
+    def count(self) -> int:
+        with self.db.read() as conn:
+            return self._store.count(conn)

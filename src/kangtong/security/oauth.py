@@ -1,0 +1,232 @@
+"""The OAuth2 token service: grants, refresh-token rotation and revocation (RFC 6749, 7009).
+
+- `client_credentials` (SMART Backend Services): institution systems, `system/` scopes.
+- `password` (+ `otp` when the account has TOTP): people, `user/` and `patient/` scopes.
+- `refresh_token`: rotated on every use; a used token presented again revokes its whole
+  family (RFC 9700 §4.14.2 reuse detection). Stored as SHA-256 hashes only.
+Every grant and refusal is written to the audit chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from kangtong.core.clock import Clock
+from kangtong.security.accounts import AccountService
+from kangtong.security.audit_events import AuditFacts, build_audit_event
+from kangtong.security.audit_trail import AuditTrail
+from kangtong.security.clients import ClientCredentials, ClientRegistry
+from kangtong.security.oauth_errors import OAuthError, invalid_grant, invalid_request
+from kangtong.security.roles import Role
+from kangtong.security.scopes import narrow
+from kangtong.security.tokens import AccessTokens, IssuedToken, TokenClaims
+from kangtong.store.accounts import AccountRow, ClientRow
+from kangtong.store.database import Database
+from kangtong.store.token_grants import RefreshTokenRow, TokenGrantStore
+
+GRANT_TYPES = ("client_credentials", "password", "refresh_token")
+REFRESH_SCOPES = frozenset({"offline_access", "online_access"})
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    grant_type: str
+    scope: str = ""
+    username: str | None = None
+    password: str | None = None
+    otp: str | None = None
+    refresh_token: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    access: IssuedToken
+    refresh_token: str | None
+
+    def body(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "access_token": self.access.token,
+            "token_type": "Bearer",
+            "expires_in": self.access.expires_in,
+            "scope": " ".join(self.access.claims.scopes),
+        }
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        if self.access.claims.patient:
+            body["patient"] = self.access.claims.patient
+        return body
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+class TokenService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        clients: ClientRegistry,
+        accounts: AccountService,
+        tokens: AccessTokens,
+        audit: AuditTrail,
+        refresh_ttl_seconds: int,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.clients = clients
+        self.accounts = accounts
+        self.tokens = tokens
+        self.audit = audit
+        self.refresh_ttl = timedelta(seconds=refresh_ttl_seconds)
+        self._grants = TokenGrantStore()
+
+    def token(self, request: TokenRequest, credentials: ClientCredentials) -> TokenResponse:
+        client = self.clients.authenticate(credentials)
+        try:
+            response = self._grant(request, client)
+        except OAuthError:
+            self._audit("login", "denied", client.client_id, client.organization)
+            raise
+        claims = response.access.claims
+        self._audit(
+            "login", "success", claims.subject, claims.organization, frozenset(claims.roles)
+        )
+        return response
+
+    def _grant(self, request: TokenRequest, client: ClientRow) -> TokenResponse:
+        if request.grant_type == "client_credentials":
+            return self._client_credentials(request, client)
+        if request.grant_type == "password":
+            return self._password(request, client)
+        if request.grant_type == "refresh_token":
+            return self._refresh(request, client)
+        raise OAuthError("unsupported_grant_type", f"Supported grants: {', '.join(GRANT_TYPES)}")
+
+    def _client_credentials(self, request: TokenRequest, client: ClientRow) -> TokenResponse:
+        requested = request.scope.split() or list(client.scopes)
+        scopes = [s for s in narrow(requested, client.scopes) if s.startswith("system/")]
+        if not scopes:
+            raise OAuthError("invalid_scope", "None of the requested system scopes is allowed")
+        claims = TokenClaims(
+            subject=client.client_id,
+            client_id=client.client_id,
+            scopes=tuple(scopes),
+            roles=client.roles,
+            organization=client.organization,
+            district=client.district,
+        )
+        return TokenResponse(self.tokens.issue(claims), None)
+
+    def _password(self, request: TokenRequest, client: ClientRow) -> TokenResponse:
+        if not request.username or request.password is None:
+            raise invalid_request("username and password are required")
+        account = self.accounts.authenticate(request.username, request.password, request.otp)
+        scopes = self._person_scopes(request.scope.split(), client, account)
+        claims = _person_claims(account, client, scopes)
+        refresh = (
+            self._new_refresh(client, account, scopes, None)
+            if REFRESH_SCOPES & set(scopes)
+            else None
+        )
+        return TokenResponse(self.tokens.issue(claims), refresh)
+
+    def _person_scopes(
+        self, requested: list[str], client: ClientRow, account: AccountRow
+    ) -> list[str]:
+        is_resident = Role.RESIDENT in account.roles
+        scopes = [
+            s for s in narrow(requested, client.scopes)
+            if not s.startswith("system/") and (is_resident or not s.startswith("patient/"))
+        ]  # fmt: skip
+        if not any("/" in s for s in scopes):
+            raise OAuthError("invalid_scope", "None of the requested resource scopes is allowed")
+        return scopes
+
+    def _refresh(self, request: TokenRequest, client: ClientRow) -> TokenResponse:
+        if not request.refresh_token:
+            raise invalid_request("refresh_token is required")
+        now = self._now_us()
+        token_hash = _hash(request.refresh_token)
+        with self.db.write() as conn:
+            row = self._grants.refresh(conn, token_hash)
+            if row is None or row.client_id != client.client_id:
+                raise invalid_grant()
+            if row.revoked is not None or row.expires <= now:
+                raise invalid_grant()
+            reused = not self._grants.mark_used(conn, token_hash, now)
+            if reused:  # committed with this transaction, although the request is refused
+                self._grants.revoke_family(conn, row.family, now)
+        if reused:
+            raise invalid_grant("The refresh token was used before; its grant is revoked")
+        account = self.accounts.account(row.account_id) if row.account_id else None
+        if account is None or not account.active:
+            raise invalid_grant()
+        scopes = narrow(request.scope.split(), row.scopes) if request.scope else list(row.scopes)
+        refresh = self._new_refresh(client, account, scopes, row)
+        return TokenResponse(self.tokens.issue(_person_claims(account, client, scopes)), refresh)
+
+    def _new_refresh(
+        self,
+        client: ClientRow,
+        account: AccountRow,
+        scopes: list[str],
+        previous: RefreshTokenRow | None,
+    ) -> str:
+        """A new refresh token; a rotation keeps the family and its absolute expiry."""
+        token = secrets.token_urlsafe(32)
+        now = self._now_us()
+        expires = (
+            previous.expires if previous else now + int(self.refresh_ttl.total_seconds() * 1e6)
+        )
+        row = RefreshTokenRow(
+            _hash(token), previous.family if previous else secrets.token_hex(16),
+            client.client_id, account.id, tuple(scopes), now, expires,
+        )  # fmt: skip
+        with self.db.write() as conn:
+            self._grants.insert_refresh(conn, row)
+        return token
+
+    def revoke(self, token: str, credentials: ClientCredentials) -> None:
+        """RFC 7009: revoke a refresh token (and its family); unknown tokens are not an error.
+
+        Access tokens are self-contained JWTs that live `access_token_ttl_seconds` (15 minutes
+        by default); they are not put on a deny-list.
+        """
+        client = self.clients.authenticate(credentials)
+        now = self._now_us()
+        with self.db.write() as conn:
+            row = self._grants.refresh(conn, _hash(token))
+            if row is not None and row.client_id == client.client_id:
+                self._grants.revoke_family(conn, row.family, now)
+        self._audit("revoke", "success", client.client_id, client.organization)
+
+    def _audit(
+        self, action: str, outcome: str, principal: str, organization: str | None,
+        roles: frozenset[str] = frozenset(),
+    ) -> None:  # fmt: skip
+        facts = AuditFacts(action, outcome, principal, self.clock.now(), organization, roles)
+        self.audit.append(action, outcome, build_audit_event(facts))
+
+    def _now_us(self) -> int:
+        return int(self.clock.now().timestamp() * 1_000_000)
+
+
+def _person_claims(account: AccountRow, client: ClientRow, scopes: list[str]) -> TokenClaims:
+    patient = None
+    if account.fhir_user and account.fhir_user.startswith("Patient/"):
+        patient = account.fhir_user.removeprefix("Patient/")
+    return TokenClaims(
+        subject=f"account/{account.id}",
+        client_id=client.client_id,
+        scopes=tuple(scopes),
+        roles=account.roles,
+        organization=account.organization,
+        district=account.district,
+        fhir_user=account.fhir_user,
+        patient=patient if any(s.startswith("patient/") for s in scopes) else None,
+    )

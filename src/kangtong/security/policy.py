@@ -1,0 +1,75 @@
+"""`SecurityPolicy`: the `AccessPolicy` port of `fhir/access.py`, backed by `AccessDecider`.
+
+Phase 2 wires it into `ResourceService`; until then the service keeps `AllowAll`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kangtong.core.errors import Forbidden
+from kangtong.fhir.access import AccessContext, Action
+from kangtong.security.decision import AccessDecider, Decision
+from kangtong.security.facts import ResourceFacts, facts_of
+from kangtong.store.database import Database
+from kangtong.store.repository import ResourceRepository
+
+# (resource type, id) → (owner organisation, district) of the stored resource, if it exists.
+OwnerLookup = Callable[[str, str], tuple[str | None, str | None] | None]
+
+
+class StoredOwnership:
+    """Owner organisation and district as the store recorded them when the resource was written."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._repository = ResourceRepository()
+
+    def __call__(
+        self, resource_type: str, resource_id: str
+    ) -> tuple[str | None, str | None] | None:
+        with self._db.read() as conn:
+            state = self._repository.current(conn, resource_type, resource_id)
+        return None if state is None else (state.owner_org, state.district)
+
+
+class SecurityPolicy:
+    """Raises `Forbidden` with the decision's reason when the decider says no."""
+
+    def __init__(self, decider: AccessDecider, owner_of: OwnerLookup) -> None:
+        self.decider = decider
+        self.owner_of = owner_of
+
+    def decision(
+        self,
+        ctx: AccessContext,
+        action: Action,
+        resource_type: str | None,
+        resource: Mapping[str, Any] | None,
+    ) -> Decision:
+        facts = None
+        if resource is not None and resource_type is not None:
+            facts = self._facts(ctx, action, resource_type, resource)
+        return self.decider.decide(ctx, action, resource_type, facts)
+
+    def authorize(
+        self,
+        ctx: AccessContext,
+        action: Action,
+        resource_type: str | None,
+        resource: Mapping[str, Any] | None,
+    ) -> None:
+        decision = self.decision(ctx, action, resource_type, resource)
+        if not decision.allowed:
+            raise Forbidden(decision.reason)
+
+    def _facts(
+        self, ctx: AccessContext, action: Action, resource_type: str, resource: Mapping[str, Any]
+    ) -> ResourceFacts:
+        """A new resource belongs to the writer; an existing one to whoever the store recorded."""
+        stored = None
+        if action != "create" and isinstance(resource.get("id"), str):
+            stored = self.owner_of(resource_type, resource["id"])
+        owner, district = stored if stored is not None else (ctx.organization, ctx.district)
+        return facts_of(resource_type, resource, owner_org=owner, district=district)

@@ -1,0 +1,63 @@
+"""The security services of one platform, built from Settings (called by `build_platform`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kangtong.core.clock import Clock
+from kangtong.core.config import Settings
+from kangtong.security.accounts import AccountService
+from kangtong.security.audit_sink import ChainedAuditSink
+from kangtong.security.audit_trail import AuditTrail
+from kangtong.security.breakglass import StoredBreakGlassGrants
+from kangtong.security.clients import ClientRegistry
+from kangtong.security.keys import KeyFiles
+from kangtong.security.lockout import LockoutPolicy
+from kangtong.security.oauth import TokenService
+from kangtong.security.passwords import PasswordHasher, PasswordPolicy
+from kangtong.security.smart_config import origin_of, token_endpoint
+from kangtong.security.tokens import AccessTokens
+from kangtong.store.database import Database
+
+DEFAULT_ISSUER = "urn:kangtong"
+
+
+@dataclass
+class SecurityServices:
+    keys: KeyFiles
+    audit: AuditTrail
+    audit_sink: ChainedAuditSink
+    tokens: AccessTokens
+    clients: ClientRegistry
+    accounts: AccountService
+    oauth: TokenService
+    break_glass: StoredBreakGlassGrants
+    issuer: str
+
+
+def build_security(settings: Settings, db: Database, clock: Clock) -> SecurityServices:
+    """Construct the services; key files are read (or created) only when first needed."""
+    keys = KeyFiles(Path(settings.security_key_dir))
+    issuer = settings.base_url or DEFAULT_ISSUER
+    audit = AuditTrail(db, clock, settings.audit_hash)
+    tokens = AccessTokens(keys, clock, issuer=issuer, ttl_seconds=settings.access_token_ttl_seconds)
+    endpoint = token_endpoint(origin_of(settings.base_url)) if settings.base_url else ""
+    clients = ClientRegistry(db, clock, token_endpoint=endpoint)
+    window_us = settings.lockout_window_seconds * 1_000_000
+    accounts = AccountService(
+        db,
+        clock,
+        hasher=PasswordHasher(),
+        policy=PasswordPolicy(min_length=settings.password_min_length),
+        lockout=LockoutPolicy(settings.lockout_threshold, window_us, window_us),
+        cipher=keys.field_cipher,
+    )
+    oauth = TokenService(
+        db, clock, clients=clients, accounts=accounts, tokens=tokens, audit=audit,
+        refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+    )  # fmt: skip
+    return SecurityServices(
+        keys, audit, ChainedAuditSink(audit, clock), tokens, clients, accounts, oauth,
+        StoredBreakGlassGrants(db, clock), issuer,
+    )  # fmt: skip

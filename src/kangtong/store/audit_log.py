@@ -1,0 +1,107 @@
+"""SQL for the hash-chained audit log: append, read in order, purge with an anchor.
+
+The API offers no update or delete of single rows: the log is append-only; only `purge` removes
+rows, and only a prefix of the chain older than the retention period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from kangtong.store.locks import hold_until_commit
+from kangtong.store.security_tables import audit_anchor, audit_log
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    recorded: int
+    action: str
+    outcome: str
+    algorithm: str
+    event: bytes
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A link the chain hangs from: the `head` (last appended) or the `purge` point."""
+
+    seq: int
+    hash: str
+
+
+class AuditLogStore:
+    def lock_chain(self, conn: Connection) -> None:
+        """Serialise appenders (SQLite's single writer already does; PostgreSQL takes a lock)."""
+        hold_until_commit(conn, ["kangtong.audit_log"])
+
+    def anchor(self, conn: Connection, name: str) -> Anchor | None:
+        query = select(audit_anchor.c.seq, audit_anchor.c.hash).where(audit_anchor.c.name == name)
+        found = conn.execute(query).first()
+        return None if found is None else Anchor(found.seq, found.hash)
+
+    def set_anchor(self, conn: Connection, name: str, anchor: Anchor, at_us: int) -> None:
+        changed = conn.execute(
+            update(audit_anchor)
+            .where(audit_anchor.c.name == name)
+            .values(seq=anchor.seq, hash=anchor.hash, at=at_us)
+        )
+        if changed.rowcount == 0:
+            conn.execute(
+                insert(audit_anchor).values(name=name, seq=anchor.seq, hash=anchor.hash, at=at_us)
+            )
+
+    def last_row(self, conn: Connection) -> AuditRow | None:
+        found = (
+            conn.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(1))
+            .mappings()
+            .first()
+        )
+        return None if found is None else AuditRow(**found)
+
+    def append(self, conn: Connection, row: AuditRow) -> None:
+        conn.execute(insert(audit_log).values(**row.__dict__))
+
+    def rows(self, conn: Connection, *, batch: int = 1000) -> Iterator[AuditRow]:
+        """Every row in chain order, read in batches by sequence number."""
+        after = -1
+        while True:
+            query = (
+                select(audit_log)
+                .where(audit_log.c.seq > after)
+                .order_by(audit_log.c.seq)
+                .limit(batch)
+            )
+            found = [AuditRow(**m) for m in conn.execute(query).mappings()]
+            yield from found
+            if len(found) < batch:
+                return
+            after = found[-1].seq
+
+    def last_before(self, conn: Connection, recorded_before: int) -> AuditRow | None:
+        """The newest row of the prefix recorded before `recorded_before` (what a purge removes).
+
+        The prefix ends at the first row recorded at or after the cut-off, so a purge never
+        leaves a hole in the chain even if clocks stepped backwards.
+        """
+        first_kept = conn.execute(
+            select(func.min(audit_log.c.seq)).where(audit_log.c.recorded >= recorded_before)
+        ).scalar()
+        query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)
+        if first_kept is not None:
+            query = query.where(audit_log.c.seq < first_kept)
+        found = conn.execute(query).mappings().first()
+        return None if found is None else AuditRow(**found)
+
+    def delete_through(self, conn: Connection, seq: int) -> int:
+        return conn.execute(delete(audit_log).where(audit_log.c.seq <= seq)).rowcount
+
+    def count(self, conn: Connection) -> int:
+        return int(conn.execute(select(func.count()).select_from(audit_log)).scalar() or 0)

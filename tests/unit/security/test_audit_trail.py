@@ -1,0 +1,166 @@
+"""The hash-chained audit trail on SQLite and PostgreSQL: tampering is found, purges keep it whole."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from sqlalchemy import delete, update
+
+from kangtong.core.clock import FrozenClock
+from kangtong.core.errors import Invalid
+from kangtong.security.audit_events import AuditFacts, build_audit_event
+from kangtong.security.audit_trail import AuditTrail
+from kangtong.store.database import Database
+from kangtong.store.security_tables import audit_anchor, audit_log
+
+
+def _event(n: int, clock: FrozenClock) -> dict[str, object]:
+    facts = AuditFacts(
+        "read",
+        "success",
+        "Practitioner/liu",
+        clock.now(),
+        "org-1",
+        resource_type="Observation",
+        resource_id=f"o{n}",
+        patients=["p1"],
+    )
+    return build_audit_event(facts)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def _fill(trail: AuditTrail, clock: FrozenClock, rows: int, days_apart: float = 0) -> None:
+    for n in range(rows):
+        trail.append("read", "success", _event(n, clock))
+        clock.advance(days=days_apart, seconds=1)
+
+
+@pytest.mark.parametrize("algorithm", ["sm3", "sha256"])
+def test_an_untouched_chain_verifies(
+    database: Database, clock: FrozenClock, algorithm: str
+) -> None:
+    trail = AuditTrail(database, clock, algorithm)  # type: ignore[arg-type]
+    assert trail.verify().intact
+    _fill(trail, clock, 5)
+    report = trail.verify()
+    assert report.intact and report.rows == 5
+
+
+def test_changing_the_algorithm_setting_keeps_old_rows_verifiable(
+    database: Database, clock: FrozenClock
+) -> None:
+    _fill(AuditTrail(database, clock, "sha256"), clock, 2)
+    _fill(AuditTrail(database, clock, "sm3"), clock, 2)
+    assert AuditTrail(database, clock, "sm3").verify().intact
+
+
+def test_an_edited_row_is_the_first_broken_link(database: Database, clock: FrozenClock) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 5)
+    forged = orjson.dumps({"resourceType": "AuditEvent", "outcome": "0"})
+    with database.write() as conn:
+        conn.execute(update(audit_log).where(audit_log.c.seq == 3).values(event=forged))
+    report = trail.verify()
+    assert report.broken is not None
+    assert (report.broken.seq, report.broken.problem) == (3, "row content was altered")
+
+
+def test_an_edited_row_with_a_recomputed_hash_breaks_the_next_link(
+    database: Database, clock: FrozenClock
+) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 4)
+    with database.write() as conn:
+        conn.execute(update(audit_log).where(audit_log.c.seq == 2).values(hash="f" * 64))
+    report = trail.verify()
+    assert report.broken is not None and report.broken.seq == 2
+
+
+def test_a_deleted_row_is_found(database: Database, clock: FrozenClock) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 5)
+    with database.write() as conn:
+        conn.execute(delete(audit_log).where(audit_log.c.seq == 2))
+    report = trail.verify()
+    assert report.broken is not None
+    assert (report.broken.seq, report.broken.problem) == (2, "row 2 is missing (deleted)")
+
+
+def test_deleting_the_newest_rows_is_found(database: Database, clock: FrozenClock) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 5)
+    with database.write() as conn:
+        conn.execute(delete(audit_log).where(audit_log.c.seq >= 4))
+    report = trail.verify()
+    assert report.broken is not None and report.broken.seq == 4
+
+
+def test_deleting_the_oldest_row_is_found(database: Database, clock: FrozenClock) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 3)
+    with database.write() as conn:
+        conn.execute(delete(audit_log).where(audit_log.c.seq == 1))
+    report = trail.verify()
+    assert report.broken is not None and report.broken.seq == 1
+
+
+def test_purging_less_than_180_days_is_refused(database: Database, clock: FrozenClock) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 2)
+    with pytest.raises(Invalid):
+        trail.purge(179)
+    assert trail.count() == 2
+
+
+def test_a_purge_removes_old_rows_and_the_rest_still_verifies(
+    database: Database, clock: FrozenClock
+) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 6, days_apart=60)  # rows at day 0, 60, …, 300; now is day 360
+    report = trail.purge(180)  # rows of days 0 … 180 are older than 180 days
+    assert report.deleted == 4 and report.anchor is not None and report.anchor.seq == 4
+    assert trail.count() == 2
+    assert trail.verify().intact
+    _fill(trail, clock, 2)
+    assert trail.verify().intact and trail.verify().rows == 4
+
+
+def test_after_a_purge_deleting_the_first_kept_row_is_still_found(
+    database: Database, clock: FrozenClock
+) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 6, days_apart=60)
+    trail.purge(180)
+    with database.write() as conn:
+        conn.execute(delete(audit_log).where(audit_log.c.seq == 5))
+    report = trail.verify()
+    assert report.broken is not None and report.broken.seq == 5
+
+
+def test_moving_the_purge_anchor_is_found(database: Database, clock: FrozenClock) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 6, days_apart=60)
+    trail.purge(180)
+    with database.write() as conn:
+        conn.execute(
+            update(audit_anchor).where(audit_anchor.c.name == "purge").values(hash="0" * 64)
+        )
+    assert not trail.verify().intact
+
+
+def test_a_purge_of_everything_leaves_a_verifiable_empty_chain(
+    database: Database, clock: FrozenClock
+) -> None:
+    trail = AuditTrail(database, clock)
+    _fill(trail, clock, 3, days_apart=1)
+    clock.advance(days=400)
+    assert trail.purge(180).deleted == 3
+    assert trail.verify().intact
+    _fill(trail, clock, 1)
+    assert trail.verify().intact
