@@ -26,6 +26,8 @@ for module_name in (
     "kangtong.cli.mpi",
     "kangtong.cli.auth",
     "kangtong.cli.audit",
+    "kangtong.cli.backup",
+    "kangtong.cli.export",
 ):
     try:
         command_module = importlib.import_module(module_name)

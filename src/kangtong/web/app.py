@@ -20,6 +20,8 @@ MODULE_ROUTERS = (
     "kangtong.web.registry_routes",
     "kangtong.web.mpi_routes",
     "kangtong.web.auth_routes",
+    "kangtong.web.export_routes",
+    "kangtong.web.ui_routes",
 )
 
 
