@@ -14,6 +14,7 @@ from functools import cached_property
 from kangtong.core.errors import Invalid, NotSupported
 from kangtong.core.jsonutil import JsonObject
 from kangtong.terminology.concepts import Concept, concepts_of
+from kangtong.terminology.ranking import Listed, Ranking, Restriction
 from kangtong.terminology.text_index import TextIndex
 
 # The hierarchy filters of ValueSet.compose.include.filter.op (FHIR R4 filter-operator).
@@ -26,24 +27,6 @@ class StoredVersion:
 
     res_id: str
     version: int
-
-
-@dataclass(frozen=True, slots=True)
-class Ranking:
-    """Concepts in answer order, as integers: key // size is the rank, key % size the place
-    (a concept number, or an index into `order` when given)."""
-
-    keys: list[int]
-    size: int
-    order: list[int] | None
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    def decode(self, key: int) -> tuple[int, int]:
-        """(rank, concept number) of one key."""
-        place = key % self.size
-        return key // self.size, place if self.order is None else self.order[place]
 
 
 class CodeSystemIndex:
@@ -73,25 +56,20 @@ class CodeSystemIndex:
 
     @cached_property
     def text(self) -> TextIndex:
-        """Built on the first text filter only: pinyin for 30,000 displays takes a second or two."""
+        """Built on the first text filter only: pinyin for 30,000 displays takes a few seconds."""
         return TextIndex(
             [(c.code, [c.display, *(d.value for d in c.designations)]) for c in self.concepts]
         )
 
     @cached_property
-    def sort_keys(self) -> list[tuple[int, str]]:
-        """Within one match rank, shorter displays first: 高血压 before 高血压性心脏病."""
-        return [(len(c.display), c.code) for c in self.concepts]
+    def _inactive(self) -> frozenset[int]:
+        """Numbers of the concepts `activeOnly` leaves out."""
+        return frozenset(n for n, c in enumerate(self.concepts) if not c.active)
 
     @cached_property
-    def _display_order(self) -> tuple[list[int], list[int]]:
-        """(place of each concept in `sort_keys` order, concept number at each place)."""
-        keys = self.sort_keys
-        by_place = sorted(range(len(keys)), key=keys.__getitem__)
-        places = [0] * len(keys)
-        for position, number in enumerate(by_place):
-            places[number] = position
-        return places, by_place
+    def _inactive_places(self) -> frozenset[int]:
+        places = self.text.places
+        return frozenset(places[n] for n in self._inactive)
 
     # -- hierarchy ---------------------------------------------------------------------------
     def descendants(self, code: str) -> set[str]:
@@ -163,30 +141,26 @@ class CodeSystemIndex:
         return [p.as_text() for p in concept.properties if p.code == prop]
 
     # -- text ---------------------------------------------------------------------------------
-    def matching(self, query: str, among: Iterable[str] | None = None) -> Ranking:
-        """The concepts `query` finds, best first; `among` restricts the codes.
-
-        Sorted as plain integers (rank × size + display place), and decoded only for the page
-        that is returned: thousands of matches for a two-letter query cost little.
-        """
-        found = self.text.search(query)
+    def matching(
+        self, query: str, among: Iterable[str] | None = None, active_only: bool = False
+    ) -> Ranking:
+        """The concepts `query` finds, best first; `among` restricts the codes, `active_only`
+        leaves inactive concepts out. Counted and paged without ordering every match."""
+        text = self.text
+        allowed = None
         if among is not None:
-            allowed = {self.position[c] for c in among if c in self.position}
-            found = {n: r for n, r in found.items() if n in allowed}
-        places, by_place = self._display_order
-        size = len(places) or 1
-        return Ranking(
-            sorted(rank * size + places[number] for number, rank in found.items()), size, by_place
-        )
+            allowed = {text.places[self.position[c]] for c in among if c in self.position}
+        denied = self._inactive_places if active_only else frozenset()
+        return text.ranked(query, Restriction(allowed, denied))
 
-    def in_order(self, codes: Sequence[str] | None = None) -> Ranking:
+    def in_order(self, codes: Sequence[str] | None = None, active_only: bool = False) -> Ranking:
         """`codes` (or every code) unranked, in the code system's own order."""
         numbers = (
-            list(range(len(self.concepts)))
+            range(len(self.concepts))
             if codes is None
             else sorted(self.position[c] for c in codes if c in self.position)
         )
-        return Ranking(numbers, len(self.concepts) + 1, None)
+        return Listed(numbers, Restriction(None, self._inactive if active_only else frozenset()))
 
     def codes_in_order(self, codes: Sequence[str] | None = None) -> list[str]:
         """`codes` (or all) in the code system's own order."""

@@ -6,7 +6,7 @@ A member is kept as a light tuple until the page to return is known, so that exp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
@@ -14,8 +14,9 @@ from kangtong.core.errors import Invalid, NotFound, Unprocessable
 from kangtong.core.errors import Issue as ErrorIssue
 from kangtong.core.jsonutil import JsonObject
 from kangtong.core.pinyin import matches as pinyin_matches
-from kangtong.terminology.code_system_index import CodeSystemIndex, Ranking
+from kangtong.terminology.code_system_index import CodeSystemIndex
 from kangtong.terminology.concepts import Concept
+from kangtong.terminology.ranking import Ranking
 from kangtong.terminology.text_index import PREFIX, SUBSTRING, normalise
 
 CodeSystemLookup = Callable[[str, str | None], CodeSystemIndex | None]
@@ -68,8 +69,9 @@ class Expander:
 
     def expand(self, value_set: JsonObject, request: ExpandRequest) -> Expansion:
         used: dict[str, str | None] = {}
-        hits = self._members(value_set, request.filter, used, (str(value_set.get("url")),))
-        if request.active_only:
+        path = (str(value_set.get("url")),)
+        hits = self._members(value_set, request.filter, used, path, request.active_only)
+        if request.active_only and not (isinstance(hits, RankedHits) and hits.active_only):
             hits = [h for h in hits if h[5] is None or h[5].active]
         total = len(hits)
         if request.count is None and total - request.offset > request.max_size:
@@ -84,9 +86,15 @@ class Expander:
 
     # -- compose --------------------------------------------------------------------------------
     def _members(
-        self, value_set: JsonObject, text: str, used: dict[str, str | None], path: tuple[str, ...]
+        self,
+        value_set: JsonObject,
+        text: str,
+        used: dict[str, str | None],
+        path: tuple[str, ...],
+        active_only: bool = False,
     ) -> Sequence[Hit]:
-        """The codes of a value set; with a text filter, best matches first."""
+        """The codes of a value set; with a text filter, best matches first. `active_only` is
+        applied where the codes come straight from one code system (else by the caller)."""
         compose = value_set.get("compose")
         if not compose:
             return self._pre_expanded(value_set, text)
@@ -95,7 +103,7 @@ class Expander:
             excluded.update((h[1], h[3]) for h in self._include(part, "", used, path))
         includes = compose.get("include") or []
         if len(includes) == 1 and not excluded:
-            return self._include(includes[0], text, used, path)  # already in order, no duplicates
+            return self._include(includes[0], text, used, path, active_only)  # in order, once each
         seen: set[tuple[str, str]] = set()
         chosen: list[Hit] = []
         for part in includes:
@@ -109,7 +117,12 @@ class Expander:
         return chosen
 
     def _include(
-        self, part: JsonObject, text: str, used: dict[str, str | None], path: tuple[str, ...]
+        self,
+        part: JsonObject,
+        text: str,
+        used: dict[str, str | None],
+        path: tuple[str, ...],
+        active_only: bool = False,
     ) -> Sequence[Hit]:
         nested = [self._nested(url, text, used, path) for url in part.get("valueSet") or []]
         system = part.get("system")
@@ -121,13 +134,15 @@ class Expander:
         if code_system is None:
             return self._unknown_system(part, system, text)
         used[system] = code_system.version
-        members = self._from_system(code_system, part, text)
+        members = self._from_system(code_system, part, text, active_only)
         for other in nested:
             keys = {(h[1], h[3]) for h in other}
             members = [h for h in members if (h[1], h[3]) in keys]
         return members
 
-    def _from_system(self, cs: CodeSystemIndex, part: JsonObject, text: str) -> Sequence[Hit]:
+    def _from_system(
+        self, cs: CodeSystemIndex, part: JsonObject, text: str, active_only: bool
+    ) -> Sequence[Hit]:
         listed = part.get("concept")
         codes: Sequence[str] | None = None
         displays: dict[str, str] = {}
@@ -139,8 +154,11 @@ class Expander:
             codes = cs.codes_in_order(
                 list(chosen) if codes is None else [c for c in codes if c in chosen]
             )
-        ranking = cs.matching(text, among=codes) if text else cs.in_order(codes)
-        return RankedHits(cs, ranking, displays)
+        if text:
+            ranking = cs.matching(text, among=codes, active_only=active_only)
+        else:
+            ranking = cs.in_order(codes, active_only=active_only)
+        return RankedHits(cs, ranking, displays, active_only)
 
     def _unknown_system(self, part: JsonObject, system: str, text: str) -> Sequence[Hit]:
         """A system the server does not hold: only an explicit concept list can be expanded."""
@@ -180,15 +198,26 @@ class Expander:
 
 
 class RankedHits(Sequence[Hit]):
-    """The hits of one code system, in order, made into tuples only when read (a page)."""
+    """The hits of one code system, in order, made into tuples only when read (a page).
 
-    def __init__(self, cs: CodeSystemIndex, ranking: Ranking, displays: dict[str, str]) -> None:
+    `active_only`: inactive concepts were left out already.
+    """
+
+    def __init__(
+        self,
+        cs: CodeSystemIndex,
+        ranking: Ranking,
+        displays: dict[str, str],
+        active_only: bool = False,
+    ) -> None:
         self._cs = cs
         self._ranking = ranking
         self._displays = displays
+        self._size = len(ranking)
+        self.active_only = active_only
 
     def __len__(self) -> int:
-        return len(self._ranking)
+        return self._size
 
     @overload
     def __getitem__(self, index: int) -> Hit: ...
@@ -198,11 +227,21 @@ class RankedHits(Sequence[Hit]):
 
     def __getitem__(self, index: int | slice) -> Hit | Sequence[Hit]:
         if isinstance(index, slice):
-            return [self._hit(key) for key in self._ranking.keys[index]]
-        return self._hit(self._ranking.keys[index])
+            start, stop, step = index.indices(self._size)
+            if step != 1:
+                return list(self)[index]
+            answers = self._ranking.page(start, max(start, stop))
+            return [self._hit(rank, number) for rank, number in answers]
+        position = index + self._size if index < 0 else index
+        if not 0 <= position < self._size:
+            raise IndexError(index)
+        (rank, number), *_ = self._ranking.page(position, position + 1)
+        return self._hit(rank, number)
 
-    def _hit(self, key: int) -> Hit:
-        rank, number = self._ranking.decode(key)
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self[0 : self._size])
+
+    def _hit(self, rank: int, number: int) -> Hit:
         concept = self._cs.concepts[number]
         display = self._displays.get(concept.code) or concept.display
         return (rank, self._cs.url, self._cs.version, concept.code, display, concept)

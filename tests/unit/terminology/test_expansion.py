@@ -137,3 +137,28 @@ def test_membership_respects_excludes_of_nested_value_sets() -> None:
 
 def test_membership_of_the_wrong_system_is_false() -> None:
     assert MEMBERSHIP.find(VALUE_SETS["vs:all"], "urn:other", "I10") is None
+
+
+def test_active_only_with_a_filter_counts_and_pages_only_active_codes() -> None:
+    found = EXPANDER.expand(
+        VALUE_SETS["vs:all"], ExpandRequest(filter="tnb", active_only=True, count=1)
+    )
+    assert found.total == 1
+    assert [m.code for m in found.members] == ["E11"]
+
+
+def test_active_only_applies_to_codes_drawn_through_a_nested_value_set() -> None:
+    nested = {"url": "vs:nested", "compose": {"include": [{"valueSet": ["vs:all"]}]}}
+    found = EXPANDER.expand(nested, ExpandRequest(filter="tnb", active_only=True))
+    assert [m.code for m in found.members] == ["E11"]
+
+
+def test_a_filter_pages_in_rank_order_across_offsets() -> None:
+    whole = codes(VALUE_SETS["vs:all"], filter="gxy")
+    paged = [
+        code
+        for offset in range(len(whole))
+        for code in codes(VALUE_SETS["vs:all"], filter="gxy", offset=offset, count=1)
+    ]
+    assert whole == ["I11", "I11.9", "I10"]
+    assert paged == whole
