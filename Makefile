@@ -10,7 +10,7 @@ MODEL := src/kangtong/fhir/model/data/r4-model.json
 DB_URL ?= sqlite:///var/kangtong.db
 DEMO_PEOPLE ?= 200
 
-.PHONY: run test install install-dev definitions lint typecheck contracts pytest bench clean
+.PHONY: run test install install-dev definitions system-packages lint typecheck contracts pytest bench clean
 
 run: install definitions ## create the venv, migrate, load the demo region, serve on :8080
 	$(VENV)/bin/kangtong db upgrade --database-url $(DB_URL)
@@ -18,7 +18,7 @@ run: install definitions ## create the venv, migrate, load the demo region, serv
 	$(VENV)/bin/kangtong demo --database-url $(DB_URL) --people $(DEMO_PEOPLE)
 	$(VENV)/bin/kangtong serve --database-url $(DB_URL) --host 127.0.0.1 --port 8080
 
-test: install-dev definitions lint typecheck contracts pytest ## everything CI runs
+test: install-dev definitions system-packages lint typecheck contracts pytest ## everything CI runs
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,19 @@ $(MODEL): $(DEFS_DIR)/profiles-resources.json src/kangtong/fhir/model/build.py |
 	$(PY) -m kangtong.fhir.model.build --definitions $(DEFS_DIR) --out $(MODEL)
 
 definitions: $(MODEL)
+
+# Debian packages the tests drive: chromium for tests/browser (playwright never downloads a
+# browser), pg_dump/pg_restore for the backup tests. Installed only when missing.
+system-packages:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
 
 lint:
 	$(VENV)/bin/ruff check src tests bench

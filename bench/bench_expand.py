@@ -26,6 +26,7 @@ import httpx
 
 from common import (
     DEFAULT_PG,
+    bench_headers,
     databases,
     environment,
     open_platform,
@@ -121,7 +122,7 @@ def over_http(base: str, requests: int, max_seconds: float) -> dict[str, Any]:
     expand_samples: list[float] = []
     read_samples: list[float] = []
     totals: dict[str, int] = {}
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with httpx.Client(base_url=base, timeout=30, headers=bench_headers()) as client:
         first = time.perf_counter()
         client.get("/fhir/ValueSet/$expand", params=_query("gxy")).raise_for_status()
         build = time.perf_counter() - first  # the server builds its index on the first call

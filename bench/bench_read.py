@@ -26,6 +26,7 @@ import httpx
 
 from common import (
     DEFAULT_PG,
+    bench_headers,
     databases,
     environment,
     load_resources,
@@ -45,7 +46,7 @@ def sequential(base: str, paths: list[str], reads: int, max_seconds: float) -> d
     """Alternate a read and a /healthz so both see the same machine noise."""
     read_samples: list[float] = []
     floor_samples: list[float] = []
-    with httpx.Client(base_url=base, timeout=10) as client:
+    with httpx.Client(base_url=base, timeout=10, headers=bench_headers()) as client:
         for i in range(min(200, reads)):  # warm up connection, caches and the code paths
             client.get(paths[i % len(paths)]).raise_for_status()
             client.get("/healthz").raise_for_status()
@@ -74,7 +75,7 @@ def _client_worker(base: str, paths: list[str], seconds: float, seed: int) -> tu
     """One client process: as many requests as fit in `seconds`; returns (count, elapsed)."""
     rng = random.Random(seed)
     count = 0
-    with httpx.Client(base_url=base, timeout=10) as client:
+    with httpx.Client(base_url=base, timeout=10, headers=bench_headers()) as client:
         client.get(paths[0]).raise_for_status()
         start = time.perf_counter()
         deadline = start + seconds

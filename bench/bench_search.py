@@ -26,6 +26,7 @@ import httpx
 
 from common import (
     DEFAULT_PG,
+    bench_headers,
     captured_sql,
     databases,
     environment,
@@ -101,7 +102,10 @@ def measure_http(
     url: str, patients: list[str], observations: list[str], args: argparse.Namespace
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    with running_server(url) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with (
+        running_server(url) as base,
+        httpx.Client(base_url=base, timeout=30, headers=bench_headers()) as client,
+    ):
         for label, include in (("search", False), ("search_include", True)):
             rng = random.Random(13)
             queries = [

@@ -309,6 +309,8 @@ def running_server(url: str, *, startup_seconds: float = 60.0) -> Iterator[str]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base = f"http://127.0.0.1:{port}"
+    # The API needs a bearer token (issue 7); client processes started later inherit it.
+    os.environ[BENCH_TOKEN_VARIABLE] = api_headers(url)["Authorization"]
     try:
         deadline = time.monotonic() + startup_seconds
         while True:
@@ -330,6 +332,29 @@ def running_server(url: str, *, startup_seconds: float = 60.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+BENCH_TOKEN_VARIABLE = "KANGTONG_BENCH_AUTHORIZATION"
+
+
+def bench_headers() -> dict[str, str]:
+    """The Authorization header `running_server` prepared for this run's clients."""
+    value = os.environ.get(BENCH_TOKEN_VARIABLE)
+    return {"Authorization": value} if value else {}
+
+
+def api_headers(url: str, role: str = "system", ttl_seconds: int = 3600) -> dict[str, str]:
+    """A bearer token for the server of `url` (same key folder: the same working directory)."""
+    from kangtong.security.tokens import TokenClaims
+
+    platform = build_platform(Settings(database_url=url))
+    try:
+        scopes = ("system/*.cruds",)
+        claims = TokenClaims("cli/bench", "kangtong-bench", scopes, (role,))
+        token = platform.security.tokens.issue(claims, ttl_seconds).token
+    finally:
+        platform.close()
+    return {"Authorization": f"Bearer {token}"}
 
 
 # -- SQL capture and plans -----------------------------------------------------------------

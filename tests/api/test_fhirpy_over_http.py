@@ -14,6 +14,7 @@ from fhirpy import AsyncFHIRClient
 
 from kangtong.platform import Platform
 from kangtong.web.app import create_app
+from tests.api.conftest import token_for
 from tests.api.fixtures import glucose, patient
 
 
@@ -34,10 +35,14 @@ def server_url(platform: Platform) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def test_fhirpy_creates_searches_updates_and_deletes(server_url: str) -> None:
+def test_fhirpy_creates_searches_updates_and_deletes(server_url: str, platform: Platform) -> None:
+    token = token_for(platform, "institution-system", org="org-hosp")
+
     async def scenario() -> None:
         client = AsyncFHIRClient(
-            server_url, extra_headers={"Content-Type": "application/fhir+json"}
+            server_url,
+            authorization=f"Bearer {token}",
+            extra_headers={"Content-Type": "application/fhir+json"},
         )
         person = client.resource(
             "Patient", **{k: v for k, v in patient().items() if k != "resourceType"}

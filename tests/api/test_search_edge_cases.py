@@ -25,6 +25,7 @@ from kangtong.platform import build_platform
 from kangtong.store.database import open_database
 from kangtong.store.migrate import upgrade
 from kangtong.web.app import create_app
+from tests.api.conftest import token_for
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -56,11 +57,14 @@ def client(
     url = next(urls)
     db = open_database(url)
     upgrade(db)
-    platform = build_platform(
-        Settings(database_url=url, base_url="http://kangtong.test/fhir"), database=db
+    keys = tmp_path_factory.mktemp("keys")
+    settings = Settings(
+        database_url=url, base_url="http://kangtong.test/fhir", security_key_dir=str(keys)
     )
+    platform = build_platform(settings, database=db)
     with TestClient(create_app(platform), base_url="http://kangtong.test") as test_client:
         test_client.headers["content-type"] = "application/fhir+json"
+        test_client.headers["authorization"] = f"Bearer {token_for(platform, 'system')}"
         _load_corpus(test_client)
         yield test_client
     platform.close()

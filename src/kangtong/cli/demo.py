@@ -31,10 +31,30 @@ def demo(
         )
         if existing.total:
             console.print(f"Demo data already present ({existing.total} patients); nothing to do.")
-            return
-        with tempfile.TemporaryDirectory() as out:
-            generate_district(SynthConfig(people=people, seed=seed, formats=("fhir",)), Path(out))
-            report = load_paths(platform, [Path(out) / "fhir"])
-        print_report(report)
+        else:
+            with tempfile.TemporaryDirectory() as out:
+                config = SynthConfig(people=people, seed=seed, formats=("fhir",))
+                generate_district(config, Path(out))
+                report = load_paths(platform, [Path(out) / "fhir"])
+            print_report(report)
+        print_login_help(platform.settings.default_district, database_url)
     finally:
         platform.close()
+
+
+def print_login_help(district: str, database_url: str | None) -> None:
+    """The API needs a bearer token: say how to get one for the demo region.
+
+    Demo data is loaded by the platform itself (no owning organisation); a district's
+    public-health officer sees it when KANGTONG_DEFAULT_DISTRICT was set, else the
+    platform's own token does.
+    """
+    db = f" --database-url {database_url}" if database_url else ""
+    role = f"public-health-officer --district {district}" if district else "system"
+    console.print(
+        "\n[bold]Log in[/bold] — every API call needs an access token (15 minutes):\n"
+        f"  TOKEN=$(kangtong auth issue-token --role {role} --subject demo{db})\n"
+        '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/fhir/Patient\n'
+        "Other roles: --role clinician --org ORG_ID (an organisation's own records and the "
+        "patients it treats), --role platform-admin (directories only). See docs/security.md."
+    )

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     audit_hash: Literal["sm3", "sha256"] = Field(
         default="sm3", description="Hash of the audit chain: SM3 (GB/T 32905) or SHA-256"
     )
+    audit_durable_reads: bool = Field(
+        default=False,
+        description="Reads and searches wait until their AuditEvent is committed (ADR 0010)",
+    )
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 8 * 3600
     lockout_threshold: int = Field(default=5, description="Failed logins that lock an account")

@@ -1,14 +1,19 @@
 """Who is calling, and the ports through which security plugs into the resource service.
 
 The resource service never imports `security/`: the app factory hands it an `AccessPolicy`
-and an `AuditSink`. Until the security module lands, `AllowAll` and `NoAudit` are wired.
+and an `AuditSink`. `AllowAll` and `NoAudit` serve tests of the core and the platform's own
+jobs when security is switched off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from sqlalchemy import Connection
+
+from kangtong.store.criteria import AccessFilter
 
 Action = Literal[
     "create", "read", "vread", "update", "patch", "delete", "search", "history", "operation"
@@ -26,11 +31,40 @@ class AccessContext:
     scopes: frozenset[str] = field(default_factory=frozenset)
     purpose: str | None = None
     break_glass_reason: str | None = None
+    patient: str | None = None  # SMART patient context (the resident's own Patient id)
 
     @classmethod
     def system(cls, name: str = "kangtong") -> AccessContext:
         """The platform itself (CLI, loaders, background jobs)."""
         return cls(principal=f"system/{name}", roles=frozenset({"system"}))
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who the store recorded as the owner of an existing resource."""
+
+    organization: str | None
+    district: str | None
+
+
+@dataclass(frozen=True)
+class AccessNote:
+    """What a permitted access must carry into the audit record."""
+
+    patients: frozenset[str] = frozenset()
+    break_glass: str | None = None  # the id of the break-glass grant that permitted it
+
+
+ALLOWED = AccessNote()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    action: str
+    resource_type: str | None
+    resource_id: str | None
+    outcome: str  # success | denied | failure
+    note: AccessNote = ALLOWED
 
 
 class AccessPolicy(Protocol):
@@ -40,24 +74,30 @@ class AccessPolicy(Protocol):
         action: Action,
         resource_type: str | None,
         resource: Mapping[str, Any] | None,
-    ) -> None:
-        """Raise `Forbidden` when `ctx` may not perform `action`."""
+        owner: Owner | None = None,
+    ) -> AccessNote:
+        """Raise `Forbidden` when `ctx` may not perform `action`; else what to audit."""
+        ...
+
+    def visibility(self, ctx: AccessContext) -> tuple[AccessFilter | None, AccessNote]:
+        """The rows `ctx` may see in a search (None: no restriction), and what to audit."""
         ...
 
 
 class AuditSink(Protocol):
-    def record(
-        self,
-        ctx: AccessContext,
-        action: Action,
-        resource_type: str | None,
-        resource_id: str | None,
-        outcome: str,
-    ) -> None: ...
+    def record(self, ctx: AccessContext, entry: AuditEntry) -> None:
+        """An access outside a write transaction (read, search, operation, denial)."""
+        ...
+
+    def record_in(
+        self, conn: Connection, ctx: AccessContext, entries: Sequence[AuditEntry]
+    ) -> None:
+        """Writes, appended inside the write's own transaction `conn`."""
+        ...
 
 
 class AllowAll:
-    """Placeholder policy until authorisation lands: every request is allowed."""
+    """Every request is allowed (tests of the core; security switched off)."""
 
     def authorize(
         self,
@@ -65,17 +105,19 @@ class AllowAll:
         action: Action,
         resource_type: str | None,
         resource: Mapping[str, Any] | None,
-    ) -> None:
-        return None
+        owner: Owner | None = None,
+    ) -> AccessNote:
+        return ALLOWED
+
+    def visibility(self, ctx: AccessContext) -> tuple[AccessFilter | None, AccessNote]:
+        return None, ALLOWED
 
 
 class NoAudit:
-    def record(
-        self,
-        ctx: AccessContext,
-        action: Action,
-        resource_type: str | None,
-        resource_id: str | None,
-        outcome: str,
+    def record(self, ctx: AccessContext, entry: AuditEntry) -> None:
+        return None
+
+    def record_in(
+        self, conn: Connection, ctx: AccessContext, entries: Sequence[AuditEntry]
     ) -> None:
         return None

@@ -250,7 +250,7 @@ class BundleProcessor:
 
     def _get(self, changes: Changeset, parts: list[str], query: str) -> JsonObject:
         if len(parts) == 2 and not query:
-            current = changes.current(parts[0], parts[1])
+            current = changes.read(parts[0], parts[1])
             if current is None or current.deleted or current.content is None:
                 return {"response": {"status": "404 Not Found" if current is None else "410 Gone"}}
             return {

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from kangtong.core.errors import Conflict, Gone, Invalid, NotFound, PreconditionFailed
-from kangtong.core.jsonutil import JsonObject, dump_json
+from kangtong.core.jsonutil import JsonObject, dump_json, parse_fhir_json
 from kangtong.core.resource_ids import new_resource_id
-from kangtong.fhir.access import AccessContext, Action
+from kangtong.fhir.access import ALLOWED, AccessContext, AccessNote, Action, AuditEntry, Owner
 from kangtong.fhir.results import StoredResource, WriteOutcome
+from kangtong.store.criteria import AccessFilter
 from kangtong.store.index_rows import IndexRows
 from kangtong.store.records import CurrentState, OutboxEvent, VersionWrite
 
@@ -43,6 +44,7 @@ class Changeset:
         now_us: int,
         instant: str,
         prepared: Mapping[int, IndexRows] | None = None,
+        denials: list[AuditEntry] | None = None,
     ) -> None:
         self._service = service
         self.conn = conn
@@ -54,6 +56,41 @@ class Changeset:
         self._known: dict[tuple[str, str], CurrentState | None] = {}
         # Resources validated and indexed before the transaction began, by object identity.
         self._prepared = prepared or {}
+        self._audit: list[AuditEntry] = []  # appended with the writes, in this transaction
+        self._denials = denials if denials is not None else []  # audited after the rollback
+        self._visibility: tuple[AccessFilter | None] | None = None
+
+    # -- authorisation ------------------------------------------------------------------
+    def _authorize(
+        self,
+        action: Action,
+        res_type: str,
+        res_id: str | None,
+        resource: JsonObject | None,
+        current: CurrentState | None,
+    ) -> AccessNote:
+        owner = None
+        if current is not None and not current.deleted:
+            owner = Owner(current.owner_org, current.district)
+        return self._service.authorize(
+            self.ctx, action, res_type, res_id, resource, owner, denials=self._denials
+        )
+
+    def visibility(self) -> AccessFilter | None:
+        """The caller's search filter, for conditional matches (computed once)."""
+        if self._visibility is None:
+            self._visibility = (self._service.visibility(self.ctx)[0],)
+        return self._visibility[0]
+
+    def read(self, res_type: str, res_id: str) -> CurrentState | None:
+        """The current state of a resource the caller may read (a GET in a bundle)."""
+        current = self.current(res_type, res_id)
+        if current is None or current.deleted or current.content is None:
+            return current
+        resource = parse_fhir_json(current.content)
+        note = self._authorize("read", res_type, res_id, resource, current)
+        self._audit.append(AuditEntry("read", res_type, res_id, "success", note))
+        return current
 
     # -- reading the state the changeset writes on top of --------------------------------
     def prefetch(self, keys: list[tuple[str, str]]) -> None:
@@ -77,9 +114,9 @@ class Changeset:
 
     def create(self, resource: JsonObject, *, res_id: str | None = None) -> WriteOutcome:
         res_type = self._checked_type(resource)
-        self._service.policy.authorize(self.ctx, "create", res_type, resource)
+        note = self._authorize("create", res_type, res_id, resource, None)
         new_id = res_id or new_resource_id()
-        return self._stage(res_type, new_id, resource, None, "POST", "create")
+        return self._stage(res_type, new_id, resource, None, "POST", "create", note)
 
     def update(
         self, res_type: str, res_id: str, resource: JsonObject, *, if_match: int | None = None
@@ -97,11 +134,12 @@ class Changeset:
             raise Invalid(f"'{res_id}' is not a valid FHIR id")
         current = self.current(res_type, res_id)
         _check_version(current, if_match)
-        self._service.policy.authorize(
-            self.ctx, "create" if current is None else "update", res_type, resource
-        )
-        method = "PUT"
-        return self._stage(res_type, res_id, resource, current, method, "update")
+        if current is not None and not current.deleted and current.content is not None:
+            # Changing a record is judged on what it is now, then on what it becomes.
+            self._authorize("update", res_type, res_id, parse_fhir_json(current.content), current)
+        action: Action = "create" if current is None or current.deleted else "update"
+        note = self._authorize(action, res_type, res_id, resource, current)
+        return self._stage(res_type, res_id, resource, current, "PUT", "update", note)
 
     def patched(
         self, res_type: str, res_id: str, resource: JsonObject, current: CurrentState
@@ -109,8 +147,10 @@ class Changeset:
         self._service.check_resource(resource)
         if resource.get("id") != res_id or resource.get("resourceType") != res_type:
             raise Invalid("A patch may not change the resource's type or id")
-        self._service.policy.authorize(self.ctx, "patch", res_type, resource)
-        return self._stage(res_type, res_id, resource, current, "PATCH", "update")
+        if current.content is not None:
+            self._authorize("patch", res_type, res_id, parse_fhir_json(current.content), current)
+        note = self._authorize("patch", res_type, res_id, resource, current)
+        return self._stage(res_type, res_id, resource, current, "PATCH", "update", note)
 
     def delete(
         self, res_type: str, res_id: str, *, if_match: int | None = None
@@ -122,8 +162,9 @@ class Changeset:
         _check_version(current, if_match)
         if current.deleted:
             return None
-        self._service.policy.authorize(self.ctx, "delete", res_type, None)
-        return self._stage(res_type, res_id, None, current, "DELETE", "delete")
+        stored = parse_fhir_json(current.content) if current.content else {"id": res_id}
+        note = self._authorize("delete", res_type, res_id, stored, current)
+        return self._stage(res_type, res_id, None, current, "DELETE", "delete", note)
 
     def _stage(
         self,
@@ -133,6 +174,7 @@ class Changeset:
         current: CurrentState | None,
         method: str,
         action: Action,
+        note: AccessNote = ALLOWED,
     ) -> WriteOutcome:
         key = (res_type, res_id)
         if key in self._staged:
@@ -152,8 +194,8 @@ class Changeset:
             method,
             content,
             index,
-            owner_org=self.ctx.organization,
-            district=self.ctx.district or self._service.default_district or None,
+            owner_org=self._owner_org(current),
+            district=self._district(current),
             existing_pk=None if current is None else current.pk,
         )
         stored = StoredResource(res_type, res_id, version, self._instant, content)
@@ -163,11 +205,25 @@ class Changeset:
         self._events.append(
             OutboxEvent(f"{res_type}.{topic}", res_type, res_id, version, self._now_us)
         )
-        self._service.audit.record(self.ctx, action, res_type, res_id, "staged")
+        self._audit.append(AuditEntry(action, res_type, res_id, "success", note))
         status = 201 if created and resource is not None else 200
         return WriteOutcome(stored, status, created=created)  # type: ignore[arg-type]
 
+    def _owner_org(self, current: CurrentState | None) -> str | None:
+        """A record keeps its owner; the platform's own jobs never take it over."""
+        if current is not None and current.owner_org and not self.ctx.organization:
+            return current.owner_org
+        return self.ctx.organization
+
+    def _district(self, current: CurrentState | None) -> str | None:
+        if current is not None and current.district and not self.ctx.district:
+            return current.district
+        return self.ctx.district or self._service.default_district or None
+
     def flush(self) -> None:
+        if self._audit:
+            self._service.audit.record_in(self.conn, self.ctx, self._audit)
+            self._audit.clear()
         if not self._staged:
             return
         self._service.repository.write(self.conn, [s.write for s in self._staged.values()])

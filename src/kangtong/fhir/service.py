@@ -10,16 +10,27 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import jsonpatch
+import orjson
 
 from kangtong.core.clock import Clock, format_instant
-from kangtong.core.errors import Invalid, NotFound, PreconditionFailed, Unprocessable
+from kangtong.core.errors import Forbidden, Invalid, NotFound, PreconditionFailed, Unprocessable
 from kangtong.core.errors import Issue as ErrorIssue
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
-from kangtong.fhir.access import AccessContext, AccessPolicy, AllowAll, AuditSink, NoAudit
+from kangtong.fhir.access import (
+    AccessContext,
+    AccessNote,
+    AccessPolicy,
+    Action,
+    AllowAll,
+    AuditEntry,
+    AuditSink,
+    NoAudit,
+    Owner,
+)
 from kangtong.fhir.changeset import Changeset, state_for_read
 from kangtong.fhir.results import (
     HistoryResult,
@@ -29,17 +40,22 @@ from kangtong.fhir.results import (
     WriteOutcome,
 )
 from kangtong.fhir.rules import WriteRule, WriteRules
-from kangtong.fhir.search.indexer import ResourceIndexer
 from kangtong.fhir.search.parser import SearchParser, SearchRequest
+from kangtong.store.criteria import AccessFilter, SearchPlan
 from kangtong.store.database import Database
 from kangtong.store.index_rows import IndexRows
 from kangtong.store.outbox import OutboxStore
+from kangtong.store.records import CurrentState
 from kangtong.store.repository import ResourceRepository
 from kangtong.store.search import SearchStore
 
 # Validation returns (severity, code, path, message) issues; errors reject the resource.
 ResourceCheck = Callable[[JsonObject], Sequence[ErrorIssue]]
 KnownTypes = Callable[[str], bool]
+
+
+class Indexer(Protocol):
+    def index(self, resource: JsonObject) -> IndexRows: ...
 
 
 def _to_us(moment: datetime) -> int:
@@ -51,7 +67,7 @@ class ResourceService:
         self,
         db: Database,
         *,
-        indexer: ResourceIndexer,
+        indexer: Indexer,
         parser: SearchParser,
         clock: Clock,
         is_resource_type: KnownTypes,
@@ -111,11 +127,55 @@ class ResourceService:
         `prepared` holds index rows (by resource object identity) computed by `prepare`
         before the transaction, so the write lock covers only lookups and inserts.
         """
-        with self.db.write() as conn:
-            moment = self.clock.now()
-            changes = Changeset(self, conn, ctx, _to_us(moment), format_instant(moment), prepared)
-            yield changes
-            changes.flush()
+        denials: list[AuditEntry] = []
+        try:
+            with self.db.write() as conn:
+                moment = self.clock.now()
+                changes = Changeset(
+                    self, conn, ctx, _to_us(moment), format_instant(moment), prepared, denials
+                )
+                yield changes
+                changes.flush()
+        except Forbidden:
+            for entry in denials:  # after the rollback: a denial is audited on its own
+                self.audit.record(ctx, entry)
+            raise
+
+    # -- authorisation -------------------------------------------------------------------
+    def authorize(
+        self,
+        ctx: AccessContext,
+        action: Action,
+        res_type: str | None,
+        res_id: str | None,
+        resource: Mapping[str, Any] | None = None,
+        owner: Owner | None = None,
+        *,
+        denials: list[AuditEntry] | None = None,
+    ) -> AccessNote:
+        """Ask the policy; a denial is audited (now, or via `denials` after a rollback)."""
+        try:
+            return self.policy.authorize(ctx, action, res_type, resource, owner)
+        except Forbidden:
+            entry = AuditEntry(action, res_type, res_id, "denied")
+            if denials is None:
+                self.audit.record(ctx, entry)
+            else:
+                denials.append(entry)
+            raise
+
+    def authorize_stored(
+        self, ctx: AccessContext, action: Action, state: CurrentState, content: bytes | None = None
+    ) -> AccessNote:
+        """Authorise an access to a stored resource, with the owner the store recorded."""
+        raw = content if content is not None else state.content
+        # Decimals need no exact round trip here: plain orjson is enough for the decision.
+        resource = orjson.loads(raw) if raw else {"id": state.res_id}
+        owner = Owner(state.owner_org, state.district)
+        return self.authorize(ctx, action, state.res_type, state.res_id, resource, owner)
+
+    def visibility(self, ctx: AccessContext) -> tuple[AccessFilter | None, AccessNote]:
+        return self.policy.visibility(ctx)
 
     # -- instance interactions ------------------------------------------------------------
     def create(
@@ -215,8 +275,8 @@ class ResourceService:
             current = state_for_read(
                 self.repository.current(conn, res_type, res_id), res_type, res_id
             )
-        self.policy.authorize(ctx, "read", res_type, None)
-        self.audit.record(ctx, "read", res_type, res_id, "success")
+        note = self.authorize_stored(ctx, "read", current)
+        self.audit.record(ctx, AuditEntry("read", res_type, res_id, "success", note))
         return StoredResource(
             res_type, res_id, current.version, _instant(current.last_updated_us), current.content
         )
@@ -225,10 +285,11 @@ class ResourceService:
         self.require_type(res_type)
         with self.db.read() as conn:
             found = self.repository.version(conn, res_type, res_id, version)
-        if found is None:
+            current = self.repository.current(conn, res_type, res_id)
+        if found is None or current is None:
             raise NotFound(f"{res_type}/{res_id} has no version {version}")
-        self.policy.authorize(ctx, "vread", res_type, None)
-        self.audit.record(ctx, "vread", res_type, res_id, "success")
+        note = self.authorize_stored(ctx, "vread", current, found.content or current.content)
+        self.audit.record(ctx, AuditEntry("vread", res_type, res_id, "success", note))
         return StoredResource(
             res_type, res_id, version, _instant(found.last_updated_us), found.content
         )
@@ -241,18 +302,26 @@ class ResourceService:
         params: Sequence[tuple[str, str]],
         *,
         strict: bool = False,
+        audited: bool = True,
     ) -> SearchResult:
+        """Search as `ctx` sees the data: hidden rows never count, page or include.
+
+        `audited=False` is for the platform's own look-ups (the access policy asking about
+        care relationships and consents), never for a caller's search.
+        """
         if res_type is not None:
             self.require_type(res_type)
         request = self.parser.parse(res_type, params, strict=strict)
-        self.policy.authorize(ctx, "search", res_type, None)
+        self.authorize(ctx, "search", res_type, None)
+        access, note = self.policy.visibility(ctx)
+        plan = replace(request.plan, access=access)
         with self.db.read() as conn:
-            result = self._run_search(conn, request)
-        self.audit.record(ctx, "search", res_type, None, "success")
+            result = self._run_search(conn, request, plan)
+        if audited:
+            self.audit.record(ctx, AuditEntry("search", res_type, None, "success", note))
         return result
 
-    def _run_search(self, conn: Any, request: SearchRequest) -> SearchResult:
-        plan = request.plan
+    def _run_search(self, conn: Any, request: SearchRequest, plan: SearchPlan) -> SearchResult:
         page = self.search_store.search(
             conn, replace(plan, count=plan.count + 1) if plan.count else plan
         )
@@ -266,9 +335,9 @@ class ResourceService:
         ]
         included: list[int] = []
         if plan.include:
-            included += self.search_store.included(conn, keyed, plan.include)
+            included += self.search_store.included(conn, keyed, plan.include, plan.access)
         if plan.revinclude:
-            included += self.search_store.revincluded(conn, keyed, plan.revinclude)
+            included += self.search_store.revincluded(conn, keyed, plan.revinclude, plan.access)
         if included:
             extra = self.repository.contents_by_pk(conn, included)
             extra_keys = {
@@ -302,10 +371,8 @@ class ResourceService:
     ) -> HistoryResult:
         if res_type is not None:
             self.require_type(res_type)
-        self.policy.authorize(ctx, "history", res_type, None)
+        note = self._authorize_history(ctx, res_type, res_id)
         with self.db.read() as conn:
-            if res_type and res_id and self.repository.current(conn, res_type, res_id) is None:
-                raise NotFound(f"{res_type}/{res_id} is not known")
             versions, total = self.repository.history(
                 conn,
                 res_type=res_type,
@@ -314,21 +381,53 @@ class ResourceService:
                 at_most=count,
                 offset=offset,
             )
-        self.audit.record(ctx, "history", res_type, res_id, "success")
+        self.audit.record(ctx, AuditEntry("history", res_type, res_id, "success", note))
         stored = [
             StoredResource(v.res_type, v.res_id, v.version, _instant(v.last_updated_us), v.content)
             for v in versions
         ]
         return HistoryResult(stored, [v.method for v in versions], total, offset, count)
 
+    def _authorize_history(
+        self, ctx: AccessContext, res_type: str | None, res_id: str | None
+    ) -> AccessNote:
+        """An instance's history is read like the instance; wider history needs an open view."""
+        if res_type and res_id:
+            with self.db.read() as conn:
+                current = self.repository.current(conn, res_type, res_id)
+            if current is None:
+                raise NotFound(f"{res_type}/{res_id} is not known")
+            if current.deleted or current.content is None:
+                return self.authorize(ctx, "history", res_type, res_id)
+            return self.authorize_stored(ctx, "history", current)
+        note = self.authorize(ctx, "history", res_type, None)
+        if self.policy.visibility(ctx)[0] is not None:
+            self.authorize_denied(ctx, "history", res_type)
+        return note
+
+    def authorize_denied(self, ctx: AccessContext, action: Action, res_type: str | None) -> None:
+        self.audit.record(ctx, AuditEntry(action, res_type, None, "denied"))
+        raise Forbidden(
+            "History across resources is open only to callers who may see every row; "
+            "read an instance's history or search instead"
+        )
+
     # -- conditional helpers ----------------------------------------------------------------
     def match_ids(self, changes: Changeset, res_type: str, query: str) -> list[str]:
-        """Ids of the `res_type` resources matching a search query string (at most 2 needed)."""
+        """Ids of the visible `res_type` resources matching a query string (at most 2 needed)."""
         params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
         if not params:
             raise Invalid("A conditional request needs search criteria")
         request = self.parser.parse(res_type, params, strict=True)
-        plan = replace(request.plan, count=2, offset=0, total="none", include=(), revinclude=())
+        plan = replace(
+            request.plan,
+            count=2,
+            offset=0,
+            total="none",
+            include=(),
+            revinclude=(),
+            access=changes.visibility(),
+        )
         page = self.search_store.search(changes.conn, plan)
         return [k.res_id for k in self.search_store.keys(changes.conn, page.pks)]
 

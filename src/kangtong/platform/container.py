@@ -20,7 +20,17 @@ from kangtong.fhir.search.params.context import SearchContext
 from kangtong.fhir.search.parser import SearchParser
 from kangtong.fhir.service import ResourceService
 from kangtong.registry.registries import Registries, registry_rules
+from kangtong.security.answers import RecentAnswers
+from kangtong.security.consents import FhirConsents
+from kangtong.security.decision import AccessDecider
+from kangtong.security.export import build_exports
+from kangtong.security.export.workflow import ExportService
+from kangtong.security.labels import LabellingIndexer
+from kangtong.security.policy import SecurityPolicy, StoredOwnership
+from kangtong.security.relationships import FhirCareRelationships
 from kangtong.security.services import SecurityServices, build_security
+from kangtong.security.sessions import WebSessions
+from kangtong.security.visibility import VisibilityBuilder, compartment_params
 from kangtong.store.database import Database, open_database
 from kangtong.terminology.service import TerminologyService
 
@@ -38,9 +48,12 @@ class Platform:
     registries: Registries
     terminology: TerminologyService
     security: SecurityServices
+    exports: ExportService
+    web_sessions: WebSessions
 
     def close(self) -> None:
         self.events.stop()
+        self.security.audit_sink.close()  # commits the queued read/search audit events
         self.db.dispose()
 
 
@@ -92,9 +105,11 @@ def build_platform(
         registry, ctx, default_count=settings.default_page_size, max_count=settings.max_page_size
     )
     validator = ResourceValidator(model)
+    security = build_security(settings, db, clock)
     service = ResourceService(
         db,
-        indexer=indexer,
+        indexer=LabellingIndexer(indexer),
+        audit=security.audit_sink,
         parser=parser,
         clock=clock,
         is_resource_type=model.is_resource_type,
@@ -102,6 +117,7 @@ def build_platform(
         default_district=settings.default_district,
         rules=registry_rules(),
     )
+    service.policy = security_policy(service, security, registry)
     renderer = render_outcome or _plain_outcome
     bundles = BundleProcessor(service, renderer)
     events = OutboxDispatcher(db)
@@ -116,8 +132,24 @@ def build_platform(
         events,
         registries=Registries.over(service, ZoneInfo(settings.timezone)),
         terminology=TerminologyService(service),
-        security=build_security(settings, db, clock),
+        security=security,
+        exports=build_exports(db, clock, service, security.audit, settings.security_key_dir),
+        web_sessions=WebSessions(db, clock, security.accounts, security.audit),
     )
+
+
+def security_policy(
+    service: ResourceService, security: SecurityServices, registry: SearchParamRegistry
+) -> SecurityPolicy:
+    """The access policy, its care and consent questions answered by FHIR searches."""
+    clock = service.clock
+    care = FhirCareRelationships(service, RecentAnswers(clock))
+    consents = FhirConsents(service, RecentAnswers(clock))
+    visibility = VisibilityBuilder(
+        care, consents, security.break_glass, compartment_params(registry), RecentAnswers(clock)
+    )
+    decider = AccessDecider(care, consents, security.break_glass)
+    return SecurityPolicy(decider, StoredOwnership(service.db), visibility)
 
 
 def _plain_outcome(exc: Exception) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from kangtong.core.clock import Clock
 from kangtong.fhir.rules import WriteRule
 from kangtong.fhir.service import ResourceService
+from kangtong.registry.antibiotic_rule import AntibioticGradeRule
 from kangtong.registry.organizations import OrganizationRegistry
 from kangtong.registry.practitioners import PractitionerRegistry
 from kangtong.registry.privilege_rule import PrivilegeRule
@@ -44,5 +45,6 @@ class Registries:
 
 
 def registry_rules() -> Sequence[WriteRule]:
-    """The rules every write of Organization, Practitioner and privilege Basic must pass."""
-    return (InstitutionRule(), PractitionerRule(), PrivilegeRule())
+    """The rules every write of Organization, Practitioner, privilege Basic and
+    MedicationRequest (antibiotic grades) must pass."""
+    return (InstitutionRule(), PractitionerRule(), PrivilegeRule(), AntibioticGradeRule())

@@ -1,43 +1,82 @@
 """`ChainedAuditSink`: the `AuditSink` port of `fhir/access.py`, writing to the audit chain.
 
-Each `record` appends in a transaction of its own. The resource service records `staged`
-writes while its own write transaction is open; on SQLite a second writer would wait on the
-first, so phase 2 must record those after commit (or pass the connection to
-`AuditTrail.append`). Reads and searches are recorded after their transaction ends.
+- writes: appended in the write's own transaction (`record_in`), so a write and its audit
+  record commit or roll back together;
+- denials: appended at once in a transaction of their own (the refused action wrote nothing);
+- reads, searches, operations: queued to the group-commit `AuditWriter`; the request waits
+  for durability only when `durable_reads` is set (ADR 0010). Reads of the platform's own
+  in-process jobs (`AccessContext.system`) are not recorded; every token holder's are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
 from kangtong.core.clock import Clock
-from kangtong.fhir.access import AccessContext, Action
+from kangtong.fhir.access import AccessContext, AuditEntry
 from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_trail import AuditTrail
+from kangtong.security.audit_writer import AuditWriter
+
+# `AccessContext.system(name)`: loaders, subscribers, the access policy's own look-ups.
+PLATFORM_JOBS = "system/"
 
 
 class ChainedAuditSink:
-    def __init__(self, trail: AuditTrail, clock: Clock) -> None:
+    def __init__(
+        self,
+        trail: AuditTrail,
+        clock: Clock,
+        writer: AuditWriter | None = None,
+        *,
+        durable_reads: bool = False,
+    ) -> None:
         self.trail = trail
         self.clock = clock
+        self.writer = writer or AuditWriter(trail)
+        self.durable_reads = durable_reads
 
-    def record(
-        self,
-        ctx: AccessContext,
-        action: Action,
-        resource_type: str | None,
-        resource_id: str | None,
-        outcome: str,
-    ) -> None:
+    def event(
+        self, ctx: AccessContext, entry: AuditEntry, recorded: datetime | None = None
+    ) -> dict[str, Any]:
         facts = AuditFacts(
-            action=action,
-            outcome=outcome,
+            action=entry.action,
+            outcome=entry.outcome,
             principal=ctx.principal,
-            recorded=self.clock.now(),
+            recorded=recorded or self.clock.now(),
             organization=ctx.organization,
             roles=ctx.roles,
-            resource_type=resource_type,
-            resource_id=resource_id,
+            resource_type=entry.resource_type,
+            resource_id=entry.resource_id,
+            patients=sorted(entry.note.patients),
             purpose=ctx.purpose,
-            # The reason itself stays out of the log line; the flag and the grant carry it.
-            break_glass_grant="requested" if ctx.break_glass_reason else None,
+            # The reason itself stays out of the log line; the grant id leads to it.
+            break_glass_grant=entry.note.break_glass,
         )
-        self.trail.append(action, outcome, build_audit_event(facts))
+        return build_audit_event(facts)
+
+    def record(self, ctx: AccessContext, entry: AuditEntry) -> None:
+        if entry.outcome == "success" and ctx.principal.startswith(PLATFORM_JOBS):
+            return  # the platform's in-process jobs reading for themselves; their writes count
+        if entry.outcome != "success":
+            self.trail.append(entry.action, entry.outcome, self.event(ctx, entry))
+            return
+        recorded = self.clock.now()  # when it happened, not when the writer gets to it
+        ticket = self.writer.submit(
+            entry.action, entry.outcome, lambda: self.event(ctx, entry, recorded)
+        )
+        if self.durable_reads:
+            self.writer.wait(ticket)
+
+    def record_in(
+        self, conn: Connection, ctx: AccessContext, entries: Sequence[AuditEntry]
+    ) -> None:
+        events = [(e.action, e.outcome, self.event(ctx, e)) for e in entries]
+        self.trail.append_many(conn, events)
+
+    def close(self) -> None:
+        self.writer.close()

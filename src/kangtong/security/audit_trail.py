@@ -7,6 +7,7 @@ and anchors the chain at the last removed row, so what remains still verifies.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -58,14 +59,28 @@ class AuditTrail:
     def _append(
         self, conn: Connection, action: str, outcome: str, event: dict[str, Any]
     ) -> AuditRow:
+        return self.append_many(conn, [(action, outcome, event)])[-1]
+
+    def append_many(
+        self, conn: Connection, events: Sequence[tuple[str, str, dict[str, Any]]]
+    ) -> list[AuditRow]:
+        """Chain several events in `conn`'s transaction: one lock, one head read, one anchor."""
+        if not events:
+            return []
         self._store.lock_chain(conn)
         head = self._store.anchor(conn, "head") or self._head_from_rows(conn)
-        seq, recorded, body = head.seq + 1, _us(self.clock), canonical_event(event)
-        digest = row_hash(self.algorithm, seq, recorded, action, outcome, head.hash, body)
-        row = AuditRow(seq, recorded, action, outcome, self.algorithm, body, head.hash, digest)
-        self._store.append(conn, row)
-        self._store.set_anchor(conn, "head", Anchor(seq, digest), recorded)
-        return row
+        recorded = _us(self.clock)
+        rows = []
+        for action, outcome, event in events:
+            seq, body = head.seq + 1, canonical_event(event)
+            digest = row_hash(self.algorithm, seq, recorded, action, outcome, head.hash, body)
+            rows.append(
+                AuditRow(seq, recorded, action, outcome, self.algorithm, body, head.hash, digest)
+            )
+            head = Anchor(seq, digest)
+        self._store.append_many(conn, rows)
+        self._store.set_anchor(conn, "head", head, recorded)
+        return rows
 
     def _head_from_rows(self, conn: Connection) -> Anchor:
         last = self._store.last_row(conn)

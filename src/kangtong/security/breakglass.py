@@ -1,5 +1,11 @@
 """Break-glass (紧急授权): a clinician states a reason and gets a short, audited grant for one
-patient; the decision honours it only while it lasts and flags every use for audit."""
+patient; the decision honours it only while it lasts and flags every use for audit.
+
+Opening a grant writes a `break-glass` AuditEvent (DCM 110113 Security Alert) in the same
+transaction; institution admins list their organisation's grants from those events
+(`reported`), with the stated reason read from the grant itself (the audit trail never
+holds the reason).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import orjson
+
 from kangtong.core.clock import Clock
 from kangtong.core.errors import Forbidden, Invalid
 from kangtong.fhir.access import AccessContext
+from kangtong.security.audit_events import AuditFacts, build_audit_event
+from kangtong.security.audit_trail import AuditTrail
 from kangtong.security.ports import BreakGlassGrant
 from kangtong.security.roles import ROLE_PERMISSIONS, Role
+from kangtong.store.audit_log import AuditLogStore
 from kangtong.store.database import Database
 from kangtong.store.token_grants import BreakGlassRow, TokenGrantStore
 
@@ -57,14 +68,29 @@ def new_grant(
     )
 
 
+@dataclass(frozen=True)
+class ReportedGrant:
+    """A grant as the institution admin sees it (机构管理员复核)."""
+
+    grant: BreakGlassGrant
+    organization: str | None
+
+
 class StoredBreakGlassGrants:
     """Grants kept in `sec_break_glass`; implements the `BreakGlassGrants` port."""
 
-    def __init__(self, db: Database, clock: Clock, rules: BreakGlassRules | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        rules: BreakGlassRules | None = None,
+        trail: AuditTrail | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._rules = rules or BreakGlassRules()
         self._store = TokenGrantStore()
+        self._trail = trail
 
     def open(
         self, ctx: AccessContext, patient_id: str, reason: str, minutes: int
@@ -80,20 +106,60 @@ class StoredBreakGlassGrants:
         )
         with self._db.write() as conn:
             self._store.insert_break_glass(conn, row)
+            if self._trail is not None:
+                self._trail.append("break-glass", "success", _opened_event(ctx, grant), conn=conn)
         return grant
+
+    def active_all(self, ctx: AccessContext) -> list[BreakGlassGrant]:
+        """Every grant of the caller in force now (for search filters)."""
+        with self._db.read() as conn:
+            rows = self._store.break_glass_of(conn, ctx.principal, _us(self._clock.now()))
+        return [_grant(row) for row in rows]
+
+    def reported(self, organization: str, since: datetime) -> list[ReportedGrant]:
+        """Grants opened by callers of `organization` since `since`, oldest first."""
+        with self._db.read() as conn:
+            rows = AuditLogStore().rows_of_action(conn, "break-glass", _us(since))
+            opened = {}
+            for row in rows:
+                grant_id, org = _grant_and_org(orjson.loads(row.event))
+                if grant_id and org == organization:
+                    opened[grant_id] = org
+            grants = self._store.break_glass_by_ids(conn, list(opened)) if opened else []
+        return [ReportedGrant(_grant(g), opened[g.id]) for g in grants]
 
     def active(self, ctx: AccessContext, patient_id: str) -> BreakGlassGrant | None:
         with self._db.read() as conn:
             row = self._store.active_break_glass(
                 conn, ctx.principal, patient_id, _us(self._clock.now())
             )
-        if row is None:
-            return None
-        return BreakGlassGrant(
-            row.id,
-            row.principal,
-            row.patient,
-            row.reason,
-            _instant(row.granted),
-            _instant(row.expires),
-        )
+        return None if row is None else _grant(row)
+
+
+def _grant(row: BreakGlassRow) -> BreakGlassGrant:
+    return BreakGlassGrant(
+        row.id, row.principal, row.patient, row.reason, _instant(row.granted), _instant(row.expires)
+    )
+
+
+def _opened_event(ctx: AccessContext, grant: BreakGlassGrant) -> dict[str, object]:
+    facts = AuditFacts(
+        "break-glass", "success", ctx.principal, grant.granted, ctx.organization, ctx.roles,
+        patients=(grant.patient,), purpose=ctx.purpose, break_glass_grant=grant.id,
+        details=(("expires", grant.expires.isoformat()),),
+    )  # fmt: skip
+    return build_audit_event(facts)
+
+
+def _grant_and_org(event: dict[str, object]) -> tuple[str | None, str | None]:
+    """The grant id and the requestor's organisation named in a break-glass AuditEvent."""
+    grant_id = org = None
+    for entity in event.get("entity", []) or []:  # type: ignore[attr-defined]
+        for detail in entity.get("detail", []):
+            if detail.get("type") == "break-glass-grant":
+                grant_id = detail.get("valueString")
+    for agent in event.get("agent", []) or []:  # type: ignore[attr-defined]
+        reference = agent.get("who", {}).get("reference", "")
+        if not agent.get("requestor") and reference.startswith("Organization/"):
+            org = reference.removeprefix("Organization/")
+    return grant_id, org

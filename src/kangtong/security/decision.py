@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kangtong.fhir.access import AccessContext
-from kangtong.security.classification import Use, grade_of, may_use
+from kangtong.security.classification import Grade, Use, grade_of, may_use
 from kangtong.security.facts import ResourceFacts
 from kangtong.security.ports import (
     BreakGlassGrant,
@@ -155,6 +155,12 @@ class AccessDecider:
         role = permission.role
         if permission.reach == "platform":
             return Decision(True, "platform-wide role", role)
+        if (
+            kind == "read"
+            and not facts.patients
+            and grade_of(facts.resource_type, facts.sensitive) <= Grade.INTERNAL
+        ):
+            return Decision(True, "reference data", role)
         if permission.reach == "district":
             if ctx.district and facts.district == ctx.district:
                 return Decision(True, "within the caller's district", role)

@@ -1,6 +1,5 @@
-"""`SecurityPolicy`: the `AccessPolicy` port of `fhir/access.py`, backed by `AccessDecider`.
-
-Phase 2 wires it into `ResourceService`; until then the service keeps `AllowAll`.
+"""`SecurityPolicy`: the `AccessPolicy` port of `fhir/access.py`, backed by `AccessDecider`
+for single resources and by `VisibilityBuilder` for searches.
 """
 
 from __future__ import annotations
@@ -9,9 +8,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kangtong.core.errors import Forbidden
-from kangtong.fhir.access import AccessContext, Action
+from kangtong.fhir.access import AccessContext, AccessNote, Action, Owner
 from kangtong.security.decision import AccessDecider, Decision
 from kangtong.security.facts import ResourceFacts, facts_of
+from kangtong.security.visibility import VisibilityBuilder
+from kangtong.store.criteria import AccessFilter
 from kangtong.store.database import Database
 from kangtong.store.repository import ResourceRepository
 
@@ -37,9 +38,15 @@ class StoredOwnership:
 class SecurityPolicy:
     """Raises `Forbidden` with the decision's reason when the decider says no."""
 
-    def __init__(self, decider: AccessDecider, owner_of: OwnerLookup) -> None:
+    def __init__(
+        self,
+        decider: AccessDecider,
+        owner_of: OwnerLookup,
+        visibility: VisibilityBuilder | None = None,
+    ) -> None:
         self.decider = decider
         self.owner_of = owner_of
+        self.visibility_builder = visibility
 
     def decision(
         self,
@@ -47,10 +54,11 @@ class SecurityPolicy:
         action: Action,
         resource_type: str | None,
         resource: Mapping[str, Any] | None,
+        owner: Owner | None = None,
     ) -> Decision:
         facts = None
         if resource is not None and resource_type is not None:
-            facts = self._facts(ctx, action, resource_type, resource)
+            facts = self._facts(ctx, action, resource_type, resource, owner)
         return self.decider.decide(ctx, action, resource_type, facts)
 
     def authorize(
@@ -59,17 +67,37 @@ class SecurityPolicy:
         action: Action,
         resource_type: str | None,
         resource: Mapping[str, Any] | None,
-    ) -> None:
-        decision = self.decision(ctx, action, resource_type, resource)
+        owner: Owner | None = None,
+    ) -> AccessNote:
+        facts = None
+        if resource is not None and resource_type is not None:
+            facts = self._facts(ctx, action, resource_type, resource, owner)
+        decision = self.decider.decide(ctx, action, resource_type, facts)
         if not decision.allowed:
             raise Forbidden(decision.reason)
+        grant = decision.break_glass.id if decision.break_glass else None
+        return AccessNote(facts.patients if facts else frozenset(), grant)
+
+    def visibility(self, ctx: AccessContext) -> tuple[AccessFilter | None, AccessNote]:
+        if self.visibility_builder is None:
+            raise Forbidden("Searches are not available without a visibility filter")
+        return self.visibility_builder.build(ctx)
 
     def _facts(
-        self, ctx: AccessContext, action: Action, resource_type: str, resource: Mapping[str, Any]
+        self,
+        ctx: AccessContext,
+        action: Action,
+        resource_type: str,
+        resource: Mapping[str, Any],
+        owner: Owner | None,
     ) -> ResourceFacts:
         """A new resource belongs to the writer; an existing one to whoever the store recorded."""
+        if owner is not None:
+            return facts_of(
+                resource_type, resource, owner_org=owner.organization, district=owner.district
+            )
         stored = None
         if action != "create" and isinstance(resource.get("id"), str):
             stored = self.owner_of(resource_type, resource["id"])
-        owner, district = stored if stored is not None else (ctx.organization, ctx.district)
-        return facts_of(resource_type, resource, owner_org=owner, district=district)
+        org, district = stored if stored is not None else (ctx.organization, ctx.district)
+        return facts_of(resource_type, resource, owner_org=org, district=district)

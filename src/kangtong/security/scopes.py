@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
@@ -94,6 +95,12 @@ class ScopeSet:
 
     @classmethod
     def parse(cls, scopes: Iterable[str]) -> ScopeSet:
+        if isinstance(scopes, frozenset):
+            return _parsed(scopes)  # a token's scopes: parsed once, not on every request
+        return cls._parse(scopes)
+
+    @classmethod
+    def _parse(cls, scopes: Iterable[str]) -> ScopeSet:
         resource, other = [], set()
         for text in scopes:
             parsed = parse_scope(text)
@@ -109,6 +116,11 @@ class ScopeSet:
         if letter is None:
             return []
         return [s for s in self.resource if s.covers(letter, resource_type)]
+
+
+@lru_cache(maxsize=256)
+def _parsed(scopes: frozenset[str]) -> ScopeSet:
+    return ScopeSet._parse(scopes)
 
 
 def constraints_hold(scope: ResourceScope, resource: Mapping[str, Any]) -> bool:

@@ -57,7 +57,8 @@ def build_security(settings: Settings, db: Database, clock: Clock) -> SecuritySe
         db, clock, clients=clients, accounts=accounts, tokens=tokens, audit=audit,
         refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
     )  # fmt: skip
+    sink = ChainedAuditSink(audit, clock, durable_reads=settings.audit_durable_reads)
     return SecurityServices(
-        keys, audit, ChainedAuditSink(audit, clock), tokens, clients, accounts, oauth,
-        StoredBreakGlassGrants(db, clock), issuer,
+        keys, audit, sink, tokens, clients, accounts, oauth,
+        StoredBreakGlassGrants(db, clock, trail=audit), issuer,
     )  # fmt: skip

@@ -105,3 +105,16 @@ class AuditLogStore:
 
     def count(self, conn: Connection) -> int:
         return int(conn.execute(select(func.count()).select_from(audit_log)).scalar() or 0)
+
+    def rows_of_action(self, conn: Connection, action: str, since_us: int) -> list[AuditRow]:
+        """Rows of one action recorded since `since_us`, in chain order (e.g. break-glass)."""
+        query = (
+            select(audit_log)
+            .where(audit_log.c.action == action, audit_log.c.recorded >= since_us)
+            .order_by(audit_log.c.seq)
+        )
+        return [AuditRow(**m) for m in conn.execute(query).mappings()]
+
+    def append_many(self, conn: Connection, rows: list[AuditRow]) -> None:
+        """Insert several rows with one executemany (group commit, bundles)."""
+        conn.execute(insert(audit_log), [row.__dict__ for row in rows])

@@ -149,6 +149,46 @@ class IncludeSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CodingMatch:
+    """A token index row of parameter `param` with this code (and system, when given)."""
+
+    param: int
+    code: str
+    system: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """One way a stored row becomes visible to a caller: every condition that is set must hold.
+
+    `patients`: only rows in the Patient compartment of these patients (a Patient itself, or a
+    row whose `compartment_params` references name only these patients). `hidden_labels`:
+    rows indexed with one of these sensitivity codes (`AccessFilter.label_system`) are hidden.
+    """
+
+    types: tuple[str, ...]
+    owner_org: str | None = None
+    district: str | None = None
+    patients: tuple[str, ...] | None = None
+    hidden_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AccessFilter:
+    """What the caller may see, as conditions every row (match, include, chain) must meet.
+
+    A row is visible when some reach admits it and, for a type named in `granular`, when it
+    carries every coding of one of that type's alternatives (SMART v2 granular scopes).
+    No reach: nothing is visible.
+    """
+
+    reaches: tuple[Reach, ...]
+    label_system: str
+    compartment_params: tuple[int, ...] = ()
+    granular: tuple[tuple[str, tuple[tuple[CodingMatch, ...], ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SearchPlan:
     res_type: str | None  # None = all types (system search)
     clauses: tuple[Clause, ...] = ()
@@ -159,3 +199,4 @@ class SearchPlan:
     include: tuple[IncludeSpec, ...] = ()
     revinclude: tuple[IncludeSpec, ...] = ()
     types: tuple[str, ...] = field(default=())  # `_type` for system search
+    access: AccessFilter | None = None  # None: the platform itself, no restriction

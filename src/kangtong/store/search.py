@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, select, tuple_
 
-from kangtong.store.criteria import IncludeSpec, SearchPlan
+from kangtong.store.access_sql import visible
+from kangtong.store.criteria import AccessFilter, IncludeSpec, SearchPlan
 from kangtong.store.search_sql import count_query, page_query
 from kangtong.store.tables import idx_reference, resource
 
@@ -48,23 +49,35 @@ class SearchStore:
         return [KeyedResource(*row) for row in rows]
 
     def included(
-        self, conn: Connection, matches: Sequence[KeyedResource], specs: Sequence[IncludeSpec]
+        self,
+        conn: Connection,
+        matches: Sequence[KeyedResource],
+        specs: Sequence[IncludeSpec],
+        access: AccessFilter | None = None,
     ) -> list[int]:
-        """Keys of resources the matches refer to (`_include`), following :iterate."""
-        return self._follow(conn, matches, specs, self._include_step)
+        """Keys of visible resources the matches refer to (`_include`), following :iterate."""
+        return self._follow(conn, matches, specs, self._include_step, access)
 
     def revincluded(
-        self, conn: Connection, matches: Sequence[KeyedResource], specs: Sequence[IncludeSpec]
+        self,
+        conn: Connection,
+        matches: Sequence[KeyedResource],
+        specs: Sequence[IncludeSpec],
+        access: AccessFilter | None = None,
     ) -> list[int]:
-        """Keys of resources that refer to the matches (`_revinclude`), following :iterate."""
-        return self._follow(conn, matches, specs, self._revinclude_step)
+        """Keys of visible resources that refer to the matches (`_revinclude`), with :iterate."""
+        return self._follow(conn, matches, specs, self._revinclude_step, access)
 
     def _follow(
         self,
         conn: Connection,
         matches: Sequence[KeyedResource],
         specs: Sequence[IncludeSpec],
-        step: Callable[[Connection, Sequence[KeyedResource], Sequence[IncludeSpec]], list[int]],
+        step: Callable[
+            [Connection, Sequence[KeyedResource], Sequence[IncludeSpec], AccessFilter | None],
+            list[int],
+        ],
+        access: AccessFilter | None,
     ) -> list[int]:
         seen = {m.pk for m in matches}
         found: list[int] = []
@@ -73,14 +86,18 @@ class SearchStore:
             active = [s for s in specs if depth == 0 or s.iterate]
             if not active or not frontier:
                 break
-            new_keys = [pk for pk in step(conn, frontier, active) if pk not in seen]
+            new_keys = [pk for pk in step(conn, frontier, active, access) if pk not in seen]
             seen.update(new_keys)
             found.extend(new_keys)
             frontier = self.keys(conn, new_keys) if new_keys else []
         return found
 
     def _include_step(
-        self, conn: Connection, frontier: Sequence[KeyedResource], specs: Sequence[IncludeSpec]
+        self,
+        conn: Connection,
+        frontier: Sequence[KeyedResource],
+        specs: Sequence[IncludeSpec],
+        access: AccessFilter | None,
     ) -> list[int]:
         result: list[int] = []
         for spec in specs:
@@ -92,6 +109,8 @@ class SearchStore:
                 idx_reference.c.resource_pk.in_(sources),
                 target.c.deleted.is_(False),
             ]
+            if access is not None:
+                conds.append(visible(access, target))
             if spec.param is not None:
                 conds.append(idx_reference.c.param == spec.param)
             if spec.target_type is not None:
@@ -114,7 +133,11 @@ class SearchStore:
         return result
 
     def _revinclude_step(
-        self, conn: Connection, frontier: Sequence[KeyedResource], specs: Sequence[IncludeSpec]
+        self,
+        conn: Connection,
+        frontier: Sequence[KeyedResource],
+        specs: Sequence[IncludeSpec],
+        access: AccessFilter | None,
     ) -> list[int]:
         result: list[int] = []
         pairs = [(m.res_type, m.res_id) for m in frontier]
@@ -123,7 +146,10 @@ class SearchStore:
             conds: list[ColumnElement[Any]] = [
                 tuple_(idx_reference.c.target_type, idx_reference.c.target_id).in_(pairs),
                 source.c.res_type == spec.source_type,
+                source.c.deleted.is_(False),
             ]
+            if access is not None:
+                conds.append(visible(access, source))
             if spec.param is not None:
                 conds.append(idx_reference.c.param == spec.param)
             if spec.target_type is not None:
@@ -138,9 +164,14 @@ class SearchStore:
         return result
 
     def referring(
-        self, conn: Connection, target_type: str, target_id: str, limit: int
+        self,
+        conn: Connection,
+        target_type: str,
+        target_id: str,
+        limit: int,
+        access: AccessFilter | None = None,
     ) -> list[int]:
-        """Keys of live resources with any reference to `target_type/target_id`."""
+        """Keys of visible resources with any reference to `target_type/target_id`."""
         stmt = (
             select(idx_reference.c.resource_pk)
             .where(
@@ -149,4 +180,9 @@ class SearchStore:
             .distinct()
             .limit(limit)
         )
+        if access is not None:
+            source = resource.alias()
+            stmt = stmt.join(source, source.c.pk == idx_reference.c.resource_pk).where(
+                source.c.deleted.is_(False), visible(access, source)
+            )
         return [row[0] for row in conn.execute(stmt)]

@@ -25,7 +25,9 @@ from sqlalchemy import (
     union,
 )
 
+from kangtong.store.access_sql import visible
 from kangtong.store.criteria import (
+    AccessFilter,
     ChainCriterion,
     Clause,
     CompositeCriterion,
@@ -183,7 +185,7 @@ _PREDICATES: dict[type, Callable[[Any], _IndexPredicate]] = {
 }
 
 
-def _chain_pairs(c: ChainCriterion) -> Select[Any]:
+def _chain_pairs(c: ChainCriterion, access: AccessFilter | None) -> Select[Any]:
     """(source resource key) of references under `c.param` to targets matching `c.inner`."""
     ref = INDEX_TABLES["reference"].alias()
     target = resource.alias()
@@ -199,12 +201,13 @@ def _chain_pairs(c: ChainCriterion) -> Select[Any]:
             ref.c.param == c.param,
             target.c.res_type == c.target_type,
             target.c.deleted.is_(False),
-            *_clause_conditions(c.inner, target.c.pk),
+            *_visible(access, target),
+            *_clause_conditions(c.inner, target.c.pk, access),
         )
     )
 
 
-def _has_targets(c: HasCriterion) -> Select[Any]:
+def _has_targets(c: HasCriterion, access: AccessFilter | None) -> Select[Any]:
     """Keys of resources that some `c.source_type` matching `c.inner` refers to via `c.param`."""
     ref = INDEX_TABLES["reference"].alias()
     source = resource.alias()
@@ -220,12 +223,21 @@ def _has_targets(c: HasCriterion) -> Select[Any]:
         .where(
             ref.c.param == c.param,
             source.c.res_type == c.source_type,
-            *_clause_conditions(c.inner, source.c.pk),
+            source.c.deleted.is_(False),
+            *_visible(access, source),
+            *_clause_conditions(c.inner, source.c.pk, access),
         )
     )
 
 
-def _criterion_condition(c: Criterion, pk: ColumnElement[Any], *, driving: bool) -> Condition:
+def _visible(access: AccessFilter | None, row: FromClause) -> list[Condition]:
+    """Rows a chain or `_has` looks through must be visible too, or they would leak."""
+    return [] if access is None else [visible(access, row)]
+
+
+def _criterion_condition(
+    c: Criterion, pk: ColumnElement[Any], access: AccessFilter | None, *, driving: bool
+) -> Condition:
     """The condition one criterion puts on the resource whose key is `pk`."""
     if isinstance(c, IdCriterion):
         return _id_condition(c, pk)
@@ -236,9 +248,9 @@ def _criterion_condition(c: Criterion, pk: ColumnElement[Any], *, driving: bool)
         present = exists().where(t.c.resource_pk == pk, t.c.param == c.param)
         return not_(present) if c.missing else present
     if isinstance(c, ChainCriterion):
-        return pk.in_(_chain_pairs(c))
+        return pk.in_(_chain_pairs(c, access))
     if isinstance(c, HasCriterion):
-        return pk.in_(_has_targets(c))
+        return pk.in_(_has_targets(c, access))
     predicate = _PREDICATES[type(c)](c)
     if isinstance(c, TokenCriterion) and c.negate:
         return not_(predicate.probe(pk))
@@ -289,7 +301,9 @@ def _selectivity_rank(clause: Clause) -> int:
     return worst + (10 if clause.negate else 0)
 
 
-def _clause_condition(clause: Clause, pk: ColumnElement[Any], *, driving: bool) -> Condition:
+def _clause_condition(
+    clause: Clause, pk: ColumnElement[Any], access: AccessFilter | None, *, driving: bool
+) -> Condition:
     if (
         driving
         and len(clause.any_of) > 1
@@ -298,15 +312,17 @@ def _clause_condition(clause: Clause, pk: ColumnElement[Any], *, driving: bool) 
         subqueries = [_PREDICATES[type(c)](c).driving() for c in clause.any_of]
         condition: Condition = pk.in_(union(*subqueries))
     else:
-        parts = [_criterion_condition(c, pk, driving=driving) for c in clause.any_of]
+        parts = [_criterion_condition(c, pk, access, driving=driving) for c in clause.any_of]
         condition = or_(*parts) if parts else false()
     return not_(condition) if clause.negate else condition
 
 
-def _clause_conditions(clauses: Sequence[Clause], pk: Any) -> list[Condition]:
+def _clause_conditions(
+    clauses: Sequence[Clause], pk: Any, access: AccessFilter | None = None
+) -> list[Condition]:
     ordered = sorted(clauses, key=_selectivity_rank)
     return [
-        _clause_condition(clause, pk, driving=(i == 0 and _selectivity_rank(clause) < 8))
+        _clause_condition(clause, pk, access, driving=(i == 0 and _selectivity_rank(clause) < 8))
         for i, clause in enumerate(ordered)
     ]
 
@@ -318,7 +334,8 @@ def match_condition(plan: SearchPlan) -> list[Condition]:
         conds.append(resource.c.res_type == plan.res_type)
     elif plan.types:
         conds.append(resource.c.res_type.in_(plan.types))
-    conds.extend(_clause_conditions(plan.clauses, resource.c.pk))
+    conds.extend(_clause_conditions(plan.clauses, resource.c.pk, plan.access))
+    conds.extend(_visible(plan.access, resource))
     return conds
 
 

@@ -116,3 +116,16 @@ class TokenGrantStore:
         )
         found = conn.execute(query).mappings().first()
         return None if found is None else BreakGlassRow(**found)
+
+    def break_glass_of(self, conn: Connection, principal: str, at_us: int) -> list[BreakGlassRow]:
+        """The principal's grants in force at `at_us`."""
+        query = select(break_glass).where(
+            break_glass.c.principal == principal,
+            break_glass.c.granted <= at_us,
+            break_glass.c.expires > at_us,
+        )
+        return [BreakGlassRow(**found) for found in conn.execute(query).mappings()]
+
+    def break_glass_by_ids(self, conn: Connection, ids: list[str]) -> list[BreakGlassRow]:
+        query = select(break_glass).where(break_glass.c.id.in_(ids)).order_by(break_glass.c.granted)
+        return [BreakGlassRow(**found) for found in conn.execute(query).mappings()]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 
 from fastapi import APIRouter, FastAPI
 from starlette.responses import JSONResponse
 
 import kangtong
 from kangtong.platform import Platform
+from kangtong.web.bearer import BearerAuthentication
 from kangtong.web.errors import install_error_handlers
 from kangtong.web.fhir_routes import router as fhir_router
 
@@ -20,23 +22,31 @@ MODULE_ROUTERS = (
     "kangtong.web.registry_routes",
     "kangtong.web.mpi_routes",
     "kangtong.web.auth_routes",
+    "kangtong.web.security_routes",
     "kangtong.web.export_routes",
     "kangtong.web.ui_routes",
 )
 
 
-def optional_routers() -> list[APIRouter]:
-    """The routers of the modules present in this build (a partial checkout may lack some)."""
-    routers = []
+def optional_modules() -> list[ModuleType]:
+    """The router modules present in this build (a partial checkout may lack some)."""
+    modules = []
     for module_name in MODULE_ROUTERS:
         try:
-            module = importlib.import_module(module_name)
+            modules.append(importlib.import_module(module_name))
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
-            continue
-        routers.append(module.router)
-    return routers
+    return modules
+
+
+def optional_routers() -> list[APIRouter]:
+    return [module.router for module in optional_modules()]
+
+
+def self_authenticating_prefixes() -> list[str]:
+    """Path prefixes whose module authenticates callers itself (`AUTHENTICATES_ITSELF`)."""
+    return [p for m in optional_modules() for p in getattr(m, "AUTHENTICATES_ITSELF", ())]
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -47,6 +57,7 @@ def create_app(platform: Platform) -> FastAPI:
             yield
         finally:
             platform.events.stop()
+            platform.security.audit_sink.writer.flush()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -57,6 +68,11 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.platform = platform
     app.state.capability_cache = {}
     install_error_handlers(app)
+    app.add_middleware(
+        BearerAuthentication,
+        tokens=platform.security.tokens,
+        self_authenticating=self_authenticating_prefixes(),
+    )
     # Module routers come before the generic FHIR router: its `/{type}/{id}` would swallow
     # operation paths such as `/CodeSystem/$lookup`.
     for router in optional_routers():

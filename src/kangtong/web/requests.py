@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from urllib.parse import unquote
+
 from fastapi import Request
 
-from kangtong.core.errors import Invalid
+from kangtong.core.errors import Forbidden, Invalid
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.access import AccessContext
+from kangtong.security.tokens import TokenClaims
+
+# v3 PurposeOfUse codes a caller may state (treatment, emergency, public health, …).
+PURPOSES_OF_USE = frozenset(
+    {"TREAT", "ETREAT", "HOPERAT", "PUBHLTH", "HRESCH", "HPAYMT", "PATRQT", "FAMRQT", "BTG"}
+)
 
 
 async def json_body(request: Request) -> JsonObject:
@@ -35,10 +44,26 @@ def if_match_version(request: Request) -> int | None:
 
 
 def access_context(request: Request) -> AccessContext:
-    """Until authentication lands, callers are anonymous; an institution may name itself."""
-    org = request.headers.get("x-kangtong-organization")
-    district = request.headers.get("x-kangtong-district")
-    return AccessContext(principal="anonymous", organization=org, district=district)
+    """The caller, from the access token the authentication middleware verified.
+
+    Organisation, district, roles and scopes come from the token only. A caller may state a
+    purpose of use (`X-Purpose-Of-Use`, v3 PurposeOfUse) and a break-glass reason
+    (`X-Break-Glass-Reason`); the reason opens nothing by itself — the decision honours it
+    only while the caller holds a grant for the patient (`POST /security/break-glass`).
+    """
+    claims: TokenClaims | None = getattr(request.state, "claims", None)
+    if claims is None:
+        raise Forbidden("This endpoint needs an access token")
+    purpose = request.headers.get("x-purpose-of-use")
+    if purpose is not None and purpose not in PURPOSES_OF_USE:
+        raise Invalid(f"X-Purpose-Of-Use must be one of {', '.join(sorted(PURPOSES_OF_USE))}")
+    reason = request.headers.get("x-break-glass-reason")
+    return replace(
+        claims.context(),
+        purpose=purpose,
+        break_glass_reason=unquote(reason).strip() or None if reason else None,
+        patient=claims.patient,
+    )
 
 
 def base_url(request: Request, configured: str) -> str:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import orjson
 
 from kangtong.core.clock import FrozenClock
-from kangtong.fhir.access import AccessContext
+from kangtong.fhir.access import AccessContext, AccessNote, AuditEntry
 from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_sink import ChainedAuditSink
 from kangtong.security.audit_trail import AuditTrail
@@ -75,7 +75,9 @@ def test_the_sink_writes_chained_events_free_of_personal_identifiers(database: D
         roles=frozenset({"clinician"}),
         break_glass_reason="张三 110101199003074477 昏迷",
     )
-    sink.record(ctx, "read", "Patient", "p1", "success")
+    sink.record(ctx, AuditEntry("read", "Patient", "p1", "success", AccessNote(break_glass="g-1")))
+    assert sink.writer.flush()
+    sink.close()
     with database.read() as conn:
         rows = list(AuditLogStore().rows(conn))
     assert len(rows) == 1 and trail.verify().intact

@@ -9,11 +9,11 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from kangtong.core.errors import Invalid
-from kangtong.fhir.access import AccessContext
+from kangtong.fhir.access import AccessContext, AuditEntry
 from kangtong.fhir.changeset import state_for_read
 from kangtong.fhir.results import SearchEntry, SearchResult
 from kangtong.fhir.service import ResourceService
-from kangtong.store.criteria import IncludeSpec
+from kangtong.store.criteria import AccessFilter, IncludeSpec
 
 SUPPORTED = frozenset({"Patient", "Encounter"})
 MAX_RESOURCES = 10_000
@@ -24,21 +24,26 @@ def everything(
 ) -> SearchResult:
     if res_type not in SUPPORTED:
         raise Invalid(f"$everything is defined for Patient and Encounter, not {res_type}")
-    service.policy.authorize(ctx, "operation", res_type, None)
     with service.db.read() as conn:
         focal = state_for_read(service.repository.current(conn, res_type, res_id), res_type, res_id)
-        entries = _collect(service, conn, focal.pk)
-    service.audit.record(ctx, "operation", res_type, res_id, "success")
+    note = service.authorize_stored(ctx, "operation", focal)
+    access, _ = service.visibility(ctx)
+    with service.db.read() as conn:
+        entries = _collect(service, conn, focal.pk, access)
+    service.audit.record(ctx, AuditEntry("operation", res_type, res_id, "success", note))
     return SearchResult(entries, len(entries), 0, len(entries))
 
 
-def _collect(service: ResourceService, conn: Connection, focal_pk: int) -> list[SearchEntry]:
+def _collect(
+    service: ResourceService, conn: Connection, focal_pk: int, access: AccessFilter | None
+) -> list[SearchEntry]:
+    """The focal resource and what the caller may see of what refers to it and it refers to."""
     store = service.search_store
     focal = store.keys(conn, [focal_pk])
-    referring = store.referring(conn, focal[0].res_type, focal[0].res_id, MAX_RESOURCES)
+    referring = store.referring(conn, focal[0].res_type, focal[0].res_id, MAX_RESOURCES, access)
     keyed = focal + store.keys(conn, referring)
     wildcard = [IncludeSpec(t, None, None) for t in sorted({k.res_type for k in keyed})]
-    referenced = store.included(conn, keyed, wildcard)
+    referenced = store.included(conn, keyed, wildcard, access)
     pks = [k.pk for k in keyed] + referenced
     contents = service.repository.contents_by_pk(conn, pks)
     names = {k.pk: (k.res_type, k.res_id) for k in keyed + store.keys(conn, referenced)}

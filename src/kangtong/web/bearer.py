@@ -1,0 +1,110 @@
+"""Bearer-token authentication for every path except the few that must stay open.
+
+An ASGI middleware rather than a per-route dependency: a route added later is closed by
+default. Open paths: the CapabilityStatement, SMART discovery and JWKS, the OAuth2 token and
+revocation endpoints, the health check — plus the paths a module declares it authenticates
+itself (`AUTHENTICATES_ITSELF` in its router module, e.g. cookie sessions of the web UI: an
+entry ending in "/" is a prefix, any other — "/" included — one exact path).
+Failures answer 401 with an OperationOutcome and `WWW-Authenticate: Bearer` (RFC 6750 §3).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kangtong.core.errors import Issue
+from kangtong.fhir.outcome import outcome_of
+from kangtong.security.oauth_errors import OAuthError
+from kangtong.security.tokens import CLOCK_SKEW_SECONDS, AccessTokens, TokenClaims
+from kangtong.web.responses import fhir_response
+
+PUBLIC_PATHS = frozenset(
+    {
+        "/fhir/metadata",
+        "/healthz",
+        "/oauth2/token",
+        "/oauth2/revoke",
+        "/.well-known/jwks.json",
+        "/.well-known/smart-configuration",
+        "/fhir/.well-known/smart-configuration",
+    }
+)
+PUBLIC_PREFIXES = ("/.well-known/", "/fhir/.well-known/")
+REALM = 'Bearer realm="kangtong"'
+VERIFIED_CACHE = 2048  # tokens whose signature was checked; expiry is checked on every use
+
+
+class Unauthenticated(Exception):
+    def __init__(self, description: str, error: str | None = "invalid_token") -> None:
+        super().__init__(description)
+        self.description = description
+        self.error = error
+
+
+class BearerAuthentication:
+    def __init__(
+        self, app: ASGIApp, tokens: AccessTokens, self_authenticating: Iterable[str] = ()
+    ) -> None:
+        self.app = app
+        self.tokens = tokens
+        declared = tuple(self_authenticating)
+        # "/static/" is a prefix; "/login" (and "/") name one path each.
+        self.open_prefixes = PUBLIC_PREFIXES + tuple(
+            p for p in declared if p.endswith("/") and p != "/"
+        )
+        self.open_paths = PUBLIC_PATHS | {p for p in declared if not p.endswith("/") or p == "/"}
+        self._verified: OrderedDict[str, TokenClaims] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.is_open(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        try:
+            claims = self.claims(Headers(scope=scope).get("authorization"))
+        except Unauthenticated as exc:
+            await _challenge(exc)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["claims"] = claims
+        await self.app(scope, receive, send)
+
+    def is_open(self, path: str) -> bool:
+        return path in self.open_paths or path.startswith(self.open_prefixes)
+
+    def claims(self, header: str | None) -> TokenClaims:
+        if not header:
+            raise Unauthenticated("An access token is required (Authorization: Bearer …)", None)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("The Authorization header must be 'Bearer <token>'", None)
+        token = token.strip()
+        cached = self._verified.get(token)
+        if cached is not None and self._in_force(cached):
+            return cached
+        try:
+            claims = self.tokens.verify(token)
+        except OAuthError as exc:
+            raise Unauthenticated(exc.description) from exc
+        self._verified[token] = claims
+        if len(self._verified) > VERIFIED_CACHE:
+            self._verified.popitem(last=False)
+        return claims
+
+    def _in_force(self, claims: TokenClaims) -> bool:
+        if claims.expires_at is None:
+            return False
+        now = self.tokens.clock.now().timestamp()
+        return now < claims.expires_at.timestamp() + CLOCK_SKEW_SECONDS
+
+
+def _challenge(exc: Unauthenticated) -> Response:
+    challenge = REALM
+    if exc.error:
+        description = exc.description.replace('"', "'")
+        challenge += f', error="{exc.error}", error_description="{description}"'
+    body = outcome_of([Issue("error", "login", exc.description)])
+    return fhir_response(body, 401, {"WWW-Authenticate": challenge})
