@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kangtong.core.errors import Invalid
+from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.core.errors import Invalid, KangtongError
+from kangtong.fhir.access import AccessContext
 from kangtong.mpi.batch import link_identity_records, read_identity_csv, write_person_ids
 from kangtong.mpi.linker import LinkerSettings
-from kangtong.mpi.normalise.record import PersonRecord
+from kangtong.mpi.normalise.record import IdentityRecord, PersonRecord
+from kangtong.mpi.service import MpiService
+from kangtong.platform import build_platform
 
 mpi_app = typer.Typer(help="Master patient index (主索引): link registrations to persons.")
 
@@ -81,3 +87,147 @@ def _write_review(
         writer.writerows(
             (people[a].record_id, people[b].record_id, f"{s:.2f}") for a, b, s in pairs
         )
+
+
+# -- the MPI service (主索引服务) on the configured database -----------------------------------
+SYSTEM = AccessContext.system("cli")
+
+
+@contextmanager
+def _mpi(database_url: str | None) -> Iterator[MpiService]:
+    """The MPI service; a refused operation prints why and exits with status 1."""
+    platform = build_platform(settings_for(database_url))
+    try:
+        yield platform.mpi
+    except KangtongError as exc:
+        Console(stderr=True).print(f"[red]refused:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+
+
+@mpi_app.command("train")
+def train(
+    limit: int = typer.Option(50_000, "--limit", help="Train on at most this many Patients."),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Train the matching model on the stored source Patients and keep it in the database."""
+    with _mpi(database_url) as mpi:
+        summary = mpi.train(SYSTEM, limit)
+    typer.echo(
+        f"trained on {summary.records} records, {summary.candidate_pairs} candidate pairs; "
+        f"prior {summary.prior_bits:.1f} bits"
+    )
+
+
+@mpi_app.command("sync")
+def sync(database_url: str | None = DatabaseOption) -> None:
+    """Link every stored Patient the MPI has not linked yet (after a bulk load)."""
+    with _mpi(database_url) as mpi:
+        outcomes = mpi.sync(SYSTEM)
+    typer.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) or "nothing to link")
+
+
+@mpi_app.command("match")
+def match(
+    name: str = typer.Option("", "--name"),
+    birth_date: str = typer.Option("", "--birth-date"),
+    id_number: str = typer.Option("", "--id-number"),
+    phone: str = typer.Option("", "--phone"),
+    sex: str = typer.Option("", "--sex", help="1 男 / 2 女"),
+    address: str = typer.Option("", "--address"),
+    count: int = typer.Option(10, "--count"),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """The master persons a registration may be, strongest first (person, weight, grade)."""
+    identity = IdentityRecord("query", "", name, sex, birth_date, id_number, phone, address)
+    with _mpi(database_url) as mpi:
+        found = mpi.match_record(mpi.normaliser.normalise(identity), count)
+    for m in found:
+        typer.echo(f"Person/{m.person_id}\t{m.score:.2f}\t{m.grade}\t{m.evidence}")
+
+
+@mpi_app.command("review")
+def review(
+    accept: str | None = typer.Option(None, "--accept", help="Accept this review."),
+    reject: str | None = typer.Option(None, "--reject", help="Reject this review."),
+    status: str = typer.Option("open", "--status"),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """List the review queue, or accept / reject one review."""
+    with _mpi(database_url) as mpi:
+        if accept:
+            mpi.curation.accept(SYSTEM, accept)
+        if reject:
+            mpi.curation.reject(SYSTEM, reject)
+        rows = [] if accept or reject else mpi.reviews(SYSTEM, status, 1000, 0)
+    for row in rows:
+        typer.echo(f"{row.id}\tPatient/{row.patient_id}\tPerson/{row.person_id}\t{row.score:.2f}")
+
+
+@mpi_app.command("link-records")
+def link_records(
+    patient: str = typer.Argument(..., help="Patient id"),
+    person: str = typer.Argument(..., help="Person id"),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Link a source Patient to a master person by hand."""
+    with _mpi(database_url) as mpi:
+        mpi.curation.link(SYSTEM, patient, person)
+    typer.echo(f"Patient/{patient} → Person/{person}")
+
+
+@mpi_app.command("unlink")
+def unlink(patient: str = typer.Argument(...), database_url: str | None = DatabaseOption) -> None:
+    """Take a source Patient out of its person into a new person of its own."""
+    with _mpi(database_url) as mpi:
+        person = mpi.curation.unlink(SYSTEM, patient)
+    typer.echo(f"Patient/{patient} → Person/{person}")
+
+
+@mpi_app.command("merge")
+def merge(
+    survivor: str = typer.Argument(...),
+    merged: str = typer.Argument(...),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Merge person MERGED into SURVIVOR; prints the merge id (for unmerge)."""
+    with _mpi(database_url) as mpi:
+        row = mpi.curation.merge(SYSTEM, survivor, merged)
+    typer.echo(row.id)
+
+
+@mpi_app.command("unmerge")
+def unmerge(merge_id: str = typer.Argument(...), database_url: str | None = DatabaseOption) -> None:
+    """Undo a merge: the moved source records go back to the merged person."""
+    with _mpi(database_url) as mpi:
+        mpi.curation.unmerge(SYSTEM, merge_id)
+    typer.echo(f"merge {merge_id} undone")
+
+
+@mpi_app.command("record")
+def record(
+    action: str = typer.Argument(..., help="open | close | transfer | history"),
+    person: str = typer.Argument(...),
+    district: str = typer.Option("", "--district", help="GB/T 2260 code (open, transfer)"),
+    reason: str = typer.Option("", "--reason", help="death | emigration (close)"),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """档案管理: open (建档), close (注销), transfer (属地变更) a health record, or show its history."""
+    with _mpi(database_url) as mpi:
+        if action == "history":
+            for event in mpi.lifecycle.history(SYSTEM, person):
+                s = event.status
+                typer.echo(
+                    f"v{event.version}\t{event.recorded}\t{s.status}\t{s.reason or ''}\t{s.district or ''}"
+                )
+            return
+        steps = {
+            "open": lambda: mpi.lifecycle.open(SYSTEM, person, district),
+            "close": lambda: mpi.lifecycle.close(SYSTEM, person, reason),
+            "transfer": lambda: mpi.lifecycle.transfer(SYSTEM, person, district),
+        }
+        if action not in steps:
+            raise Invalid("action must be open, close, transfer or history")
+        status = steps[action]()
+    typer.echo(f"{status.status} {status.reason or ''} {status.district or ''}".strip())

@@ -19,6 +19,7 @@ from kangtong.fhir.search.indexer import ResourceIndexer
 from kangtong.fhir.search.params.context import SearchContext
 from kangtong.fhir.search.parser import SearchParser
 from kangtong.fhir.service import ResourceService
+from kangtong.mpi.service import INGEST_TOPICS, MpiService
 from kangtong.registry.registries import Registries, registry_rules
 from kangtong.security.answers import RecentAnswers
 from kangtong.security.consents import FhirConsents
@@ -50,6 +51,7 @@ class Platform:
     security: SecurityServices
     exports: ExportService
     web_sessions: WebSessions
+    mpi: MpiService
 
     def close(self) -> None:
         self.events.stop()
@@ -121,6 +123,8 @@ def build_platform(
     renderer = render_outcome or _plain_outcome
     bundles = BundleProcessor(service, renderer)
     events = OutboxDispatcher(db)
+    mpi = MpiService(service, ZoneInfo(settings.timezone))
+    events.subscribe("mpi-link-on-ingest", mpi.handle_events, INGEST_TOPICS)
     return Platform(
         settings,
         db,
@@ -135,6 +139,7 @@ def build_platform(
         security=security,
         exports=build_exports(db, clock, service, security.audit, settings.security_key_dir),
         web_sessions=WebSessions(db, clock, security.accounts, security.audit),
+        mpi=mpi,
     )
 
 

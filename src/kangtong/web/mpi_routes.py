@@ -1,0 +1,266 @@
+"""The master patient index over FHIR REST (thin: parse, call `platform.mpi`, render).
+
+- `POST /fhir/Patient/$match` — PDQm ITI-119 (Parameters: resource, onlyCertainMatches, count)
+- `GET /fhir/Patient/$ihe-pix?sourceIdentifier=system|value&targetSystem=…` — PIXm ITI-83
+- `GET /fhir/mpi/reviews?status=open` — the review queue; `POST /fhir/mpi/reviews/{id}/$accept`,
+  `POST /fhir/mpi/reviews/{id}/$reject`
+- `POST /fhir/Patient/{id}/$mpi-link?person=Person/{pid}`, `POST /fhir/Patient/{id}/$mpi-unlink`
+- `POST /fhir/Person/$merge?survivor=Person/{a}&merged=Person/{b}`,
+  `POST /fhir/mpi/merges/{id}/$unmerge`
+- `POST /fhir/Person/{id}/$open-record?district=…`, `$close-record?reason=death|emigration`,
+  `$transfer-record?district=…`; `GET /fhir/Person/{id}/$record-history`
+
+Operation inputs may come as query parameters or as a Parameters body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from kangtong.core.errors import Invalid
+from kangtong.core.jsonutil import JsonObject, parse_fhir_json
+from kangtong.mpi.ihe import match_bundle, pix_parameters
+from kangtong.mpi.person_resource import RecordStatus
+from kangtong.platform import Platform
+from kangtong.store.mpi_curation import MergeRow, ReviewRow
+from kangtong.web import responses
+from kangtong.web.requests import access_context, base_url
+
+router = APIRouter(prefix="/fhir")
+
+
+def _platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+async def _inputs(request: Request) -> dict[str, Any]:
+    """Operation inputs: query parameters, overridden by a Parameters body's values."""
+    values: dict[str, Any] = dict(request.query_params)
+    raw = await request.body()
+    if raw:
+        body = parse_fhir_json(raw, what="request body")
+        if body.get("resourceType") != "Parameters":
+            raise Invalid("The body of an operation must be a Parameters resource")
+        for parameter in body.get("parameter") or []:
+            values[parameter.get("name", "")] = _value(parameter)
+    return values
+
+
+def _value(parameter: JsonObject) -> Any:
+    if "resource" in parameter:
+        return parameter["resource"]
+    for key, value in parameter.items():
+        if key.startswith("value"):
+            return value.get("reference") if key == "valueReference" else value
+    return None
+
+
+def _id(value: Any, res_type: str, name: str) -> str:
+    text = str(value or "").removeprefix(f"{res_type}/")
+    if not text or "/" in text:
+        raise Invalid(f"{name} must name a {res_type} ({res_type}/{{id}})")
+    return text
+
+
+def _day(value: Any) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"date '{value}' is not YYYY-MM-DD") from None
+
+
+# -- PDQm and PIXm ----------------------------------------------------------------------
+@router.post("/Patient/$match")
+async def match(request: Request) -> Response:
+    platform = _platform(request)
+    ctx = access_context(request)
+    inputs = await _inputs(request)
+    patient = inputs.get("resource")
+    if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
+        raise Invalid("$match needs a Patient in the 'resource' parameter")
+    count = int(inputs.get("count") or 10)
+    only_certain = str(inputs.get("onlyCertainMatches", "false")).lower() == "true"
+    matches = platform.mpi.match(ctx, patient, count=count, only_certain=only_certain)
+    persons: dict[str, JsonObject] = {}
+    patients: dict[str, JsonObject] = {}
+    if matches:
+        ids = ",".join(m.person_id for m in matches)
+        found = platform.service.search(
+            ctx, "Person", [("_id", ids), ("_include", "Person:link"), ("_count", "1000")]
+        )
+        for entry in found.entries:
+            target = persons if entry.res_type == "Person" else patients
+            target[entry.res_id] = parse_fhir_json(entry.content)
+    base = base_url(request, platform.settings.base_url)
+    return responses.fhir_response(match_bundle(matches, persons, patients, base))
+
+
+@router.get("/Patient/$ihe-pix")
+def ihe_pix(request: Request) -> Response:
+    platform = _platform(request)
+    source = request.query_params.get("sourceIdentifier", "")
+    system, bar, value = source.partition("|")
+    if not bar or not system or not value:
+        raise Invalid("sourceIdentifier must be system|value")
+    targets = request.query_params.getlist("targetSystem")
+    found = platform.mpi.cross_references(access_context(request), system, value)
+    return responses.fhir_response(pix_parameters(found, (system, value), targets))
+
+
+# -- review queue, link / unlink, merge / unmerge ------------------------------------------------
+@router.get("/mpi/reviews")
+def reviews(request: Request) -> Response:
+    query = request.query_params
+    rows = _platform(request).mpi.reviews(
+        access_context(request),
+        query.get("status", "open"),
+        int(query.get("_count", "50")),
+        int(query.get("_offset", "0")),
+    )
+    return responses.fhir_response(
+        {"resourceType": "Parameters", "parameter": [_review(r) for r in rows]}
+    )
+
+
+@router.post("/mpi/reviews/{review_id}/$accept")
+def accept_review(request: Request, review_id: str) -> Response:
+    row = _platform(request).mpi.curation.accept(access_context(request), review_id)
+    return responses.fhir_response({"resourceType": "Parameters", "parameter": [_review(row)]})
+
+
+@router.post("/mpi/reviews/{review_id}/$reject")
+def reject_review(request: Request, review_id: str) -> Response:
+    row = _platform(request).mpi.curation.reject(access_context(request), review_id)
+    return responses.fhir_response({"resourceType": "Parameters", "parameter": [_review(row)]})
+
+
+@router.post("/Patient/{res_id}/$mpi-link")
+async def link_patient(request: Request, res_id: str) -> Response:
+    inputs = await _inputs(request)
+    person = _id(inputs.get("person"), "Person", "person")
+    _platform(request).mpi.curation.link(access_context(request), res_id, person)
+    return _person_parameters(person)
+
+
+@router.post("/Patient/{res_id}/$mpi-unlink")
+def unlink_patient(request: Request, res_id: str) -> Response:
+    person = _platform(request).mpi.curation.unlink(access_context(request), res_id)
+    return _person_parameters(person)
+
+
+@router.post("/Person/$merge")
+async def merge_persons(request: Request) -> Response:
+    inputs = await _inputs(request)
+    row = _platform(request).mpi.curation.merge(
+        access_context(request),
+        _id(inputs.get("survivor"), "Person", "survivor"),
+        _id(inputs.get("merged"), "Person", "merged"),
+    )
+    return responses.fhir_response(_merge(row))
+
+
+@router.post("/mpi/merges/{merge_id}/$unmerge")
+def unmerge(request: Request, merge_id: str) -> Response:
+    row = _platform(request).mpi.curation.unmerge(access_context(request), merge_id)
+    return responses.fhir_response(_merge(row))
+
+
+# -- health-record lifecycle (档案管理) ----------------------------------------------------------
+@router.post("/Person/{res_id}/$open-record")
+async def open_record(request: Request, res_id: str) -> Response:
+    inputs = await _inputs(request)
+    status = _platform(request).mpi.lifecycle.open(
+        access_context(request), res_id, str(inputs.get("district") or ""), _day(inputs.get("date"))
+    )
+    return responses.fhir_response(_status(status))
+
+
+@router.post("/Person/{res_id}/$close-record")
+async def close_record(request: Request, res_id: str) -> Response:
+    inputs = await _inputs(request)
+    status = _platform(request).mpi.lifecycle.close(
+        access_context(request), res_id, str(inputs.get("reason") or ""), _day(inputs.get("date"))
+    )
+    return responses.fhir_response(_status(status))
+
+
+@router.post("/Person/{res_id}/$transfer-record")
+async def transfer_record(request: Request, res_id: str) -> Response:
+    inputs = await _inputs(request)
+    status = _platform(request).mpi.lifecycle.transfer(
+        access_context(request), res_id, str(inputs.get("district") or ""), _day(inputs.get("date"))
+    )
+    return responses.fhir_response(_status(status))
+
+
+@router.get("/Person/{res_id}/$record-history")
+def record_history(request: Request, res_id: str) -> Response:
+    events = _platform(request).mpi.lifecycle.history(access_context(request), res_id)
+    parameters = [
+        {
+            "name": "state",
+            "part": [
+                {"name": "version", "valueInteger": e.version},
+                {"name": "recorded", "valueInstant": e.recorded},
+                *_status(e.status)["parameter"],
+            ],
+        }
+        for e in events
+    ]
+    return responses.fhir_response({"resourceType": "Parameters", "parameter": parameters})
+
+
+# -- rendering --------------------------------------------------------------------------
+def _review(row: ReviewRow) -> JsonObject:
+    parts: list[JsonObject] = [
+        {"name": "id", "valueString": row.id},
+        {"name": "patient", "valueReference": {"reference": f"Patient/{row.patient_id}"}},
+        {"name": "person", "valueReference": {"reference": f"Person/{row.person_id}"}},
+        {"name": "score", "valueDecimal": round(row.score, 2)},
+        {"name": "status", "valueCode": row.status},
+    ]
+    if row.evidence:
+        parts.append({"name": "evidence", "valueString": row.evidence})
+    return {"name": "review", "part": parts}
+
+
+def _merge(row: MergeRow) -> JsonObject:
+    parameters: list[JsonObject] = [
+        {"name": "merge", "valueString": row.id},
+        {"name": "survivor", "valueReference": {"reference": f"Person/{row.survivor_id}"}},
+        {"name": "merged", "valueReference": {"reference": f"Person/{row.merged_id}"}},
+        {"name": "status", "valueCode": row.status},
+    ]
+    parameters += [
+        {"name": "moved", "valueReference": {"reference": f"Patient/{p}"}} for p in row.patients
+    ]
+    return {"resourceType": "Parameters", "parameter": parameters}
+
+
+def _person_parameters(person_id: str) -> Response:
+    return responses.fhir_response(
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "person", "valueReference": {"reference": f"Person/{person_id}"}}
+            ],
+        }
+    )
+
+
+def _status(status: RecordStatus) -> JsonObject:
+    parameters: list[JsonObject] = [{"name": "status", "valueCode": status.status}]
+    if status.reason:
+        parameters.append({"name": "reason", "valueCode": status.reason})
+    if status.date:
+        parameters.append({"name": "date", "valueDate": status.date})
+    if status.district:
+        parameters.append({"name": "district", "valueCode": status.district})
+    return {"resourceType": "Parameters", "parameter": parameters}
