@@ -7,7 +7,6 @@ filed under them, with their golden-record features, so scoring needs no resourc
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -108,21 +107,35 @@ class MpiIndexStore:
     ) -> list[IndexedPerson]:
         """Persons filed under any of `keys`; a block larger than `max_block_size` is skipped
         (a very common key, like a common name and birth year, says too little to be worth it)."""
-        wanted = sorted(set(keys))
-        if not wanted:
+        # Block membership first, at most `max_block_size + 1` rows per key from the primary
+        # key's index: an oversized block (a common name and birth year) costs one short read
+        # and is dropped, instead of fetching every member's features only to skip them.
+        person_pks: dict[int, None] = {}
+        for key in sorted(set(keys)):
+            members = (
+                conn.execute(
+                    select(mpi_block.c.person_pk)
+                    .where(mpi_block.c.key == key)
+                    .limit(max_block_size + 1)
+                )
+                .scalars()
+                .all()
+            )
+            if len(members) <= max_block_size:
+                person_pks.update(dict.fromkeys(members))
+        if not person_pks:
             return []
-        stmt = (
-            select(mpi_block.c.key, mpi_person.c.pk, mpi_person.c.person_id, mpi_person.c.features)
-            .join(mpi_person, mpi_person.c.pk == mpi_block.c.person_pk)
-            .where(mpi_block.c.key.in_(wanted))
-        )
-        rows = conn.execute(stmt).all()
-        sizes = Counter(row.key for row in rows)
-        found: dict[int, IndexedPerson] = {}
-        for row in rows:
-            if sizes[row.key] <= max_block_size and row.pk not in found:
-                found[row.pk] = IndexedPerson(row.pk, row.person_id, bytes(row.features))
-        return list(found.values())
+        rows = conn.execute(
+            select(mpi_person.c.pk, mpi_person.c.person_id, mpi_person.c.features).where(
+                mpi_person.c.pk.in_(list(person_pks))
+            )
+        ).all()
+        by_pk = {row.pk: row for row in rows}
+        return [
+            IndexedPerson(pk, by_pk[pk].person_id, bytes(by_pk[pk].features))
+            for pk in person_pks
+            if pk in by_pk
+        ]
 
     def bulk_add_persons(
         self, conn: Connection, rows: Sequence[tuple[int, str, bytes, Iterable[int]]], now: int
