@@ -56,10 +56,7 @@ class SecurityPolicy:
         resource: Mapping[str, Any] | None,
         owner: Owner | None = None,
     ) -> Decision:
-        facts = None
-        if resource is not None and resource_type is not None:
-            facts = self._facts(ctx, action, resource_type, resource, owner)
-        return self.decider.decide(ctx, action, resource_type, facts)
+        return self._decide(ctx, action, resource_type, resource, owner)[0]
 
     def authorize(
         self,
@@ -69,14 +66,25 @@ class SecurityPolicy:
         resource: Mapping[str, Any] | None,
         owner: Owner | None = None,
     ) -> AccessNote:
-        facts = None
-        if resource is not None and resource_type is not None:
-            facts = self._facts(ctx, action, resource_type, resource, owner)
-        decision = self.decider.decide(ctx, action, resource_type, facts)
+        decision, facts = self._decide(ctx, action, resource_type, resource, owner)
         if not decision.allowed:
             raise Forbidden(decision.reason)
         grant = decision.break_glass.id if decision.break_glass else None
         return AccessNote(facts.patients if facts else frozenset(), grant)
+
+    def _decide(
+        self,
+        ctx: AccessContext,
+        action: Action,
+        resource_type: str | None,
+        resource: Mapping[str, Any] | None,
+        owner: Owner | None,
+    ) -> tuple[Decision, ResourceFacts | None]:
+        """The decision and the facts it was made on (None without a resource)."""
+        facts = None
+        if resource is not None and resource_type is not None:
+            facts = self._facts(ctx, action, resource_type, resource, owner)
+        return self.decider.decide(ctx, action, resource_type, facts), facts
 
     def visibility(self, ctx: AccessContext) -> tuple[AccessFilter | None, AccessNote]:
         if self.visibility_builder is None:
