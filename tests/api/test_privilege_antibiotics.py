@@ -230,6 +230,18 @@ def test_a_stored_catalogue_replaces_the_starter_list(client: TestClient) -> Non
     assert "特殊使用级" in diagnostics(refused)
 
 
+def test_a_catalogue_change_applies_to_the_next_prescription(client: TestClient) -> None:
+    assert post(client, request(AMOXICILLIN, None)).status_code == 201  # non-restricted
+    catalogue = starter_concept_map()
+    for element in catalogue["group"][0]["element"]:
+        if element["code"] == AMOXICILLIN[0]:
+            element["target"][0]["code"] = "special"
+    client.put(f"/fhir/ConceptMap/{catalogue['id']}", content=orjson.dumps(catalogue))
+    assert post(client, request(AMOXICILLIN, None)).status_code == 422
+    client.delete(f"/fhir/ConceptMap/{catalogue['id']}")
+    assert post(client, request(AMOXICILLIN, None)).status_code == 201  # the starter list again
+
+
 def test_the_rule_holds_inside_transaction_bundles(platform: Platform, client: TestClient) -> None:
     org = hospital(platform, 1)
     practitioner = doctor(platform, org)

@@ -47,6 +47,14 @@ class RuleLookup(Protocol):
         """Current resources of `res_type` matching FHIR search `params` (deleted ones excluded)."""
         ...
 
+    def type_fingerprint(self, res_type: str) -> tuple[int, int]:
+        """A value that changes whenever any resource of `res_type` is written or deleted.
+
+        Lets a rule keep what it derived from, say, a catalogue ConceptMap across transactions
+        and re-read it only when it changed: one index probe instead of a search per write.
+        """
+        ...
+
 
 class WriteRule(Protocol):
     @property
@@ -92,6 +100,9 @@ class StoreLookup:
                 resource = parse_fhir_json(contents[key.pk])
                 found.append(FoundResource(key.res_type, key.res_id, resource))
         return found
+
+    def type_fingerprint(self, res_type: str) -> tuple[int, int]:
+        return self._service.repository.type_fingerprint(self._conn, res_type)
 
 
 class WriteRules:

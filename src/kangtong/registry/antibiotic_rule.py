@@ -53,6 +53,8 @@ class AntibioticGradeRule:
             weakref.WeakKeyDictionary()
         )
         self._parsed: tuple[tuple[str, str], AntibioticCatalogue] | None = None
+        # The catalogue as of a ConceptMap fingerprint: reused until any ConceptMap changes.
+        self._as_of: tuple[tuple[int, int], AntibioticCatalogue] | None = None
 
     def check(self, resource: JsonObject) -> Sequence[Issue]:
         return []
@@ -83,7 +85,13 @@ class AntibioticGradeRule:
     def _catalogue(self, lookup: RuleLookup) -> AntibioticCatalogue:
         known = self._per_transaction.get(lookup)
         if known is None:
-            known = self._per_transaction[lookup] = self._stored_catalogue(lookup)
+            fingerprint = lookup.type_fingerprint("ConceptMap")
+            if self._as_of is not None and self._as_of[0] == fingerprint:
+                known = self._as_of[1]
+            else:
+                known = self._stored_catalogue(lookup)
+                self._as_of = (fingerprint, known)
+            self._per_transaction[lookup] = known
         return known
 
     def _stored_catalogue(self, lookup: RuleLookup) -> AntibioticCatalogue:

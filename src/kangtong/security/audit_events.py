@@ -63,6 +63,8 @@ class AuditFacts:
     purpose: str | None = None
     break_glass_grant: str | None = None
     details: tuple[tuple[str, str], ...] = field(default=())
+    # Further resources of the same action (a transaction bundle's entries): one event, not 50.
+    more_resources: tuple[tuple[str, str], ...] = ()
 
 
 def principal_reference(principal: str) -> dict[str, Any]:
@@ -143,19 +145,20 @@ def _agents(facts: AuditFacts) -> list[dict[str, Any]]:
     return agents
 
 
+def _resource_entity(resource_type: str, resource_id: str | None) -> dict[str, Any]:
+    what = f"{resource_type}/{resource_id}" if resource_id else resource_type
+    return {
+        "what": {"reference": what} if resource_id else {"display": what},
+        "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
+        "role": {"system": OBJECT_ROLE, "code": "4", "display": "Domain Resource"},
+    }
+
+
 def _entities(facts: AuditFacts) -> list[dict[str, Any]]:
     entities: list[dict[str, Any]] = []
     if facts.resource_type:
-        what = (
-            f"{facts.resource_type}/{facts.resource_id}"
-            if facts.resource_id
-            else facts.resource_type
-        )
-        entities.append({
-            "what": {"reference": what} if facts.resource_id else {"display": what},
-            "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
-            "role": {"system": OBJECT_ROLE, "code": "4", "display": "Domain Resource"},
-        })  # fmt: skip
+        entities.append(_resource_entity(facts.resource_type, facts.resource_id))
+    entities.extend(_resource_entity(t, i) for t, i in facts.more_resources)
     for patient in sorted(set(facts.patients)):
         entities.append({
             "what": {"reference": f"Patient/{patient}"},

@@ -41,8 +41,17 @@ class ChainedAuditSink:
         self.durable_reads = durable_reads
 
     def event(
-        self, ctx: AccessContext, entry: AuditEntry, recorded: datetime | None = None
+        self,
+        ctx: AccessContext,
+        entry: AuditEntry,
+        recorded: datetime | None = None,
+        *,
+        together: Sequence[AuditEntry] = (),
     ) -> dict[str, Any]:
+        """The AuditEvent of `entry`, and of the `together` entries of the same action."""
+        patients = set(entry.note.patients)
+        for other in together:
+            patients.update(other.note.patients)
         facts = AuditFacts(
             action=entry.action,
             outcome=entry.outcome,
@@ -52,7 +61,12 @@ class ChainedAuditSink:
             roles=ctx.roles,
             resource_type=entry.resource_type,
             resource_id=entry.resource_id,
-            patients=sorted(entry.note.patients),
+            more_resources=tuple(
+                (o.resource_type, o.resource_id)
+                for o in together
+                if o.resource_type is not None and o.resource_id is not None
+            ),
+            patients=sorted(patients),
             purpose=ctx.purpose,
             # The reason itself stays out of the log line; the grant id leads to it.
             break_glass_grant=entry.note.break_glass,
@@ -75,7 +89,20 @@ class ChainedAuditSink:
     def record_in(
         self, conn: Connection, ctx: AccessContext, entries: Sequence[AuditEntry]
     ) -> None:
-        events = [(e.action, e.outcome, self.event(ctx, e)) for e in entries]
+        """Audit a transaction's entries in it: one event per action, outcome and grant.
+
+        A 50-entry bundle is one AuditEvent naming its 50 resources (FHIR's `transaction`
+        interaction is one request), which keeps the chain — and each commit — small.
+        """
+        groups: dict[tuple[str, str, str | None], list[AuditEntry]] = {}
+        for entry in entries:
+            groups.setdefault((entry.action, entry.outcome, entry.note.break_glass), []).append(
+                entry
+            )
+        events = [
+            (first.action, first.outcome, self.event(ctx, first, together=rest))
+            for first, *rest in groups.values()
+        ]
         self.trail.append_many(conn, events)
 
     def close(self) -> None:

@@ -77,6 +77,14 @@ class ResourceRepository:
                 found[(state.res_type, state.res_id)] = state
         return found
 
+    def type_fingerprint(self, conn: Connection, res_type: str) -> tuple[int, int]:
+        """(resources, sum of their versions) of a type: every write raises one of the two."""
+        stmt = select(func.count(), func.coalesce(func.sum(resource.c.version), 0)).where(
+            resource.c.res_type == res_type
+        )
+        count, versions = conn.execute(stmt).one()
+        return int(count), int(versions)
+
     def contents_by_pk(self, conn: Connection, pks: Sequence[int]) -> dict[int, bytes]:
         """Current content of live resources, keyed by resource key."""
         result: dict[int, bytes] = {}
