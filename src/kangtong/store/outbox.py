@@ -10,28 +10,19 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, insert, select, update
 
+from kangtong.store import bulk
 from kangtong.store.records import DeliveredEvent, OutboxEvent
 from kangtong.store.tables import outbox, outbox_cursor
+
+_APPEND_COLUMNS = ("topic", "res_type", "res_id", "version", "created", "payload")
 
 
 class OutboxStore:
     def append(self, conn: Connection, events: Sequence[OutboxEvent]) -> None:
         if not events:
             return
-        conn.execute(
-            insert(outbox),
-            [
-                {
-                    "topic": e.topic,
-                    "res_type": e.res_type,
-                    "res_id": e.res_id,
-                    "version": e.version,
-                    "created": e.created_us,
-                    "payload": e.payload,
-                }
-                for e in events
-            ],
-        )
+        rows = [(e.topic, e.res_type, e.res_id, e.version, e.created_us, e.payload) for e in events]
+        bulk.insert_batches(conn, [(outbox, _APPEND_COLUMNS, rows)])
 
     def pending(self, conn: Connection, subscriber: str, limit: int) -> list[DeliveredEvent]:
         """Events after the subscriber's cursor, oldest first."""

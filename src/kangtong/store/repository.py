@@ -38,6 +38,25 @@ _VERSION_COLUMNS = (
     resource_version.c.method,
     resource_version.c.content,
 )
+_RESOURCE_COLUMNS = (
+    "pk",
+    "res_type",
+    "res_id",
+    "version",
+    "last_updated",
+    "deleted",
+    "owner_org",
+    "district",
+)
+_VERSION_WRITE_COLUMNS = (
+    "resource_pk",
+    "version",
+    "res_type",
+    "res_id",
+    "last_updated",
+    "method",
+    "content",
+)
 
 
 def _as_bytes(value: object) -> bytes | None:
@@ -146,33 +165,6 @@ class ResourceRepository:
         fresh = [w for w in writes if w.existing_pk is None]
         for w, pk in zip(fresh, bulk.allocate_pks(conn, len(fresh)), strict=True):
             w.existing_pk = pk
-        bulk.insert_rows(
-            conn,
-            "resource",
-            (
-                "pk",
-                "res_type",
-                "res_id",
-                "version",
-                "last_updated",
-                "deleted",
-                "owner_org",
-                "district",
-            ),
-            [
-                (
-                    w.existing_pk,
-                    w.res_type,
-                    w.res_id,
-                    w.version,
-                    w.last_updated_us,
-                    w.content is None,
-                    w.owner_org,
-                    w.district,
-                )
-                for w in fresh
-            ],
-        )
         fresh_pks = {id(w) for w in fresh}
         updated = [w for w in writes if id(w) not in fresh_pks]
         bulk.update_current(
@@ -192,26 +184,33 @@ class ResourceRepository:
         bulk.delete_by_resource(
             conn, [t.name for t in INDEX_TABLES.values()], [w.existing_pk or 0 for w in updated]
         )
-        bulk.insert_rows(
+        new_resources = [
+            (
+                w.existing_pk,
+                w.res_type,
+                w.res_id,
+                w.version,
+                w.last_updated_us,
+                w.content is None,
+                w.owner_org,
+                w.district,
+            )
+            for w in fresh
+        ]
+        versions = [
+            (w.existing_pk, w.version, w.res_type, w.res_id, w.last_updated_us, w.method, w.content)
+            for w in writes
+        ]
+        bulk.insert_batches(
             conn,
-            "resource_version",
-            ("resource_pk", "version", "res_type", "res_id", "last_updated", "method", "content"),
             [
-                (
-                    w.existing_pk,
-                    w.version,
-                    w.res_type,
-                    w.res_id,
-                    w.last_updated_us,
-                    w.method,
-                    w.content,
-                )
-                for w in writes
+                (resource, _RESOURCE_COLUMNS, new_resources),
+                (resource_version, _VERSION_WRITE_COLUMNS, versions),
+                *self._index_batches(writes),
             ],
         )
-        self._insert_index_rows(conn, writes)
 
-    def _insert_index_rows(self, conn: Connection, writes: Sequence[VersionWrite]) -> None:
+    def _index_batches(self, writes: Sequence[VersionWrite]) -> list[bulk.Batch]:
         grouped: dict[str, list[tuple[object, ...]]] = {kind: [] for kind in INDEX_COLUMNS}
         for w in writes:
             if w.index is None or w.content is None:
@@ -222,6 +221,7 @@ class ResourceRepository:
                 target = grouped[kind]
                 for row in kind_rows:
                     target.append((pk, *row))
-        for kind, rows_of_kind in grouped.items():
-            table = INDEX_TABLES[kind].name
-            bulk.insert_rows(conn, table, ("resource_pk", *INDEX_COLUMNS[kind]), rows_of_kind)
+        return [
+            (INDEX_TABLES[kind], ("resource_pk", *INDEX_COLUMNS[kind]), rows_of_kind)
+            for kind, rows_of_kind in grouped.items()
+        ]
