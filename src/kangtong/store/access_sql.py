@@ -6,9 +6,10 @@ and `_has` rows — so counts, pages and included resources never reveal a hidde
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, exists, false, not_, or_
+from sqlalchemy import ColumnElement, FromClause, and_, exists, false, literal_column, not_, or_
 
 from kangtong.store.criteria import AccessFilter, CodingMatch, Reach
 from kangtong.store.tables import INDEX_TABLES
@@ -16,8 +17,26 @@ from kangtong.store.tables import INDEX_TABLES
 Condition = ColumnElement[bool]
 
 
+# Built conditions by (filter, row): a caller's filter is reused for its next requests
+# (`RecentAnswers`), and building the expression costs as much as the query it guards.
+_BUILT: dict[tuple[AccessFilter, int], tuple[FromClause, Condition]] = {}
+_BUILT_MAX = 512
+
+
 def visible(access: AccessFilter, row: FromClause) -> Condition:
     """The row is one the caller may see."""
+    key = (access, id(row))
+    built = _BUILT.get(key)
+    if built is not None and built[0] is row:
+        return built[1]
+    condition = _visible(access, row)
+    if len(_BUILT) >= _BUILT_MAX:
+        _BUILT.clear()
+    _BUILT[key] = (row, condition)
+    return condition
+
+
+def _visible(access: AccessFilter, row: FromClause) -> Condition:
     reaches = [_reach(access, reach, row) for reach in access.reaches]
     condition: Condition = or_(*reaches) if reaches else false()
     granular = [_granular(row, res_type, options) for res_type, options in access.granular]
@@ -25,7 +44,7 @@ def visible(access: AccessFilter, row: FromClause) -> Condition:
 
 
 def _reach(access: AccessFilter, reach: Reach, row: FromClause) -> Condition:
-    conds: list[Condition] = [row.c.res_type.in_(reach.types)]
+    conds: list[Condition] = [_in_names(row.c.res_type, reach.types)]
     if reach.owner_org is not None:
         conds.append(row.c.owner_org == reach.owner_org)
     if reach.district is not None:
@@ -39,11 +58,35 @@ def _reach(access: AccessFilter, reach: Reach, row: FromClause) -> Condition:
                 exists().where(
                     label.c.resource_pk == row.c.pk,
                     label.c.system == access.label_system,
-                    label.c.code.in_(reach.hidden_labels),
+                    _in_names(label.c.code, reach.hidden_labels),
                 )
             )
         )
     return and_(*conds)
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+
+
+def _in_names(column: ColumnElement[Any], names: tuple[str, ...]) -> Condition:
+    """`column IN ('A', 'B', …)` written into the SQL text for a list of type or label names.
+
+    A role reaches dozens of resource types; as bound parameters they are re-expanded on every
+    execution (a third of a search's cost), as text they are part of the cached statement.
+    Only names of our own vocabulary qualify — anything else is bound as usual.
+    """
+    if not names or not all(_NAME.fullmatch(n) for n in names):
+        return column.in_(names)
+    listed = ", ".join(f"'{n}'" for n in names)
+    return column.op("IN")(literal_column(f"({listed})")).self_group()
+
+
+def _in_keys(column: ColumnElement[Any], keys: tuple[int, ...]) -> Condition:
+    """`column IN (1, 2, …)` in the SQL text, for parameter keys (integers we computed)."""
+    if not keys:
+        return column.in_(keys)
+    listed = ", ".join(str(int(k)) for k in keys)
+    return column.op("IN")(literal_column(f"({listed})")).self_group()
 
 
 def _in_compartment(access: AccessFilter, patients: tuple[str, ...], row: FromClause) -> Condition:
@@ -55,13 +98,13 @@ def _in_compartment(access: AccessFilter, patients: tuple[str, ...], row: FromCl
     params = access.compartment_params
     about_ours = exists().where(
         ours.c.resource_pk == row.c.pk,
-        ours.c.param.in_(params),
+        _in_keys(ours.c.param, params),
         ours.c.target_type == "Patient",
         ours.c.target_id.in_(patients),
     )
     about_others = exists().where(
         others.c.resource_pk == row.c.pk,
-        others.c.param.in_(params),
+        _in_keys(others.c.param, params),
         others.c.target_type == "Patient",
         others.c.target_id.not_in(patients),
     )
