@@ -67,8 +67,7 @@ class AuditTrail:
         """Chain several events in `conn`'s transaction: one lock, one head read, one anchor."""
         if not events:
             return []
-        self._store.lock_chain(conn)
-        head = self._store.anchor(conn, "head") or self._head_from_rows(conn)
+        head = self._store.locked_head(conn) or self._head_from_rows(conn)
         recorded = _us(self.clock)
         rows = []
         for action, outcome, event in events:
@@ -79,7 +78,7 @@ class AuditTrail:
             )
             head = Anchor(seq, digest)
         self._store.append_many(conn, rows)
-        self._store.set_anchor(conn, "head", head, recorded)
+        self._store.move_head(conn, head, recorded)
         return rows
 
     def _head_from_rows(self, conn: Connection) -> Anchor:

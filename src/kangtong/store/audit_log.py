@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from kangtong.store import bulk
 from kangtong.store.locks import hold_until_commit
 from kangtong.store.security_tables import audit_anchor, audit_log
 
 GENESIS_HASH = "0" * 64
+_HEAD = "SELECT seq, hash FROM audit_anchor WHERE name = 'head'"
+_HEAD_FOR_UPDATE = _HEAD + " FOR UPDATE"
+_ROW_COLUMNS = ("seq", "recorded", "action", "outcome", "algorithm", "event", "prev_hash", "hash")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,44 @@ class Anchor:
 
 
 class AuditLogStore:
+    def locked_head(self, conn: Connection) -> Anchor | None:
+        """The chain's head, with appenders serialised until this transaction ends.
+
+        The hot path of every write: one statement on the DB-API connection. PostgreSQL locks
+        the head row (`FOR UPDATE`); SQLite's single writer already excludes other appenders.
+        Before the first append there is no head row to lock, so the advisory lock does it.
+        """
+        driver: Any = conn.connection.driver_connection
+        postgres = conn.dialect.name == "postgresql"
+        sql = _HEAD_FOR_UPDATE if postgres else _HEAD
+        cursor = driver.cursor()
+        try:
+            cursor.execute(sql)
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
+        if found is None:
+            self.lock_chain(conn)
+            return self.anchor(conn, "head")
+        return Anchor(int(found[0]), str(found[1]))
+
+    def move_head(self, conn: Connection, anchor: Anchor, at_us: int) -> None:
+        """Point the head at the last appended row (inserting the anchor the first time)."""
+        driver: Any = conn.connection.driver_connection
+        marker = "%s" if conn.dialect.name == "postgresql" else "?"
+        cursor = driver.cursor()
+        try:
+            cursor.execute(
+                f"UPDATE audit_anchor SET seq = {marker}, hash = {marker}, at = {marker} "
+                "WHERE name = 'head'",
+                (anchor.seq, anchor.hash, at_us),
+            )
+            updated = cursor.rowcount
+        finally:
+            cursor.close()
+        if updated == 0:
+            self.set_anchor(conn, "head", anchor, at_us)
+
     def lock_chain(self, conn: Connection) -> None:
         """Serialise appenders (SQLite's single writer already does; PostgreSQL takes a lock)."""
         hold_until_commit(conn, ["kangtong.audit_log"])
@@ -116,5 +159,10 @@ class AuditLogStore:
         return [AuditRow(**m) for m in conn.execute(query).mappings()]
 
     def append_many(self, conn: Connection, rows: list[AuditRow]) -> None:
-        """Insert several rows with one executemany (group commit, bundles)."""
-        conn.execute(insert(audit_log), [row.__dict__ for row in rows])
+        """Insert several rows at once (group commit, bundles)."""
+        bulk.insert_rows(
+            conn,
+            audit_log.name,
+            _ROW_COLUMNS,
+            [tuple(getattr(row, name) for name in _ROW_COLUMNS) for row in rows],
+        )

@@ -164,3 +164,25 @@ def test_a_purge_of_everything_leaves_a_verifiable_empty_chain(
     assert trail.verify().intact
     _fill(trail, clock, 1)
     assert trail.verify().intact
+
+
+def test_concurrent_appenders_keep_one_unbroken_chain(
+    database: Database, clock: FrozenClock
+) -> None:
+    """Writers in parallel transactions take turns at the head: no fork, no gap, no duplicate."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    trail = AuditTrail(database, clock)
+    trail.append("read", "success", _event(0, clock))  # the head row exists
+
+    def append_batch(n: int) -> None:
+        with database.write() as conn:
+            trail.append_many(
+                conn, [("read", "success", _event(n * 10 + k, clock)) for k in range(3)]
+            )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(append_batch, range(12)))
+    report = trail.verify()
+    assert report.intact, report
+    assert trail.count() == 1 + 12 * 3
