@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from kangtong.core.clock import Clock
 from kangtong.core.errors import Conflict, Invalid
-from kangtong.security.crypto.field_cipher import FieldCipher
+from kangtong.security.crypto.field_cipher import FieldCipher, UndecryptableField
 from kangtong.security.lockout import LockoutPolicy, LoginFailures
 from kangtong.security.oauth_errors import OAuthError, invalid_grant
 from kangtong.security.passwords import PasswordHasher, PasswordPolicy
@@ -41,6 +41,16 @@ class NewAccount:
 class CreatedAccount:
     id: str
     totp_secret: bytes | None  # shown once, for the authenticator app
+
+
+@dataclass(frozen=True)
+class ResealCount:
+    """What re-encrypting one sealed field under the current key version did."""
+
+    field: str
+    examined: int
+    resealed: int
+    unreadable: int  # altered values, or sealed under a key version no longer in the key file
 
 
 def _us(clock: Clock) -> int:
@@ -128,6 +138,31 @@ class AccountService:
             return True
         secret = self.cipher().open(account.totp_secret, f"{TOTP_CONTEXT}:{account.id}")
         return otp is not None and verify_totp(secret, otp, int(self.clock.now().timestamp()))
+
+    def reseal_totp_secrets(self, batch: int = 500) -> ResealCount:
+        """Re-encrypt every TOTP secret sealed under an older field key (after a rotation).
+
+        In write transactions of `batch` accounts; a secret changed meanwhile is left as it is.
+        Running it again finds nothing left to do, so an interrupted run is simply repeated.
+        """
+        cipher = self.cipher()
+        after, examined, resealed, unreadable = "", 0, 0, 0
+        while True:
+            with self.db.write() as conn:
+                rows = self._store.sealed_totp_secrets(conn, after, batch)
+                for account_id, sealed in rows:
+                    try:
+                        if not cipher.needs_rotation(sealed):
+                            continue
+                        fresh = cipher.reseal(sealed, f"{TOTP_CONTEXT}:{account_id}")
+                    except UndecryptableField:
+                        unreadable += 1
+                        continue
+                    resealed += self._store.replace_totp_secret(conn, account_id, sealed, fresh)
+            examined += len(rows)
+            if len(rows) < batch:
+                return ResealCount(TOTP_CONTEXT, examined, resealed, unreadable)
+            after = rows[-1][0]
 
     def _timing_hash(self) -> str:
         if self._dummy_hash is None:

@@ -2,7 +2,9 @@
 
 Each file is generated on first use and never overwritten: a new file is written beside its
 final name and linked into place, so two processes starting together agree on one key. Files
-are created 0600 in a 0700 folder. Nothing is cached beyond the `KeyFiles` instance.
+are created 0600 in a 0700 folder. Nothing is cached beyond the `KeyFiles` instance, and the
+field keys are re-read when their file changes: a running server learns of a rotation made by
+`kangtong auth rotate-field-keys` before it meets a value sealed under the new version.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ class KeyFiles:
         self._signing: ec.EllipticCurvePrivateKey | None = None
         self._sm2: Sm2KeyPair | None = None
         self._cipher: FieldCipher | None = None
+        self._cipher_stamp: tuple[int, int, int] | None = None
 
     def signing_key(self) -> ec.EllipticCurvePrivateKey:
         """The P-256 key that signs access tokens (ES256)."""
@@ -118,12 +121,22 @@ class KeyFiles:
         return data
 
     def field_cipher(self) -> FieldCipher:
-        """The SM4 cipher over every key version (read once; `rotate_field_keys` re-reads)."""
-        if self._cipher is None:
+        """The SM4 cipher over every key version, re-read when the key file has changed."""
+        stamp = self._field_keys_stamp()  # taken before reading: a later change re-reads
+        if self._cipher is None or stamp is None or stamp != self._cipher_stamp:
             data = self._field_keys()
             keys = {int(v): bytes.fromhex(k["sm4"]) for v, k in data["keys"].items()}
             self._cipher = FieldCipher(FieldKeyring(keys, int(data["current"])))
+            self._cipher_stamp = stamp or self._field_keys_stamp()
         return self._cipher
+
+    def _field_keys_stamp(self) -> tuple[int, int, int] | None:
+        """Identity of the key file now: a rotation replaces it (new inode, time and size)."""
+        try:
+            found = (self.folder / FIELD_KEYS_FILE).stat()
+        except FileNotFoundError:
+            return None
+        return found.st_ino, found.st_mtime_ns, found.st_size
 
     def blind_index(self) -> BlindIndex:
         data = self._field_keys()

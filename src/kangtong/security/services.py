@@ -12,12 +12,15 @@ from kangtong.security.audit_sink import ChainedAuditSink
 from kangtong.security.audit_trail import AuditTrail
 from kangtong.security.breakglass import StoredBreakGlassGrants
 from kangtong.security.clients import ClientRegistry
+from kangtong.security.field_keys import FieldKeyRotation
 from kangtong.security.keys import KeyFiles
 from kangtong.security.lockout import LockoutPolicy
 from kangtong.security.oauth import TokenService
 from kangtong.security.passwords import PasswordHasher, PasswordPolicy
+from kangtong.security.refused_tokens import RefusedTokens
+from kangtong.security.revocation import TokenRevocations
 from kangtong.security.smart_config import origin_of, token_endpoint
-from kangtong.security.tokens import AccessTokens
+from kangtong.security.tokens import MAX_TOKEN_SECONDS, AccessTokens
 from kangtong.store.database import Database
 
 DEFAULT_ISSUER = "urn:kangtong"
@@ -34,6 +37,9 @@ class SecurityServices:
     oauth: TokenService
     break_glass: StoredBreakGlassGrants
     issuer: str
+    revocations: TokenRevocations
+    refused_tokens: RefusedTokens
+    field_keys: FieldKeyRotation
 
 
 def build_security(settings: Settings, db: Database, clock: Clock) -> SecurityServices:
@@ -41,7 +47,9 @@ def build_security(settings: Settings, db: Database, clock: Clock) -> SecuritySe
     keys = KeyFiles(Path(settings.security_key_dir))
     issuer = settings.base_url or DEFAULT_ISSUER
     audit = AuditTrail(db, clock, settings.audit_hash)
-    tokens = AccessTokens(keys, clock, issuer=issuer, ttl_seconds=settings.access_token_ttl_seconds)
+    ttl = settings.access_token_ttl_seconds
+    revocations = TokenRevocations(db, clock, longest_token_seconds=max(ttl, MAX_TOKEN_SECONDS))
+    tokens = AccessTokens(keys, clock, issuer=issuer, ttl_seconds=ttl, revocations=revocations)
     endpoint = token_endpoint(origin_of(settings.base_url)) if settings.base_url else ""
     clients = ClientRegistry(db, clock, token_endpoint=endpoint)
     window_us = settings.lockout_window_seconds * 1_000_000
@@ -55,10 +63,11 @@ def build_security(settings: Settings, db: Database, clock: Clock) -> SecuritySe
     )
     oauth = TokenService(
         db, clock, clients=clients, accounts=accounts, tokens=tokens, audit=audit,
-        refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+        revocations=revocations, refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
     )  # fmt: skip
     sink = ChainedAuditSink(audit, clock, durable_reads=settings.audit_durable_reads)
     return SecurityServices(
         keys, audit, sink, tokens, clients, accounts, oauth,
-        StoredBreakGlassGrants(db, clock, trail=audit), issuer,
+        StoredBreakGlassGrants(db, clock, trail=audit), issuer, revocations,
+        RefusedTokens(sink.writer, clock), FieldKeyRotation(keys, accounts, audit, clock),
     )  # fmt: skip

@@ -1,5 +1,8 @@
 """JWT access tokens (RFC 9068 profile) signed ES256 with the platform's key, carrying SMART
 scopes, `fhirUser`, organisation, district and roles; and their conversion to `AccessContext`.
+
+A token issued from an OAuth2 grant of a person carries the grant's id as `sid`, so revoking the
+grant (its refresh token) also revokes the access tokens issued from it (`security/revocation.py`).
 """
 
 from __future__ import annotations
@@ -7,7 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import jwt
 
@@ -18,6 +21,20 @@ from kangtong.security.oauth_errors import OAuthError
 
 ALGORITHM = "ES256"
 CLOCK_SKEW_SECONDS = 30
+# The longest life any access token may have (`kangtong auth issue-token --ttl` stops here):
+# a revocation that does not know a token's `exp` is kept this long.
+MAX_TOKEN_SECONDS = 86_400
+
+# Why a token was refused; said in the audit trail instead of anything about the token itself.
+RefusalReason = Literal["missing", "malformed", "invalid", "expired", "revoked"]
+
+
+class InvalidToken(OAuthError):
+    """`invalid_token` (RFC 6750 §3.1), with the reason in words the audit trail may keep."""
+
+    def __init__(self, reason: RefusalReason, description: str) -> None:
+        super().__init__("invalid_token", description, 401)
+        self.reason: RefusalReason = reason
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,8 @@ class TokenClaims:
     patient: str | None = None  # SMART launch context for patient/ scopes
     expires_at: datetime | None = None
     token_id: str | None = None
+    issued_at: datetime | None = None
+    grant_id: str | None = None  # the OAuth2 grant (refresh-token family) it was issued from
 
     def context(self) -> AccessContext:
         """Who the holder of the token is, for the resource service."""
@@ -44,6 +63,12 @@ class TokenClaims:
         )
 
 
+class RevocationCheck(Protocol):
+    def is_revoked(self, claims: TokenClaims) -> bool:
+        """Whether the token of `claims` was revoked before its expiry."""
+        ...
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
@@ -54,11 +79,15 @@ class IssuedToken:
 class AccessTokens:
     """Issues and verifies access tokens; `issuer` doubles as the audience (the FHIR base)."""
 
-    def __init__(self, keys: KeyFiles, clock: Clock, *, issuer: str, ttl_seconds: int) -> None:
+    def __init__(
+        self, keys: KeyFiles, clock: Clock, *, issuer: str, ttl_seconds: int,
+        revocations: RevocationCheck | None = None,
+    ) -> None:  # fmt: skip
         self.keys = keys
         self.clock = clock
         self.issuer = issuer
         self.ttl_seconds = ttl_seconds
+        self.revocations = revocations
 
     def issue(self, claims: TokenClaims, ttl_seconds: int | None = None) -> IssuedToken:
         ttl = ttl_seconds or self.ttl_seconds
@@ -81,6 +110,7 @@ class AccessTokens:
             "district": claims.district,
             "fhirUser": claims.fhir_user,
             "patient": claims.patient,
+            "sid": claims.grant_id,
         }
         payload.update({k: v for k, v in optional.items() if v})
         jwk = self.keys.public_jwk()
@@ -93,7 +123,17 @@ class AccessTokens:
         return IssuedToken(token, ttl, claims)
 
     def verify(self, token: str) -> TokenClaims:
-        """The claims of a valid token; `OAuthError(invalid_token)` for any other."""
+        """The claims of a valid, unrevoked token; `InvalidToken` for any other."""
+        claims = self.decode(token)
+        self.ensure_not_revoked(claims)
+        return claims
+
+    def ensure_not_revoked(self, claims: TokenClaims) -> None:
+        if self.revocations is not None and self.revocations.is_revoked(claims):
+            raise InvalidToken("revoked", "The access token has been revoked")
+
+    def decode(self, token: str) -> TokenClaims:
+        """The claims of a token signed by us, for us, and in force — revoked or not."""
         try:
             payload = jwt.decode(
                 token,
@@ -105,10 +145,11 @@ class AccessTokens:
                          "verify_iat": False, "verify_nbf": False},
             )  # fmt: skip
         except jwt.PyJWTError as exc:
-            raise OAuthError("invalid_token", "The access token is invalid", 401) from exc
+            raise InvalidToken("invalid", "The access token is invalid") from exc
         now = self.clock.now().timestamp()
         if not payload["iat"] - CLOCK_SKEW_SECONDS <= now < payload["exp"] + CLOCK_SKEW_SECONDS:
-            raise OAuthError("invalid_token", "The access token has expired", 401)
+            raise InvalidToken("expired", "The access token has expired")
+        zone = self.clock.now().tzinfo
         return TokenClaims(
             subject=payload["sub"],
             client_id=payload.get("client_id", ""),
@@ -118,8 +159,10 @@ class AccessTokens:
             district=payload.get("district"),
             fhir_user=payload.get("fhirUser"),
             patient=payload.get("patient"),
-            expires_at=datetime.fromtimestamp(payload["exp"], tz=self.clock.now().tzinfo),
+            expires_at=datetime.fromtimestamp(payload["exp"], tz=zone),
             token_id=payload["jti"],
+            issued_at=datetime.fromtimestamp(payload["iat"], tz=zone),
+            grant_id=payload.get("sid"),
         )
 
     def jwks(self) -> dict[str, Any]:

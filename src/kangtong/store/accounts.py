@@ -120,6 +120,29 @@ class AccountStore:
             update(account).where(account.c.id == account_id).values(password_hash=password_hash)
         )
 
+    def sealed_totp_secrets(
+        self, conn: Connection, after_id: str, limit: int
+    ) -> list[tuple[str, bytes]]:
+        """(account id, sealed TOTP secret) of enrolled accounts with ids after `after_id`."""
+        query = (
+            select(account.c.id, account.c.totp_secret)
+            .where(account.c.totp_secret.is_not(None), account.c.id > after_id)
+            .order_by(account.c.id)
+            .limit(limit)
+        )
+        return [(row.id, bytes(row.totp_secret)) for row in conn.execute(query)]
+
+    def replace_totp_secret(
+        self, conn: Connection, account_id: str, old: bytes, new: bytes
+    ) -> bool:
+        """Store `new` if the account still holds `old`; False when it changed meanwhile."""
+        result = conn.execute(
+            update(account)
+            .where(account.c.id == account_id, account.c.totp_secret == old)
+            .values(totp_secret=new)
+        )
+        return result.rowcount == 1
+
     def insert_client(self, conn: Connection, row: ClientRow, created_us: int) -> None:
         conn.execute(
             insert(oauth_client).values(

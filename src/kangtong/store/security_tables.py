@@ -1,7 +1,8 @@
 """Tables of the security module: accounts, OAuth2 clients, refresh tokens, the audit chain.
 
 They have a `MetaData` of their own so the resource schema stays readable; migration 0002
-creates them. Times are epoch microseconds (UTC), like the resource tables.
+creates them (0003 the export and web-session tables, 0005 the token deny-list). Times are
+epoch microseconds (UTC), like the resource tables.
 """
 
 from __future__ import annotations
@@ -91,6 +92,24 @@ break_glass = Table(
     Column("granted", BigInteger, nullable=False),
     Column("expires", BigInteger, nullable=False),
     Index("ix_sec_break_glass_principal", "principal", "expires"),
+)
+
+revoked_token = Table(
+    "sec_revoked_token",
+    security_metadata,
+    Column("kind", String(8), nullable=False, comment="jti, grant or subject"),
+    Column("value", String(256), nullable=False, comment="the token id, grant id or subject"),
+    Column("revoked", BigInteger, nullable=False, comment="tokens issued up to now are denied"),
+    Column("expires", BigInteger, nullable=False, comment="no token it denies lives longer"),
+    PrimaryKeyConstraint("kind", "value"),
+    Index("ix_sec_revoked_token_expires", "expires"),
+)
+
+revocation_state = Table(
+    "sec_revocation_state",
+    security_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False, comment="always 1"),
+    Column("generation", BigInteger, nullable=False, comment="raised by every revocation"),
 )
 
 audit_log = Table(

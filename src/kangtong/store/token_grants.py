@@ -72,6 +72,21 @@ class TokenGrantStore:
             .values(revoked=at_us)
         )
 
+    def revoke_account(self, conn: Connection, account_id: str, at_us: int) -> int:
+        """Revoke every live refresh token of an account; how many grants (families) that ended."""
+        live = (
+            refresh_token.c.account_id == account_id,
+            refresh_token.c.revoked.is_(None),
+            refresh_token.c.expires > at_us,
+        )
+        families = conn.execute(select(refresh_token.c.family).where(*live).distinct()).all()
+        conn.execute(
+            update(refresh_token)
+            .where(refresh_token.c.account_id == account_id, refresh_token.c.revoked.is_(None))
+            .values(revoked=at_us)
+        )
+        return len(families)
+
     def claim_assertion_id(
         self, conn: Connection, client_id: str, jti: str, *, expires: int, now_us: int
     ) -> bool:

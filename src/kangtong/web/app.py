@@ -72,6 +72,7 @@ def create_app(platform: Platform) -> FastAPI:
         BearerAuthentication,
         tokens=platform.security.tokens,
         self_authenticating=self_authenticating_prefixes(),
+        refusals=platform.security.refused_tokens.record,
     )
     # Module routers come before the generic FHIR router: its `/{type}/{id}` would swallow
     # operation paths such as `/CodeSystem/$lookup`.

@@ -1,7 +1,7 @@
 """OAuth2 and SMART discovery endpoints.
 
 - `POST /oauth2/token` — client_credentials, password (+ TOTP `otp`), refresh_token grants
-- `POST /oauth2/revoke` — RFC 7009 token revocation
+- `POST /oauth2/revoke` — RFC 7009 revocation of a refresh token (its grant) or an access token
 - `GET /.well-known/smart-configuration` (also under `/fhir`) — SMART App Launch 2.x discovery
 - `GET /.well-known/jwks.json` — the public keys that verify kangtong's access tokens
 
@@ -105,7 +105,9 @@ async def revoke(request: Request) -> Response:
         form = await _form(request)
         if "token" not in form:
             raise invalid_request("token is required")
-        platform.security.oauth.revoke(form["token"], _credentials(request, form))
+        platform.security.oauth.revoke(
+            form["token"], _credentials(request, form), form.get("token_type_hint")
+        )
     except OAuthError as exc:
         return _oauth_error(exc)
     return Response(status_code=200, headers=NO_STORE)

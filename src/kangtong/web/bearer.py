@@ -6,12 +6,15 @@ revocation endpoints, the health check — plus the paths a module declares it a
 itself (`AUTHENTICATES_ITSELF` in its router module, e.g. cookie sessions of the web UI: an
 entry ending in "/" is a prefix, any other — "/" included — one exact path).
 Failures answer 401 with an OperationOutcome and `WWW-Authenticate: Bearer` (RFC 6750 §3).
+A request that presented a token and was refused is audited once (`RefusedTokens`); one that
+sent none is only challenged. Verified tokens are cached by their text, but expiry and the
+revocation deny-list are checked on every request.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -20,7 +23,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kangtong.core.errors import Issue
 from kangtong.fhir.outcome import outcome_of
 from kangtong.security.oauth_errors import OAuthError
-from kangtong.security.tokens import CLOCK_SKEW_SECONDS, AccessTokens, TokenClaims
+from kangtong.security.tokens import (
+    CLOCK_SKEW_SECONDS,
+    AccessTokens,
+    InvalidToken,
+    RefusalReason,
+    TokenClaims,
+)
 from kangtong.web.responses import fhir_response
 
 PUBLIC_PATHS = frozenset(
@@ -40,18 +49,28 @@ VERIFIED_CACHE = 2048  # tokens whose signature was checked; expiry is checked o
 
 
 class Unauthenticated(Exception):
-    def __init__(self, description: str, error: str | None = "invalid_token") -> None:
+    def __init__(
+        self, description: str, error: str | None = "invalid_token",
+        reason: RefusalReason = "invalid",
+    ) -> None:  # fmt: skip
         super().__init__(description)
         self.description = description
         self.error = error
+        self.reason: RefusalReason = reason
+
+
+# Told of each refused token: why (never the token) and the HTTP method.
+RefusalRecorder = Callable[[RefusalReason, str], None]
 
 
 class BearerAuthentication:
     def __init__(
-        self, app: ASGIApp, tokens: AccessTokens, self_authenticating: Iterable[str] = ()
-    ) -> None:
+        self, app: ASGIApp, tokens: AccessTokens, self_authenticating: Iterable[str] = (),
+        refusals: RefusalRecorder | None = None,
+    ) -> None:  # fmt: skip
         self.app = app
         self.tokens = tokens
+        self.refusals = refusals
         declared = tuple(self_authenticating)
         # "/static/" is a prefix; "/login" (and "/") name one path each.
         self.open_prefixes = PUBLIC_PREFIXES + tuple(
@@ -67,6 +86,8 @@ class BearerAuthentication:
         try:
             claims = self.claims(Headers(scope=scope).get("authorization"))
         except Unauthenticated as exc:
+            if self.refusals is not None and exc.reason != "missing":
+                self.refusals(exc.reason, scope["method"])
             await _challenge(exc)(scope, receive, send)
             return
         scope.setdefault("state", {})["claims"] = claims
@@ -77,16 +98,21 @@ class BearerAuthentication:
 
     def claims(self, header: str | None) -> TokenClaims:
         if not header:
-            raise Unauthenticated("An access token is required (Authorization: Bearer …)", None)
+            message = "An access token is required (Authorization: Bearer …)"
+            raise Unauthenticated(message, None, "missing")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("The Authorization header must be 'Bearer <token>'", None)
+            message = "The Authorization header must be 'Bearer <token>'"
+            raise Unauthenticated(message, None, "malformed")
         token = token.strip()
         cached = self._verified.get(token)
-        if cached is not None and self._in_force(cached):
-            return cached
         try:
+            if cached is not None and self._in_force(cached):
+                self.tokens.ensure_not_revoked(cached)
+                return cached
             claims = self.tokens.verify(token)
+        except InvalidToken as exc:
+            raise Unauthenticated(exc.description, reason=exc.reason) from exc
         except OAuthError as exc:
             raise Unauthenticated(exc.description) from exc
         self._verified[token] = claims
