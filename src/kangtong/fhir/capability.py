@@ -86,10 +86,10 @@ def _resource_entry(registry: SearchParamRegistry, res_type: str) -> dict[str, A
         for code, p in sorted(params.items())
         if code not in UNSUPPORTED_PARAMS
         and p.type != "special"
-        and (p.indexed or code in ("_id", "_lastUpdated"))
+        and (p.searchable or code in ("_id", "_lastUpdated"))
     ]
     includes = sorted(
-        f"{res_type}:{code}" for code, p in params.items() if p.type == "reference" and p.indexed
+        f"{res_type}:{code}" for code, p in params.items() if p.type == "reference" and p.searchable
     )
     entry: dict[str, Any] = {
         "type": res_type,

@@ -51,7 +51,8 @@ def compartment_params(
                 continue
             parts = [p.strip() for p in param.expression.split("|")]
             if any(path.match(p) for p in parts):
-                found.add(param.key)
+                # `patient` shares the rows of `subject` (the filter's target_type is Patient).
+                found.update(param.shared.keys if param.shared else (param.key,))
     return tuple(sorted(found))
 
 

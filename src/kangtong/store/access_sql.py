@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, and_, exists, false, literal_column, not_, or_
 
 from kangtong.store.criteria import AccessFilter, CodingMatch, Reach
+from kangtong.store.param_rows import param_is
 from kangtong.store.tables import INDEX_TABLES
 
 Condition = ColumnElement[bool]
@@ -126,7 +127,7 @@ def _has_coding(row: FromClause, match: CodingMatch) -> Condition:
     token = INDEX_TABLES["token"].alias()
     conds: list[Any] = [
         token.c.resource_pk == row.c.pk,
-        token.c.param == match.param,
+        param_is(token, match.param),
         token.c.code == match.code,
     ]
     if match.system is not None:

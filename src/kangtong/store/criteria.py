@@ -13,8 +13,26 @@ Prefix = Literal["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"]
 
 
 @dataclass(frozen=True, slots=True)
+class SharedRows:
+    """A parameter stored as the rows of others: its values are exactly theirs.
+
+    `combo-code` of Observation is `code | component.code`, so it is searched in the rows of
+    `code` and `component-code` instead of a second copy of them; `patient` is
+    `subject.where(resolve() is Patient)`, so it is the rows of `subject` that point at a
+    Patient (`target_type`). Written once, found under every name (ADR 0015).
+    """
+
+    keys: tuple[int, ...]
+    target_type: str | None = None
+
+
+# Which index rows a criterion looks at: a parameter's own key, or the rows it shares.
+ParamRef = int | SharedRows
+
+
+@dataclass(frozen=True, slots=True)
 class TokenCriterion:
-    param: int
+    param: ParamRef
     code: str | None = None
     system: str | None = None
     any_system: bool = True  # `code` alone: any system; `|code`: system must be absent
@@ -25,7 +43,7 @@ class TokenCriterion:
 
 @dataclass(frozen=True, slots=True)
 class StringCriterion:
-    param: int
+    param: ParamRef
     value: str
     mode: Literal["prefix", "exact", "contains"] = "prefix"
 
@@ -34,7 +52,7 @@ class StringCriterion:
 class RangeCriterion:
     """Date, number and quantity comparisons against [low, high] ranges on both sides."""
 
-    param: int
+    param: ParamRef
     kind: Literal["date", "number", "quantity"]
     prefix: Prefix
     low: float
@@ -45,7 +63,7 @@ class RangeCriterion:
 
 @dataclass(frozen=True, slots=True)
 class ReferenceCriterion:
-    param: int
+    param: ParamRef
     target_id: str | None = None
     target_type: str | None = None
     url: str | None = None  # absolute or canonical reference
@@ -53,21 +71,21 @@ class ReferenceCriterion:
 
 @dataclass(frozen=True, slots=True)
 class UriCriterion:
-    param: int
+    param: ParamRef
     value: str
     mode: Literal["exact", "below", "above"] = "exact"
 
 
 @dataclass(frozen=True, slots=True)
 class MissingCriterion:
-    param: int
+    param: ParamRef
     kind: str  # index table kind
     missing: bool
 
 
 @dataclass(frozen=True, slots=True)
 class CompositeCriterion:
-    param: int
+    param: ParamRef
     c1_system: str | None
     c1_code: str
     c2_code: str | None = None  # token or string second component
@@ -92,7 +110,7 @@ class LastUpdatedCriterion:
 class ChainCriterion:
     """`subject:Patient.name=x`: reference `param` points at a `target_type` matching `inner`."""
 
-    param: int
+    param: ParamRef
     target_type: str
     inner: tuple[Clause, ...]
 
@@ -102,7 +120,7 @@ class HasCriterion:
     """`_has:Observation:patient:code=x`: some `source_type` pointing here via `param` matches."""
 
     source_type: str
-    param: int
+    param: ParamRef
     inner: tuple[Clause, ...]
 
 
@@ -134,7 +152,7 @@ class SortKey:
     """Sort by a search parameter (`kind` names its index table) or by `_id`/`_lastUpdated`."""
 
     kind: str  # an index kind, or "_id", "_lastUpdated"
-    param: int = 0
+    param: ParamRef = 0
     descending: bool = False
 
 
@@ -143,7 +161,7 @@ class IncludeSpec:
     """`_include=Source:param[:Target]` (or `_revinclude`), optionally :iterate."""
 
     source_type: str
-    param: int | None  # None for `*`
+    param: ParamRef | None  # None for `*`
     target_type: str | None
     iterate: bool = False
 
@@ -152,7 +170,7 @@ class IncludeSpec:
 class CodingMatch:
     """A token index row of parameter `param` with this code (and system, when given)."""
 
-    param: int
+    param: ParamRef
     code: str
     system: str | None = None
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Connection, and_, select, tuple_
 
 from kangtong.store.access_sql import visible
 from kangtong.store.criteria import AccessFilter, IncludeSpec, SearchPlan
+from kangtong.store.param_rows import param_is
 from kangtong.store.search_sql import count_query, page_query
 from kangtong.store.tables import idx_reference, resource
 
@@ -112,7 +113,7 @@ class SearchStore:
             if access is not None:
                 conds.append(visible(access, target))
             if spec.param is not None:
-                conds.append(idx_reference.c.param == spec.param)
+                conds.append(param_is(idx_reference, spec.param))
             if spec.target_type is not None:
                 conds.append(target.c.res_type == spec.target_type)
             stmt = (
@@ -151,7 +152,7 @@ class SearchStore:
             if access is not None:
                 conds.append(visible(access, source))
             if spec.param is not None:
-                conds.append(idx_reference.c.param == spec.param)
+                conds.append(param_is(idx_reference, spec.param))
             if spec.target_type is not None:
                 conds.append(idx_reference.c.target_type == spec.target_type)
             stmt = (

@@ -44,6 +44,7 @@ from kangtong.store.criteria import (
     TokenCriterion,
     UriCriterion,
 )
+from kangtong.store.param_rows import param_is
 from kangtong.store.tables import INDEX_TABLES, resource
 
 Condition = ColumnElement[bool]
@@ -97,7 +98,7 @@ class _IndexPredicate:
 
 def _token(c: TokenCriterion) -> _IndexPredicate:
     t = INDEX_TABLES["token"].alias()
-    conds: list[Condition] = [t.c.param == c.param]
+    conds: list[Condition] = [param_is(t, c.param)]
     if c.code is not None:
         conds.append(t.c.code == c.code)
     if c.system is not None:
@@ -111,7 +112,7 @@ def _token(c: TokenCriterion) -> _IndexPredicate:
 
 def _string(c: StringCriterion) -> _IndexPredicate:
     t = INDEX_TABLES["string"].alias()
-    conds: list[Condition] = [t.c.param == c.param]
+    conds: list[Condition] = [param_is(t, c.param)]
     if c.mode == "exact":
         conds.append(t.c.exact == c.value)
     elif c.mode == "contains":
@@ -124,7 +125,7 @@ def _string(c: StringCriterion) -> _IndexPredicate:
 
 def _range(c: RangeCriterion) -> _IndexPredicate:
     t = INDEX_TABLES[c.kind].alias()
-    conds: list[Condition] = [t.c.param == c.param]
+    conds: list[Condition] = [param_is(t, c.param)]
     if c.kind == "quantity":
         if c.code is not None:
             conds.append(t.c.code == c.code)
@@ -136,7 +137,7 @@ def _range(c: RangeCriterion) -> _IndexPredicate:
 
 def _reference(c: ReferenceCriterion) -> _IndexPredicate:
     t = INDEX_TABLES["reference"].alias()
-    conds: list[Condition] = [t.c.param == c.param]
+    conds: list[Condition] = [param_is(t, c.param)]
     if c.url is not None:
         conds.append(t.c.url == c.url)
     if c.target_id is not None:
@@ -148,7 +149,7 @@ def _reference(c: ReferenceCriterion) -> _IndexPredicate:
 
 def _uri(c: UriCriterion) -> _IndexPredicate:
     t = INDEX_TABLES["uri"].alias()
-    conds: list[Condition] = [t.c.param == c.param]
+    conds: list[Condition] = [param_is(t, c.param)]
     if c.mode == "below":
         conds.append(prefix_range(t.c.value, c.value))
     elif c.mode == "above":
@@ -160,7 +161,7 @@ def _uri(c: UriCriterion) -> _IndexPredicate:
 
 def _composite(c: CompositeCriterion) -> _IndexPredicate:
     t = INDEX_TABLES["composite"].alias()
-    conds: list[Condition] = [t.c.param == c.param, t.c.c1_code == c.c1_code]
+    conds: list[Condition] = [param_is(t, c.param), t.c.c1_code == c.c1_code]
     if c.c1_system is not None:
         conds.append(t.c.c1_system == c.c1_system)
     if c.c2_code is not None:
@@ -198,7 +199,7 @@ def _chain_pairs(c: ChainCriterion, access: AccessFilter | None) -> Select[Any]:
             )
         )
         .where(
-            ref.c.param == c.param,
+            param_is(ref, c.param),
             target.c.res_type == c.target_type,
             target.c.deleted.is_(False),
             *_visible(access, target),
@@ -221,7 +222,7 @@ def _has_targets(c: HasCriterion, access: AccessFilter | None) -> Select[Any]:
             )
         )
         .where(
-            ref.c.param == c.param,
+            param_is(ref, c.param),
             source.c.res_type == c.source_type,
             source.c.deleted.is_(False),
             *_visible(access, source),
@@ -245,7 +246,7 @@ def _criterion_condition(
         return _last_updated_condition(c, pk)
     if isinstance(c, MissingCriterion):
         t = INDEX_TABLES[c.kind].alias()
-        present = exists().where(t.c.resource_pk == pk, t.c.param == c.param)
+        present = exists().where(t.c.resource_pk == pk, param_is(t, c.param))
         return not_(present) if c.missing else present
     if isinstance(c, ChainCriterion):
         return pk.in_(_chain_pairs(c, access))
@@ -375,7 +376,7 @@ def _sort_expression(key: SortKey) -> Any:
     aggregate = func.max(t.c[descending_col]) if use_max else func.min(t.c[ascending_col])
     return (
         select(aggregate)
-        .where(t.c.resource_pk == resource.c.pk, t.c.param == key.param)
+        .where(t.c.resource_pk == resource.c.pk, param_is(t, key.param))
         .scalar_subquery()
     )
 

@@ -23,6 +23,9 @@ from kangtong.fhir.fhirpath import (
     compile_for_type,
     compile_path,
 )
+from kangtong.fhir.search.pinyin_params import with_pinyin
+from kangtong.fhir.search.shared_rows import ParamView, shared_rows
+from kangtong.store.criteria import ParamRef, SharedRows
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +63,23 @@ class SearchParam:
     key: int
     path: CompiledPath | None = None
     components: tuple[Component, ...] = field(default=())
+    # Set when the parameter's rows are other parameters' rows (see `shared_rows`).
+    shared: SharedRows | None = None
+
+    @property
+    def searchable(self) -> bool:
+        """Answered from index rows (its own or shared ones)."""
+        return self.path is not None and self.code not in COLUMN_PARAMS
 
     @property
     def indexed(self) -> bool:
-        return self.path is not None and self.code not in COLUMN_PARAMS
+        """Rows are extracted for it at write time."""
+        return self.searchable and self.shared is None
+
+    @property
+    def stored(self) -> ParamRef:
+        """Where its rows are: what criteria, sorts and includes look at."""
+        return self.shared if self.shared is not None else self.key
 
 
 class SearchParamRegistry:
@@ -110,6 +126,22 @@ class SearchParamRegistry:
         for definition in self._applicable(resource_type):
             param = self._compile(resource_type, definition)
             params[param.code] = param
+        views = {
+            code: ParamView(
+                code,
+                p.key,
+                p.type,
+                p.path.member_chains(resource_type) if p.searchable and p.path else None,
+                tuple((c.type, c.path.expression) for c in p.components),
+            )
+            for code, p in params.items()
+        }
+
+        def same_extraction(a: str, b: str) -> bool:
+            return with_pinyin(resource_type, a) == with_pinyin(resource_type, b)
+
+        for code, shared in shared_rows(views, same_extraction).items():
+            params[code].shared = shared
         return params
 
     def _compile(self, resource_type: str, definition: dict[str, Any]) -> SearchParam:

@@ -122,7 +122,7 @@ class SearchParser:
         if modifier == "missing":
             if value not in ("true", "false"):
                 raise Invalid(f":missing takes true or false, not '{value}'")
-            return Clause((MissingCriterion(param.key, _table_of(param), value == "true"),))
+            return Clause((MissingCriterion(param.stored, _table_of(param), value == "true"),))
         kind = KINDS.get(param.type)
         if kind is None:
             raise Invalid(f"Search parameter '{code}' of type {param.type} is not supported")
@@ -163,7 +163,7 @@ class SearchParser:
             if inner_code not in COLUMN_PARAMS and self._registry.get(target, inner_code) is None:
                 continue
             inner = self._nested_clause(target, rest, value, depth + 1)
-            chains.append(ChainCriterion(param.key, target, (inner,)))
+            chains.append(ChainCriterion(param.stored, target, (inner,)))
         if not chains:
             raise Invalid(f"No target of '{param.code}' has a search parameter '{rest}'")
         return Clause(tuple(chains))
@@ -195,7 +195,7 @@ class SearchParser:
             inner = Clause((self._has(source_type, tail, value, depth + 1),))
         else:
             inner = self._nested_clause(source_type, tail, value, depth + 1)
-        return HasCriterion(source_type, ref_param.key, (inner,))
+        return HasCriterion(source_type, ref_param.stored, (inner,))
 
     # -- result parameters -----------------------------------------------------------------
     def _result_param(
@@ -239,7 +239,7 @@ class SearchParser:
         param = self._lookup(res_type, code)
         if param is None or param.type in ("composite", "special"):
             raise Invalid(f"Cannot sort by '{code}'")
-        return SortKey(param.type, param.key, descending)
+        return SortKey(param.type, param.stored, descending)
 
     def _include(self, value: str, iterate: bool) -> IncludeSpec:
         if value == "*":
@@ -253,7 +253,7 @@ class SearchParser:
         param = self._registry.get(source, code)
         if param is None or param.type != "reference":
             raise Invalid(f"'{code}' is not a reference parameter of {source}")
-        return IncludeSpec(source, param.key, parts[2] if len(parts) == 3 else None, iterate)
+        return IncludeSpec(source, param.stored, parts[2] if len(parts) == 3 else None, iterate)
 
 
 def _table_of(param: SearchParam) -> str:

@@ -114,14 +114,14 @@ def criterion(
     second = pieces[1]
     if second_kind == "token":
         system, code, _any = token.parse_token(second)
-        return CompositeCriterion(param.key, c1_system, c1_code, c2_code=code, c2_system=system)
+        return CompositeCriterion(param.stored, c1_system, c1_code, c2_code=code, c2_system=system)
     if second_kind == "string":
         text = fold(split_unescaped(second, "\x00")[0])
-        return CompositeCriterion(param.key, c1_system, c1_code, c2_code=text, c2_prefix=True)
+        return CompositeCriterion(param.stored, c1_system, c1_code, c2_code=text, c2_prefix=True)
     if second_kind in ("quantity", "number"):
         prefix, _n, low, high = number.parse_search_value(split_unescaped(second, "|")[0])
-        return CompositeCriterion(param.key, c1_system, c1_code, c2_range=(prefix, low, high))
+        return CompositeCriterion(param.stored, c1_system, c1_code, c2_range=(prefix, low, high))
     if second_kind == "date":
         prefix, lo, hi = date.parse_search_value(second, ctx)
-        return CompositeCriterion(param.key, c1_system, c1_code, c2_range=(prefix, lo, hi))
+        return CompositeCriterion(param.stored, c1_system, c1_code, c2_range=(prefix, lo, hi))
     raise Invalid(f"Composite component type {second_kind} is not supported")

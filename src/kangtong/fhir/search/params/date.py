@@ -162,4 +162,4 @@ def criterion(
             f"The modifier :{modifier} is not supported on the date parameter {param.code}"
         )
     prefix, low, high = parse_search_value(value, ctx)
-    return RangeCriterion(param.key, "date", prefix, low, high)  # type: ignore[arg-type]
+    return RangeCriterion(param.stored, "date", prefix, low, high)  # type: ignore[arg-type]

@@ -57,4 +57,4 @@ def criterion(
             f"The modifier :{modifier} is not supported on the number parameter {param.code}"
         )
     prefix, _number, low, high = parse_search_value(value)
-    return RangeCriterion(param.key, "number", prefix, low, high)  # type: ignore[arg-type]
+    return RangeCriterion(param.stored, "number", prefix, low, high)  # type: ignore[arg-type]

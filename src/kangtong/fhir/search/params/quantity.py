@@ -58,4 +58,4 @@ def criterion(
     prefix, _number, low, high = parse_search_value(parts[0])
     system = parts[1] or None if len(parts) == 3 else None
     code = parts[2] or None if len(parts) == 3 else None
-    return RangeCriterion(param.key, "quantity", prefix, low, high, system, code)  # type: ignore[arg-type]
+    return RangeCriterion(param.stored, "quantity", prefix, low, high, system, code)  # type: ignore[arg-type]

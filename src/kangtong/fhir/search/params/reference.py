@@ -72,9 +72,9 @@ def criterion(
     if value.startswith(("http://", "https://", "urn:")):
         target_type, target_id, url = split_reference(value, ctx.base_url)
         if url is not None:
-            return ReferenceCriterion(param.key, url=value)
-        return ReferenceCriterion(param.key, target_id=target_id, target_type=target_type)
+            return ReferenceCriterion(param.stored, url=value)
+        return ReferenceCriterion(param.stored, target_id=target_id, target_type=target_type)
     if "/" in value:
         target_type, _, target_id = value.partition("/")
-        return ReferenceCriterion(param.key, target_id=target_id, target_type=target_type)
-    return ReferenceCriterion(param.key, target_id=value, target_type=type_filter)
+        return ReferenceCriterion(param.stored, target_id=target_id, target_type=target_type)
+    return ReferenceCriterion(param.stored, target_id=value, target_type=type_filter)

@@ -7,6 +7,7 @@ from kangtong.core.errors import Invalid
 from kangtong.fhir.search.definitions import SearchParam
 from kangtong.fhir.search.params.context import SearchContext, TypedValue
 from kangtong.fhir.search.params.escape import split_unescaped
+from kangtong.fhir.search.pinyin_params import with_pinyin
 from kangtong.fhir.search.text import fold
 from kangtong.store.criteria import StringCriterion
 from kangtong.store.index_rows import IndexRows
@@ -14,27 +15,9 @@ from kangtong.store.index_rows import IndexRows
 _NAME_PARTS = ("text", "family", "given", "prefix", "suffix")
 _ADDRESS_PARTS = ("text", "line", "city", "district", "state", "postalCode", "country")
 
-# Names of people, institutions and places are also findable by pinyin and its initials
-# (张伟 by "zhangwei", "zhang wei" or "zw"; 人民医院 by "rmyy"): that is how names are typed in
-# China. `phonetic` is FHIR's own "sounds like" parameter, and pinyin is the sound of a hanzi name.
-PINYIN_TYPES = frozenset(
-    {
-        "Patient",
-        "Practitioner",
-        "Person",
-        "RelatedPerson",
-        "Organization",
-        "Location",
-        "HealthcareService",
-        "Endpoint",
-        "InsurancePlan",
-    }
-)
-PINYIN_CODES = frozenset({"name", "family", "given", "phonetic", "alias"})
-
 
 def indexes_pinyin(param: SearchParam) -> bool:
-    return param.code in PINYIN_CODES and param.resource_type in PINYIN_TYPES
+    return with_pinyin(param.resource_type, param.code)
 
 
 def strings_of(value: object) -> list[str]:
@@ -89,11 +72,11 @@ def criterion(
 ) -> StringCriterion:
     text = split_unescaped(value, "\x00")[0]
     if modifier == "exact":
-        return StringCriterion(param.key, text, "exact")
+        return StringCriterion(param.stored, text, "exact")
     if modifier == "contains":
-        return StringCriterion(param.key, fold(text), "contains")
+        return StringCriterion(param.stored, fold(text), "contains")
     if modifier:
         raise Invalid(
             f"The modifier :{modifier} is not supported on the string parameter {param.code}"
         )
-    return StringCriterion(param.key, fold(text), "prefix")
+    return StringCriterion(param.stored, fold(text), "prefix")

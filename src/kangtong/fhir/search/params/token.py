@@ -86,12 +86,12 @@ def criterion(
     param: SearchParam, value: str, modifier: str | None, ctx: SearchContext
 ) -> TokenCriterion:
     if modifier == "text":
-        return TokenCriterion(param.key, text=fold(value))
+        return TokenCriterion(param.stored, text=fold(value))
     if modifier not in (None, "not"):
         raise Invalid(
             f"The modifier :{modifier} is not supported on the token parameter {param.code}"
         )
     system, code, any_system = parse_token(value)
     return TokenCriterion(
-        param.key, code=code, system=system, any_system=any_system, negate=modifier == "not"
+        param.stored, code=code, system=system, any_system=any_system, negate=modifier == "not"
     )

@@ -23,11 +23,11 @@ def criterion(
 ) -> UriCriterion:
     text = split_unescaped(value, "\x00")[0]
     if modifier == "below":
-        return UriCriterion(param.key, text, "below")
+        return UriCriterion(param.stored, text, "below")
     if modifier == "above":
-        return UriCriterion(param.key, text, "above")
+        return UriCriterion(param.stored, text, "above")
     if modifier:
         raise Invalid(
             f"The modifier :{modifier} is not supported on the uri parameter {param.code}"
         )
-    return UriCriterion(param.key, text)
+    return UriCriterion(param.stored, text)
