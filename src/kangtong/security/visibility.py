@@ -43,7 +43,7 @@ def compartment_params(
     search filter and the single-resource decision agree on whose record a resource is.
     """
     elements = "|".join(PATIENT_ELEMENTS)
-    found = set()
+    found: set[int] = set()
     for res_type in sorted(types):
         path = re.compile(rf"^{res_type}\.({elements})\b")
         for param in registry.for_type(res_type).values():
