@@ -50,3 +50,14 @@ class MonotonicClock:
 def format_instant(moment: datetime) -> str:
     """FHIR instant with microseconds and an explicit UTC offset: 2026-11-23T09:05:00.123456+00:00."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def epoch_us(moment: datetime) -> int:
+    """Epoch microseconds of an aware datetime: how the store keeps every timestamp."""
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def instant_of_us(epoch_us: int) -> str:
+    """The FHIR instant of a stored timestamp (epoch microseconds), exact to the microsecond."""
+    seconds = datetime.fromtimestamp(epoch_us // 1_000_000, UTC)
+    return format_instant(seconds.replace(microsecond=epoch_us % 1_000_000))

@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import jsonpatch
 import orjson
 
-from kangtong.core.clock import Clock, format_instant
+from kangtong.core.clock import Clock, epoch_us, format_instant, instant_of_us
 from kangtong.core.errors import Forbidden, Invalid, NotFound, PreconditionFailed, Unprocessable
 from kangtong.core.errors import Issue as ErrorIssue
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
@@ -34,14 +33,14 @@ from kangtong.fhir.access import (
 from kangtong.fhir.changeset import Changeset, state_for_read
 from kangtong.fhir.results import (
     HistoryResult,
-    SearchEntry,
     SearchResult,
     StoredResource,
     WriteOutcome,
 )
 from kangtong.fhir.rules import WriteRule, WriteRules
-from kangtong.fhir.search.parser import SearchParser, SearchRequest
-from kangtong.store.criteria import AccessFilter, SearchPlan
+from kangtong.fhir.search.parser import SearchParser
+from kangtong.fhir.search_page import search_page
+from kangtong.store.criteria import AccessFilter
 from kangtong.store.database import Database
 from kangtong.store.index_rows import IndexRows
 from kangtong.store.outbox import OutboxStore
@@ -56,10 +55,6 @@ KnownTypes = Callable[[str], bool]
 
 class Indexer(Protocol):
     def index(self, resource: JsonObject) -> IndexRows: ...
-
-
-def _to_us(moment: datetime) -> int:
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
 
 class ResourceService:
@@ -132,7 +127,7 @@ class ResourceService:
             with self.db.write() as conn:
                 moment = self.clock.now()
                 changes = Changeset(
-                    self, conn, ctx, _to_us(moment), format_instant(moment), prepared, denials
+                    self, conn, ctx, epoch_us(moment), format_instant(moment), prepared, denials
                 )
                 yield changes
                 changes.flush()
@@ -278,7 +273,11 @@ class ResourceService:
         note = self.authorize_stored(ctx, "read", current)
         self.audit.record(ctx, AuditEntry("read", res_type, res_id, "success", note))
         return StoredResource(
-            res_type, res_id, current.version, _instant(current.last_updated_us), current.content
+            res_type,
+            res_id,
+            current.version,
+            instant_of_us(current.last_updated_us),
+            current.content,
         )
 
     def vread(self, ctx: AccessContext, res_type: str, res_id: str, version: int) -> StoredResource:
@@ -291,7 +290,7 @@ class ResourceService:
         note = self.authorize_stored(ctx, "vread", current, found.content or current.content)
         self.audit.record(ctx, AuditEntry("vread", res_type, res_id, "success", note))
         return StoredResource(
-            res_type, res_id, version, _instant(found.last_updated_us), found.content
+            res_type, res_id, version, instant_of_us(found.last_updated_us), found.content
         )
 
     # -- search and history ----------------------------------------------------------------
@@ -316,48 +315,10 @@ class ResourceService:
         access, note = self.policy.visibility(ctx)
         plan = replace(request.plan, access=access)
         with self.db.read() as conn:
-            result = self._run_search(conn, request, plan)
+            result = search_page(self.search_store, self.repository, conn, request, plan)
         if audited:
             self.audit.record(ctx, AuditEntry("search", res_type, None, "success", note))
         return result
-
-    def _run_search(self, conn: Any, request: SearchRequest, plan: SearchPlan) -> SearchResult:
-        page = self.search_store.search(
-            conn, replace(plan, count=plan.count + 1) if plan.count else plan
-        )
-        has_more = len(page.pks) > plan.count
-        pks = page.pks[: plan.count]
-        contents = self.repository.contents_by_pk(conn, pks)
-        keyed = self.search_store.keys(conn, pks)
-        types = {k.pk: (k.res_type, k.res_id) for k in keyed}
-        entries = [
-            SearchEntry(contents[pk], *types[pk], mode="match") for pk in pks if pk in contents
-        ]
-        included: list[int] = []
-        if plan.include:
-            included += self.search_store.included(conn, keyed, plan.include, plan.access)
-        if plan.revinclude:
-            included += self.search_store.revincluded(conn, keyed, plan.revinclude, plan.access)
-        if included:
-            extra = self.repository.contents_by_pk(conn, included)
-            extra_keys = {
-                k.pk: (k.res_type, k.res_id) for k in self.search_store.keys(conn, included)
-            }
-            entries += [
-                SearchEntry(extra[pk], *extra_keys[pk], mode="include")
-                for pk in included
-                if pk in extra
-            ]
-        return SearchResult(
-            entries,
-            page.total,
-            plan.offset,
-            plan.count,
-            request.summary,
-            request.elements,
-            request.ignored,
-            has_more,
-        )
 
     def history(
         self,
@@ -383,7 +344,9 @@ class ResourceService:
             )
         self.audit.record(ctx, AuditEntry("history", res_type, res_id, "success", note))
         stored = [
-            StoredResource(v.res_type, v.res_id, v.version, _instant(v.last_updated_us), v.content)
+            StoredResource(
+                v.res_type, v.res_id, v.version, instant_of_us(v.last_updated_us), v.content
+            )
             for v in versions
         ]
         return HistoryResult(stored, [v.method for v in versions], total, offset, count)
@@ -445,12 +408,6 @@ class ResourceService:
             res_type,
             matches[0],
             current.version,
-            _instant(current.last_updated_us),
+            instant_of_us(current.last_updated_us),
             current.content,
         )
-
-
-def _instant(us: int) -> str:
-    return format_instant(
-        datetime.fromtimestamp(us / 1_000_000, UTC).replace(microsecond=us % 1_000_000)
-    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from kangtong.core.clock import Clock
+from kangtong.core.clock import Clock, epoch_us
 from kangtong.core.errors import Conflict, Invalid
 from kangtong.security.crypto.field_cipher import FieldCipher, UndecryptableField
 from kangtong.security.lockout import LockoutPolicy, LoginFailures
@@ -51,10 +51,6 @@ class ResealCount:
     examined: int
     resealed: int
     unreadable: int  # altered values, or sealed under a key version no longer in the key file
-
-
-def _us(clock: Clock) -> int:
-    return int(clock.now().timestamp() * 1_000_000)
 
 
 class AccountService:
@@ -105,12 +101,12 @@ class AccountService:
         with self.db.write() as conn:
             if self._store.account_by_username(conn, row.username) is not None:
                 raise Conflict("That user name is taken")
-            self._store.insert_account(conn, row, _us(self.clock))
+            self._store.insert_account(conn, row, epoch_us(self.clock.now()))
         return CreatedAccount(account_id, secret)
 
     def authenticate(self, username: str, password: str, otp: str | None) -> AccountRow:
         """The account, if the password (and TOTP, when enrolled) are right and it is not locked."""
-        now = _us(self.clock)
+        now = epoch_us(self.clock.now())
         with self.db.write() as conn:
             account = self._store.account_by_username(conn, username.strip())
             if account is None or not account.active:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from kangtong.core.clock import Clock
+from kangtong.core.clock import Clock, epoch_us
 from kangtong.core.errors import Invalid
 from kangtong.security.audit_chain import (
     ChainReport,
@@ -27,11 +27,6 @@ from kangtong.store.audit_log import GENESIS_HASH, Anchor, AuditLogStore, AuditR
 from kangtong.store.database import Database
 
 MIN_RETENTION_DAYS = 180
-
-
-def _us(clock: Clock) -> int:
-    now = clock.now()
-    return int(now.timestamp()) * 1_000_000 + now.microsecond
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,7 @@ class AuditTrail:
         if not events:
             return []
         head = self._store.locked_head(conn) or self._head_from_rows(conn)
-        recorded = _us(self.clock)
+        recorded = epoch_us(self.clock.now())
         rows = []
         for action, outcome, event in events:
             seq, body = head.seq + 1, canonical_event(event)
@@ -105,7 +100,7 @@ class AuditTrail:
             if last is None:
                 return PurgeReport(0, self._store.anchor(conn, "purge"))
             anchor = Anchor(last.seq, last.hash)
-            self._store.set_anchor(conn, "purge", anchor, _us(self.clock))
+            self._store.set_anchor(conn, "purge", anchor, epoch_us(self.clock.now()))
             deleted = self._store.delete_through(conn, last.seq)
         return PurgeReport(deleted, anchor)
 

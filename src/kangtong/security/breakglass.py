@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from kangtong.core.clock import Clock
+from kangtong.core.clock import Clock, epoch_us
 from kangtong.core.errors import Forbidden, Invalid
 from kangtong.fhir.access import AccessContext
 from kangtong.security.audit_events import AuditFacts, build_audit_event
@@ -31,10 +31,6 @@ from kangtong.store.token_grants import BreakGlassRow, TokenGrantStore
 class BreakGlassRules:
     min_reason_length: int = 10
     max_minutes: int = 240
-
-
-def _us(moment: datetime) -> int:
-    return int(moment.timestamp() * 1_000_000)
 
 
 def _instant(us: int) -> datetime:
@@ -101,8 +97,8 @@ class StoredBreakGlassGrants:
             grant.principal,
             grant.patient,
             grant.reason,
-            _us(grant.granted),
-            _us(grant.expires),
+            epoch_us(grant.granted),
+            epoch_us(grant.expires),
         )
         with self._db.write() as conn:
             self._store.insert_break_glass(conn, row)
@@ -113,13 +109,13 @@ class StoredBreakGlassGrants:
     def active_all(self, ctx: AccessContext) -> list[BreakGlassGrant]:
         """Every grant of the caller in force now (for search filters)."""
         with self._db.read() as conn:
-            rows = self._store.break_glass_of(conn, ctx.principal, _us(self._clock.now()))
+            rows = self._store.break_glass_of(conn, ctx.principal, epoch_us(self._clock.now()))
         return [_grant(row) for row in rows]
 
     def reported(self, organization: str, since: datetime) -> list[ReportedGrant]:
         """Grants opened by callers of `organization` since `since`, oldest first."""
         with self._db.read() as conn:
-            rows = AuditLogStore().rows_of_action(conn, "break-glass", _us(since))
+            rows = AuditLogStore().rows_of_action(conn, "break-glass", epoch_us(since))
             opened = {}
             for row in rows:
                 grant_id, org = _grant_and_org(orjson.loads(row.event))
@@ -131,7 +127,7 @@ class StoredBreakGlassGrants:
     def active(self, ctx: AccessContext, patient_id: str) -> BreakGlassGrant | None:
         with self._db.read() as conn:
             row = self._store.active_break_glass(
-                conn, ctx.principal, patient_id, _us(self._clock.now())
+                conn, ctx.principal, patient_id, epoch_us(self._clock.now())
             )
         return None if row is None else _grant(row)
 

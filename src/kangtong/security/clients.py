@@ -18,7 +18,7 @@ from typing import Any, Literal
 import jwt
 import orjson
 
-from kangtong.core.clock import Clock
+from kangtong.core.clock import Clock, epoch_us
 from kangtong.core.errors import Conflict, Invalid
 from kangtong.security.oauth_errors import invalid_client
 from kangtong.security.roles import known_role
@@ -66,10 +66,6 @@ class NewClient:
     jwks: dict[str, Any] | None = None
 
 
-def _us(clock: Clock) -> int:
-    return int(clock.now().timestamp() * 1_000_000)
-
-
 class ClientRegistry:
     def __init__(self, db: Database, clock: Clock, *, token_endpoint: str) -> None:
         self.db = db
@@ -97,7 +93,7 @@ class ClientRegistry:
         with self.db.write() as conn:
             if self._accounts.client(conn, new.client_id) is not None:
                 raise Conflict(f"Client {new.client_id!r} is already registered")
-            self._accounts.insert_client(conn, row, _us(self.clock))
+            self._accounts.insert_client(conn, row, epoch_us(self.clock.now()))
         return secret
 
     def authenticate(self, presented: ClientCredentials) -> ClientRow:
@@ -152,7 +148,7 @@ class ClientRegistry:
                 client.client_id,
                 claims["jti"],
                 expires=claims["exp"] * 1_000_000,
-                now_us=_us(self.clock),
+                now_us=epoch_us(self.clock.now()),
             )
         if not fresh:
             raise invalid_client("The client assertion was used before (jti replay)")

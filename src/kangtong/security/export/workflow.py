@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import get_args
 
-from kangtong.core.clock import Clock
+from kangtong.core.clock import Clock, epoch_us
 from kangtong.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from kangtong.fhir.access import AccessContext
 from kangtong.security.audit_events import AuditFacts, build_audit_event
@@ -56,11 +56,6 @@ class Download:
     result: ExportResult
 
 
-def _us(clock: Clock) -> int:
-    now = clock.now()
-    return int(now.timestamp()) * 1_000_000 + now.microsecond
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -85,7 +80,7 @@ class ExportService:
             requester_scopes=tuple(sorted(ctx.scopes)),
             organization=ctx.organization, district=ctx.district, query=new.query.strip(),
             purpose=new.purpose.strip(), k=new.k, birth=new.birth, status="requested",
-            created=_us(self._clock),
+            created=epoch_us(self._clock.now()),
         )  # fmt: skip
         with self._db.write() as conn:
             self._store.insert(conn, row)
@@ -113,7 +108,7 @@ class ExportService:
                 + " or ".join(sorted(APPROVER_ROLES))
             )
         token = secrets.token_urlsafe(32)
-        now = _us(self._clock)
+        now = epoch_us(self._clock.now())
         with self._db.write() as conn:
             approved = self._store.approve(
                 conn, request_id, ctx.principal, now, _digest(token), now + self._ttl_us
@@ -129,7 +124,7 @@ class ExportService:
         if ctx.principal != found.requester:
             self._record(ctx, "download", "denied", request_id, None)
             raise Forbidden("Only the person who requested an export downloads it")
-        now = _us(self._clock)
+        now = epoch_us(self._clock.now())
         usable = found.status == "approved" and found.token_hash == _digest(token)
         if not usable or (found.token_expires or 0) <= now:
             self._record(ctx, "download", "denied", request_id, None)
