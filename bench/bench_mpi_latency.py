@@ -5,7 +5,8 @@ blocking index (store/mpi_index, not through FHIR), trains the model on a synthe
 then times, interleaved with a same-run baseline (a read by id of a stored Person):
 - `match`: `MpiService.match` in-process (Patient JSON in: normalise, one indexed query, score);
 - `ingest`: `MpiService.link_source_record` (match + link or new Person, written through FHIR);
-- `http`: `POST /fhir/Patient/$match` through the ASGI app (httpx TestClient, in-process).
+- `http`: `POST /fhir/Patient/$match` through the ASGI app (httpx TestClient, in-process),
+  and `GET /healthz` alone (the HTTP stack's own floor: no token, no database).
 Half of the queries are noisy registrations of indexed persons, half are new people.
 
     .venv/bin/python bench/bench_mpi_latency.py                       # 1,000,000 persons, SQLite
@@ -257,8 +258,13 @@ def measure(platform: Platform, args: argparse.Namespace) -> dict[str, Any]:
             lambda: client.get(f"/fhir/Person/{anchor.person_id}"),
             work[: args.http_queries], args.max_seconds,
         )  # fmt: skip
+        # The HTTP stack alone: an open route that touches no database (no token checked).
+        floor_s, _, _ = interleaved(
+            lambda _: client.get("/healthz"), lambda: None, work[: args.http_queries], 60.0
+        )
     result["http_match"] = {**summarise(http_s), "errors": len(http_s) - ok}
     result["http_baseline_read"] = summarise(base3_s)
+    result["http_floor_healthz"] = summarise(floor_s)
     for name, base in (
         ("match", "match_baseline_read"),
         ("ingest", "ingest_baseline_read"),

@@ -181,3 +181,45 @@ def test_health_record_lifecycle_over_http(client: TestClient, platform: Platfor
     history = client.get(f"/fhir/Person/{zhang}/$record-history").json()["parameter"]
     states = [parameters({"parameter": h["part"]})["status"]["valueCode"] for h in history]
     assert states == ["unopened", "open", "open", "closed"]
+
+
+def match_ids(client: TestClient, patient: dict[str, Any]) -> list[tuple[str, str]]:
+    body = {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": patient}]}
+    response = client.post("/fhir/Patient/$match", json=body)
+    assert response.status_code == 200, response.text
+    entries = response.json()["entry"]
+    return sorted((e["resource"]["resourceType"], e["resource"]["id"]) for e in entries)
+
+
+def test_a_deleted_patient_leaves_its_person_and_the_match_results(
+    client: TestClient, platform: Platform
+) -> None:
+    ingest(client, platform, *RESIDENTS)
+    zhang = zhang_person(client)
+    query = {"resourceType": "Patient", "name": [{"text": "张伟"}], "birthDate": "1980-03-05"}
+    assert match_ids(client, query) == [("Patient", "a1"), ("Patient", "b1"), ("Person", zhang)]
+    assert client.delete("/fhir/Patient/b1").status_code in (200, 204)
+    platform.events.drain()
+    person = client.get(f"/fhir/Person/{zhang}").json()
+    assert [link["target"]["reference"] for link in person["link"]] == ["Patient/a1"]
+    assert match_ids(client, query) == [("Patient", "a1"), ("Person", zhang)]
+    # The last source record gone: the Person stays, inactive and linking nothing.
+    assert client.delete("/fhir/Patient/a1").status_code in (200, 204)
+    platform.events.drain()
+    person = client.get(f"/fhir/Person/{zhang}").json()
+    assert person["active"] is False and "link" not in person
+    assert match_ids(client, query) == []
+    unknown = client.get("/fhir/Patient/$ihe-pix", params={"sourceIdentifier": f"{HOSPITAL_A}|M1"})
+    assert unknown.status_code == 404
+
+
+def test_an_updated_patient_is_relinked_over_http(client: TestClient, platform: Platform) -> None:
+    ingest(client, platform, *RESIDENTS)
+    zhang, wang = zhang_person(client), person_for(client, HOSPITAL_B, "X10")
+    wang_patient = next(p for p in RESIDENTS if p["id"] == "c1")
+    b1 = next(p for p in RESIDENTS if p["id"] == "b1")
+    corrected = {**wang_patient, "id": "b1", "identifier": b1["identifier"]}
+    ingest(client, platform, corrected)
+    assert person_for(client, HOSPITAL_B, "X9") == wang
+    links = client.get(f"/fhir/Person/{zhang}").json()["link"]
+    assert [link["target"]["reference"] for link in links] == ["Patient/a1"]

@@ -122,7 +122,8 @@ def train(
 
 @mpi_app.command("sync")
 def sync(database_url: str | None = DatabaseOption) -> None:
-    """Link every stored Patient the MPI has not linked yet (after a bulk load)."""
+    """Link every stored Patient the MPI has not linked yet (after a bulk load); take out the
+    source records of deleted Patients."""
     with _mpi(database_url) as mpi:
         outcomes = mpi.sync(SYSTEM)
     typer.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) or "nothing to link")

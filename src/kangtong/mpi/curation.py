@@ -21,7 +21,7 @@ from kangtong.mpi.normalise.record import PersonRecord
 from kangtong.store.mpi_curation import MergeRow, ReviewRow
 from kangtong.store.mpi_index import IndexedPerson, SourceLink
 
-REVIEW_STATUSES = ("open", "accepted", "rejected")
+REVIEW_STATUSES = ("open", "accepted", "rejected", "withdrawn")
 
 
 class Curation:
@@ -168,7 +168,7 @@ class Curation:
         scorer = self.scorer()
         if scorer is None:
             return None, ""
-        record = unit.normaliser.normalise(decode_identity(source.identity)[0])
+        record = unit.normalise(decode_identity(source.identity)[0])
         ranked = scorer.rank(record, [(target.person_id, decode_features(target.features))])
         return ranked[0].score, scorer.evidence(ranked[0].levels)
 

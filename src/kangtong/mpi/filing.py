@@ -10,10 +10,12 @@ one writer at a time anyway), so two registrations of one resident cannot both f
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from functools import lru_cache
+from typing import Any, Literal
 
 import orjson
 
@@ -41,6 +43,13 @@ from kangtong.store.records import OutboxEvent
 
 MPI_LOCK = "mpi:write"
 EMPTY_FEATURES = encode_features(PersonRecord("", "golden", None, None, (), None, None, None))
+NORMALISED_CACHE = 4096  # source records whose normalised form a writer keeps (rebuilds)
+
+
+class Unread(Enum):
+    """A value the caller has not read (as opposed to one it read and found absent)."""
+
+    UNREAD = 0
 
 
 def encode_identity(record: IdentityRecord, identifiers: list[tuple[str, str]]) -> bytes:
@@ -62,12 +71,15 @@ class MpiWrite:
     index: MpiIndexStore
     curation: MpiCurationStore
     schema: LinkageSchema[PersonRecord]
-    normaliser: RecordNormaliser
+    normalise: Callable[[IdentityRecord], PersonRecord]
     now_us: int
     dirty: dict[int, str] = field(default_factory=dict)  # person pk → person id
     statuses: dict[str, RecordStatus] = field(default_factory=dict)
     merged_into: dict[str, str | None] = field(default_factory=dict)
     events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    # What this write has already read (index rows, parsed Persons), so nothing is read twice.
+    persons: dict[int, IndexedPerson] = field(default_factory=dict)
+    stored: dict[str, JsonObject | None] = field(default_factory=dict)
 
     @property
     def conn(self) -> Any:
@@ -75,16 +87,27 @@ class MpiWrite:
 
     # -- reading -----------------------------------------------------------------------
     def person(self, person_id: str) -> IndexedPerson:
+        known = next((p for p in self.persons.values() if p.person_id == person_id), None)
+        if known is not None:
+            return known
         found = self.index.person(self.conn, person_id)
         if found is None:
             raise NotFound(f"Person/{person_id} is not a master person of this index")
+        self.persons[found.pk] = found
         return found
 
+    def known(self, person: IndexedPerson) -> IndexedPerson:
+        """Remember an index row read in this transaction (a candidate) for the rebuild."""
+        self.persons.setdefault(person.pk, person)
+        return person
+
     def stored_person(self, person_id: str) -> JsonObject | None:
-        current = self.changes.current("Person", person_id)
-        if current is None or current.content is None:
-            return None
-        return parse_fhir_json(current.content)
+        """The stored Person, parsed once per write."""
+        if person_id not in self.stored:
+            current = self.changes.current("Person", person_id)
+            content = None if current is None or current.deleted else current.content
+            self.stored[person_id] = None if content is None else parse_fhir_json(content)
+        return self.stored[person_id]
 
     def status(self, person_id: str) -> RecordStatus:
         if person_id not in self.statuses:
@@ -96,16 +119,34 @@ class MpiWrite:
         person_id = new_resource_id()
         pk = self.index.add_person(self.conn, person_id, EMPTY_FEATURES, [], self.now_us)
         self.statuses[person_id] = RecordStatus()
+        self.merged_into[person_id] = None
+        self.stored[person_id] = None
         self.dirty[pk] = person_id
-        return IndexedPerson(pk, person_id, EMPTY_FEATURES)
+        person = IndexedPerson(pk, person_id, EMPTY_FEATURES)
+        self.persons[pk] = person
+        return person
 
-    def file_source(self, link: SourceLink, person: IndexedPerson) -> None:
-        """Save `link` under `person`, marking the old and the new person for a rebuild."""
-        previous = self.index.source(self.conn, link.patient_id)
+    def file_source(
+        self,
+        link: SourceLink,
+        person: IndexedPerson,
+        previous: SourceLink | Literal[Unread.UNREAD] | None = Unread.UNREAD,
+    ) -> None:
+        """Save `link` under `person`, marking the old and the new person for a rebuild.
+        `previous` is the link it replaces when the caller has read it already (None: a new
+        source record)."""
+        if previous is Unread.UNREAD:
+            previous = self.index.source(self.conn, link.patient_id)
         if previous is not None and previous.person_pk != person.pk:
             self.dirty.setdefault(previous.person_pk, "")
-        self.index.save_source(self.conn, link)
+        self.index.save_source(self.conn, link, new=previous is None)
         self.dirty[person.pk] = person.person_id
+
+    def remove_source(self, link: SourceLink) -> None:
+        """Take a source record out of the index (its Patient is gone); its person is rebuilt
+        from the records left, and deactivated when none is."""
+        self.index.delete_source(self.conn, link.patient_id)
+        self.dirty.setdefault(link.person_pk, "")
 
     def touch(self, person: IndexedPerson) -> None:
         self.dirty[person.pk] = person.person_id
@@ -148,11 +189,16 @@ class MpiWrite:
         """Recompute the golden record from the sources; refile the index; store the Person."""
         links = self.index.sources_of(self.conn, pk)
         members = [self._member(link) for link in links]
-        merged_into = self.merged_into.get(person_id, merged_into_of(self.stored_person(person_id)))
+        if person_id not in self.merged_into:
+            self.merged_into[person_id] = merged_into_of(self.stored_person(person_id))
+        merged_into = self.merged_into[person_id]
         golden = self.schema.golden_record([m.record for m in members]) if members else None
-        old = self.index.person(self.conn, person_id)
-        assert old is not None
-        old_keys = block_keys(decode_features(old.features), self.schema.blocking_rules)
+        old = self.person(person_id)
+        old_keys = (
+            []
+            if old.features == EMPTY_FEATURES
+            else block_keys(decode_features(old.features), self.schema.blocking_rules)
+        )
         live = golden is not None and merged_into is None
         new_features = encode_features(golden) if golden is not None else EMPTY_FEATURES
         new_keys = block_keys(golden, self.schema.blocking_rules) if live and golden else []
@@ -168,7 +214,7 @@ class MpiWrite:
             link.patient_id,
             identity,
             identifiers,
-            self.normaliser.normalise(identity),
+            self.normalise(identity),
             score,
             link.evidence,
             link.method,
@@ -197,15 +243,16 @@ class MpiWriter:
         self.normaliser = normaliser
         self.index = MpiIndexStore()
         self.curation = MpiCurationStore()
+        # A person's golden record is rebuilt from its members' registrations at every change;
+        # the members registered lately are normalised once, not at every rebuild.
+        self.normalise = lru_cache(maxsize=NORMALISED_CACHE)(normaliser.normalise)
 
     @contextmanager
     def write(self, ctx: AccessContext) -> Iterator[MpiWrite]:
         with self.service.changeset(ctx) as changes:
             hold_until_commit(changes.conn, [MPI_LOCK])
             now_us = _now_us(self.service)
-            unit = MpiWrite(
-                changes, self.index, self.curation, self.schema, self.normaliser, now_us
-            )
+            unit = MpiWrite(changes, self.index, self.curation, self.schema, self.normalise, now_us)
             yield unit
             unit.finish()
 

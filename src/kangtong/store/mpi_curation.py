@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, case, insert, select, update
 
 from kangtong.store.mpi_tables import mpi_merge, mpi_model, mpi_review
 
@@ -17,7 +17,7 @@ class ReviewRow:
     person_id: str
     score: float
     evidence: str
-    status: str  # open | accepted | rejected
+    status: str  # open | accepted | rejected | withdrawn
     created: int
     decided: int | None = None
     decided_by: str | None = None
@@ -66,6 +66,29 @@ class MpiCurationStore:
         rows = conn.execute(select(mpi_review).where(mpi_review.c.patient_id == patient_id))
         return [ReviewRow(**row) for row in rows.mappings()]
 
+    def withdraw_reviews(
+        self,
+        conn: Connection,
+        at: int,
+        *,
+        patient_id: str | None = None,
+        person_id: str | None = None,
+    ) -> list[ReviewRow]:
+        """Close the open reviews of a source record or of a candidate person that is gone
+        (status `withdrawn`, decided by the MPI itself); returns the reviews closed."""
+        which = mpi_review.c.patient_id == patient_id
+        if person_id is not None:
+            which = mpi_review.c.person_id == person_id
+        query = select(mpi_review).where(which, mpi_review.c.status == "open")
+        found = [ReviewRow(**row) for row in conn.execute(query).mappings()]
+        if found:
+            conn.execute(
+                update(mpi_review)
+                .where(mpi_review.c.id.in_([r.id for r in found]), mpi_review.c.status == "open")
+                .values(status="withdrawn", decided=at, decided_by="mpi")
+            )
+        return found
+
     def decide_review(
         self, conn: Connection, review_id: str, status: str, at: int, by: str
     ) -> bool:
@@ -97,11 +120,31 @@ class MpiCurationStore:
         return done.rowcount == 1
 
     # -- the trained model ----------------------------------------------------------------
-    def save_model(self, conn: Connection, name: str, model: StoredModel) -> None:
-        values = {"trained": model.trained, "records": model.records, "content": model.content}
-        done = conn.execute(update(mpi_model).where(mpi_model.c.name == name).values(**values))
+    def save_model(self, conn: Connection, name: str, model: StoredModel) -> int:
+        """Store (replace) the model; returns its stamp. `trained` doubles as the model's
+        version: every save stores a stamp greater than the one it replaces (even with a clock
+        that stands still), so a process can tell a retrain by reading one integer."""
+        trained = mpi_model.c.trained
+        stamp = case((trained < model.trained, model.trained), else_=trained + 1)
+        done = conn.execute(
+            update(mpi_model)
+            .where(mpi_model.c.name == name)
+            .values(trained=stamp, records=model.records, content=model.content)
+        )
         if done.rowcount == 0:
-            conn.execute(insert(mpi_model).values(name=name, **values))
+            conn.execute(
+                insert(mpi_model).values(
+                    name=name, trained=model.trained, records=model.records, content=model.content
+                )
+            )
+        found = self.model_stamp(conn, name)
+        assert found is not None
+        return found
+
+    def model_stamp(self, conn: Connection, name: str) -> int | None:
+        """The stored model's stamp (None: none stored): a cheap check for a retrain."""
+        row = conn.execute(select(mpi_model.c.trained).where(mpi_model.c.name == name)).first()
+        return None if row is None else int(row.trained)
 
     def model(self, conn: Connection, name: str) -> StoredModel | None:
         row = conn.execute(select(mpi_model).where(mpi_model.c.name == name)).first()

@@ -2,19 +2,41 @@
 `mpi_block` and `mpi_source`).
 
 A match is one indexed query: the hashed blocking keys of the incoming record → the persons
-filed under them, with their golden-record features, so scoring needs no resource JSON.
+filed under them, with their golden-record features and how many keys they share, so scoring
+needs no resource JSON. That query is compiled once per number of keys and database, then run
+as plain SQL: building and compiling a statement cost more than running it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    CursorResult,
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    union,
+    update,
+)
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util.typing import TupleAny
 
 from kangtong.store.mpi_tables import mpi_block, mpi_person, mpi_source
 
 BULK_ROWS = 5_000
+KEY_BUCKET = 8  # candidate statements are compiled for 8, 16, 24 … keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +44,42 @@ class IndexedPerson:
     pk: int
     person_id: str
     features: bytes
+    shared: int = 0  # blocking keys shared with the record looked up (candidates only)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A statement compiled once for one database: its SQL text, parameter order and the values
+    of the parameters the compiler added itself (SQLite's `OFFSET 0`). Only for parameters the
+    driver takes as they are (numbers, strings, bytes, None)."""
+
+    sql: str
+    positions: tuple[str, ...] | None  # None: the driver takes named parameters
+    fixed: dict[str, Any]
+
+    @classmethod
+    def compile(cls, conn: Connection, statement: ClauseElement, names: Iterable[str]) -> _Prepared:
+        compiled = statement.compile(dialect=conn.dialect)
+        assert isinstance(compiled, SQLCompiler)
+        given = dict.fromkeys(names)
+        added = compiled.construct_params(given) or {}
+        fixed = {k: v for k, v in added.items() if k not in given}
+        positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+        return cls(str(compiled), positions, fixed)
+
+    def run(self, conn: Connection, values: Mapping[str, Any]) -> CursorResult[*TupleAny]:
+        return conn.exec_driver_sql(self.sql, self._parameters(values))
+
+    def run_many(
+        self, conn: Connection, rows: Sequence[Mapping[str, Any]]
+    ) -> CursorResult[*TupleAny]:
+        return conn.exec_driver_sql(self.sql, [self._parameters(row) for row in rows])
+
+    def _parameters(self, values: Mapping[str, Any]) -> Any:
+        merged = {**self.fixed, **values}
+        if self.positions is None:
+            return merged
+        return tuple(merged[name] for name in self.positions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +96,124 @@ class SourceLink:
     linked: int
 
 
+def _candidates_statement(keys: int) -> ClauseElement:
+    """Persons under any of `keys` blocking keys (parameters k0…, `cap`, `max_size`; a key may
+    be repeated), with the number of distinct keys each shares, most first. Each block is read
+    through the primary key's index and at most `cap` (= max_size + 1) rows deep, so an
+    oversized block (a common name and birth year) costs one short read and is dropped whole."""
+    members = []
+    for i in range(keys):
+        block = (
+            select(mpi_block.c.key, mpi_block.c.person_pk)
+            .where(mpi_block.c.key == bindparam(f"k{i}", type_=BigInteger))
+            .limit(bindparam("cap", type_=Integer))
+            .subquery(f"b{i}")
+        )
+        members.append(select(block.c.key, block.c.person_pk))
+    hits = union(*members).cte("hits")
+    sizes = select(hits.c.key, func.count().label("members")).group_by(hits.c.key).cte("sizes")
+    shared = (
+        select(hits.c.person_pk, func.count().label("shared"))
+        .join(sizes, sizes.c.key == hits.c.key)
+        .where(sizes.c.members <= bindparam("max_size", type_=Integer))
+        .group_by(hits.c.person_pk)
+        .subquery("shared")
+    )
+    return (
+        select(mpi_person.c.pk, mpi_person.c.person_id, mpi_person.c.features, shared.c.shared)
+        .join(shared, shared.c.person_pk == mpi_person.c.pk)
+        .order_by(literal_column("shared").desc(), mpi_person.c.pk)
+    )
+
+
+# The statements of a match and of filing one record, built once (parameters by name) and
+# compiled once per database by `MpiIndexStore._run`.
+def _source_statement() -> ClauseElement:
+    return select(mpi_source).where(mpi_source.c.patient_id == bindparam("patient_id"))
+
+
+def _sources_of_statement() -> ClauseElement:
+    return (
+        select(mpi_source)
+        .where(mpi_source.c.person_pk == bindparam("person_pk"))
+        .order_by(mpi_source.c.linked.desc(), mpi_source.c.patient_id)
+    )
+
+
+_SOURCE_FIELDS = (
+    "person_pk", "patient_version", "identity", "score", "evidence", "method", "linked"
+)  # fmt: skip
+
+
+def _insert_source_statement() -> ClauseElement:
+    fields = ("patient_id", *_SOURCE_FIELDS)
+    return insert(mpi_source).values({name: bindparam(name) for name in fields})
+
+
+def _update_source_statement() -> ClauseElement:
+    return (
+        update(mpi_source)
+        .where(mpi_source.c.patient_id == bindparam("patient_id"))
+        .values({name: bindparam(name) for name in _SOURCE_FIELDS})
+    )
+
+
+def _delete_source_statement() -> ClauseElement:
+    return delete(mpi_source).where(mpi_source.c.patient_id == bindparam("patient_id"))
+
+
+def _person_statement() -> ClauseElement:
+    return select(mpi_person.c.pk, mpi_person.c.person_id, mpi_person.c.features).where(
+        mpi_person.c.person_id == bindparam("person_id")
+    )
+
+
+def _update_person_statement() -> ClauseElement:
+    return (
+        update(mpi_person)
+        .where(mpi_person.c.pk == bindparam("pk"))
+        .values(features=bindparam("features"), updated=bindparam("updated"))
+    )
+
+
+def _add_key_statement() -> ClauseElement:
+    return insert(mpi_block).values(key=bindparam("key"), person_pk=bindparam("person_pk"))
+
+
+def _remove_key_statement() -> ClauseElement:
+    return delete(mpi_block).where(
+        mpi_block.c.key == bindparam("key"), mpi_block.c.person_pk == bindparam("person_pk")
+    )
+
+
+_PATIENT_IDS_OF = (
+    select(mpi_source.c.person_pk, mpi_source.c.patient_id)
+    .where(mpi_source.c.person_pk.in_(bindparam("pks", expanding=True)))
+    .order_by(mpi_source.c.person_pk, mpi_source.c.patient_id)
+)
+
+
 class MpiIndexStore:
+    def __init__(self) -> None:
+        self._prepared: dict[tuple[str, str], _Prepared] = {}
+
+    def _run(
+        self,
+        conn: Connection,
+        name: str,
+        build: Callable[[], ClauseElement],
+        values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    ) -> CursorResult[*TupleAny]:
+        """Run a statement compiled once per database (with many rows: executemany)."""
+        rows = [values] if isinstance(values, Mapping) else list(values)
+        key = (conn.dialect.name, name)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepared[key] = _Prepared.compile(conn, build(), rows[0])
+        if isinstance(values, Mapping):
+            return prepared.run(conn, values)
+        return prepared.run_many(conn, rows)
+
     # -- persons and their blocking keys -----------------------------------------------
     def add_person(
         self, conn: Connection, person_id: str, features: bytes, keys: Iterable[int], now: int
@@ -66,33 +241,23 @@ class MpiIndexStore:
         old, new = set(old_keys), set(new_keys)
         self.remove_keys(conn, pk, old - new)
         self._add_keys(conn, pk, new - old)
-        conn.execute(
-            update(mpi_person).where(mpi_person.c.pk == pk).values(features=features, updated=now)
-        )
+        values = {"pk": pk, "features": features, "updated": now}
+        self._run(conn, "update-person", _update_person_statement, values)
 
     def remove_keys(self, conn: Connection, pk: int, keys: Iterable[int]) -> None:
         """Take a person out of these blocks (a merged-away or emptied person)."""
-        rows = [{"k": key, "p": pk} for key in keys]
+        rows = [{"key": key, "person_pk": pk} for key in sorted(set(keys))]
         if rows:
-            conn.execute(
-                delete(mpi_block).where(
-                    mpi_block.c.key == bindparam("k"), mpi_block.c.person_pk == bindparam("p")
-                ),
-                rows,
-            )
+            self._run(conn, "remove-key", _remove_key_statement, rows)
 
     def _add_keys(self, conn: Connection, pk: int, keys: Iterable[int]) -> None:
         rows = [{"key": key, "person_pk": pk} for key in sorted(set(keys))]
         if rows:
-            conn.execute(insert(mpi_block), rows)
+            self._run(conn, "add-key", _add_key_statement, rows)
 
     def person(self, conn: Connection, person_id: str) -> IndexedPerson | None:
-        row = conn.execute(
-            select(mpi_person.c.pk, mpi_person.c.person_id, mpi_person.c.features).where(
-                mpi_person.c.person_id == person_id
-            )
-        ).first()
-        return None if row is None else IndexedPerson(row.pk, row.person_id, bytes(row.features))
+        found = self._run(conn, "person", _person_statement, {"person_id": person_id}).first()
+        return None if found is None else IndexedPerson(found[0], found[1], bytes(found[2]))
 
     def person_ids(self, conn: Connection, pks: Sequence[int]) -> dict[int, str]:
         if not pks:
@@ -105,36 +270,25 @@ class MpiIndexStore:
     def candidates(
         self, conn: Connection, keys: Iterable[int], max_block_size: int
     ) -> list[IndexedPerson]:
-        """Persons filed under any of `keys`; a block larger than `max_block_size` is skipped
-        (a very common key, like a common name and birth year, says too little to be worth it)."""
-        # Block membership first, at most `max_block_size + 1` rows per key from the primary
-        # key's index: an oversized block (a common name and birth year) costs one short read
-        # and is dropped, instead of fetching every member's features only to skip them.
-        person_pks: dict[int, None] = {}
-        for key in sorted(set(keys)):
-            members = (
-                conn.execute(
-                    select(mpi_block.c.person_pk)
-                    .where(mpi_block.c.key == key)
-                    .limit(max_block_size + 1)
-                )
-                .scalars()
-                .all()
-            )
-            if len(members) <= max_block_size:
-                person_pks.update(dict.fromkeys(members))
-        if not person_pks:
+        """Persons filed under any of `keys`, those sharing the most keys first; a block larger
+        than `max_block_size` is skipped (a very common key, like a common name and birth year,
+        says too little to be worth it)."""
+        unique = sorted(set(keys))
+        if not unique:
             return []
-        rows = conn.execute(
-            select(mpi_person.c.pk, mpi_person.c.person_id, mpi_person.c.features).where(
-                mpi_person.c.pk.in_(list(person_pks))
-            )
-        ).all()
-        by_pk = {row.pk: row for row in rows}
+        # Padded to a multiple of KEY_BUCKET by repeating the last key (the blocks are a UNION,
+        # so a repeat adds nothing): a handful of statements cover every record.
+        slots = -(-len(unique) // KEY_BUCKET) * KEY_BUCKET
+        padded = unique + [unique[-1]] * (slots - len(unique))
+        values: dict[str, Any] = {f"k{i}": key for i, key in enumerate(padded)}
+        values["cap"] = max_block_size + 1
+        values["max_size"] = max_block_size
+        build = partial(_candidates_statement, slots)
         return [
-            IndexedPerson(pk, by_pk[pk].person_id, bytes(by_pk[pk].features))
-            for pk in person_pks
-            if pk in by_pk
+            IndexedPerson(pk, person_id, bytes(features), shared)
+            for pk, person_id, features, shared in self._run(
+                conn, f"candidates-{slots}", build, values
+            )
         ]
 
     def bulk_add_persons(
@@ -149,23 +303,38 @@ class MpiIndexStore:
             conn.execute(insert(mpi_person), people[start : start + BULK_ROWS])
         for start in range(0, len(blocks), BULK_ROWS):
             conn.execute(insert(mpi_block), blocks[start : start + BULK_ROWS])
+        if conn.dialect.name == "postgresql" and people:
+            # The pks were the caller's: move the sequence past them for later `add_person`s.
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('mpi_person', 'pk'), "
+                    "(SELECT max(pk) FROM mpi_person))"
+                )
+            )
 
     def max_person_pk(self, conn: Connection) -> int:
         return int(conn.execute(select(func.coalesce(func.max(mpi_person.c.pk), 0))).scalar_one())
 
     # -- source links ---------------------------------------------------------------------
     def source(self, conn: Connection, patient_id: str) -> SourceLink | None:
-        row = conn.execute(select(mpi_source).where(mpi_source.c.patient_id == patient_id)).first()
+        values = {"patient_id": patient_id}
+        row = self._run(conn, "source", _source_statement, values).first()
         return None if row is None else _link(row._mapping)
 
     def sources_of(self, conn: Connection, person_pk: int) -> list[SourceLink]:
         """The person's source links, most recently linked first."""
-        rows = conn.execute(
-            select(mpi_source)
-            .where(mpi_source.c.person_pk == person_pk)
-            .order_by(mpi_source.c.linked.desc(), mpi_source.c.patient_id)
-        )
+        values = {"person_pk": person_pk}
+        rows = self._run(conn, "sources-of", _sources_of_statement, values)
         return [_link(row._mapping) for row in rows]
+
+    def patient_ids_of(self, conn: Connection, person_pks: Sequence[int]) -> dict[int, list[str]]:
+        """The source Patient ids of each person (in id order), for answering a match."""
+        found: dict[int, list[str]] = {pk: [] for pk in person_pks}
+        if person_pks:
+            rows = conn.execute(_PATIENT_IDS_OF, {"pks": list(person_pks)})
+            for person_pk, patient_id in rows:
+                found[person_pk].append(patient_id)
+        return found
 
     def sources_of_many(self, conn: Connection, person_pks: Sequence[int]) -> list[SourceLink]:
         if not person_pks:
@@ -173,9 +342,11 @@ class MpiIndexStore:
         rows = conn.execute(select(mpi_source).where(mpi_source.c.person_pk.in_(person_pks)))
         return [_link(row._mapping) for row in rows]
 
-    def save_source(self, conn: Connection, link: SourceLink) -> None:
-        """Insert or replace the link of `link.patient_id`."""
+    def save_source(self, conn: Connection, link: SourceLink, *, new: bool = False) -> None:
+        """Insert or replace the link of `link.patient_id` (`new`: the caller knows there is
+        none yet, so it is inserted straight away)."""
         values = {
+            "patient_id": link.patient_id,
             "person_pk": link.person_pk,
             "patient_version": link.patient_version,
             "identity": link.identity,
@@ -184,11 +355,26 @@ class MpiIndexStore:
             "method": link.method,
             "linked": link.linked,
         }
-        done = conn.execute(
-            update(mpi_source).where(mpi_source.c.patient_id == link.patient_id).values(**values)
+        if not new:
+            done = self._run(conn, "update-source", _update_source_statement, values)
+            if done.rowcount == 1:
+                return
+        self._run(conn, "insert-source", _insert_source_statement, values)
+
+    def delete_source(self, conn: Connection, patient_id: str) -> bool:
+        """Forget a source record's link (its Patient was deleted); False when there was none."""
+        values = {"patient_id": patient_id}
+        return self._run(conn, "delete-source", _delete_source_statement, values).rowcount == 1
+
+    def source_patient_ids(self, conn: Connection, after: str, limit: int) -> list[str]:
+        """Patient ids of the source records filed, in order, from just after `after`."""
+        rows = conn.execute(
+            select(mpi_source.c.patient_id)
+            .where(mpi_source.c.patient_id > after)
+            .order_by(mpi_source.c.patient_id)
+            .limit(limit)
         )
-        if done.rowcount == 0:
-            conn.execute(insert(mpi_source).values(patient_id=link.patient_id, **values))
+        return list(rows.scalars())
 
     def identities(self, conn: Connection, limit: int) -> list[bytes]:
         """Identity fields of up to `limit` source records (training)."""

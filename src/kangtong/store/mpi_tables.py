@@ -66,7 +66,7 @@ mpi_review = Table(
     Column("person_id", String(64), nullable=False, comment="the candidate master person"),
     Column("score", Float, nullable=False),
     Column("evidence", Text, nullable=False),
-    Column("status", String(16), nullable=False, comment="open|accepted|rejected"),
+    Column("status", String(16), nullable=False, comment="open|accepted|rejected|withdrawn"),
     Column("created", BigInteger, nullable=False),
     Column("decided", BigInteger, nullable=True),
     Column("decided_by", String(128), nullable=True),

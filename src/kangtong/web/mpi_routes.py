@@ -91,13 +91,18 @@ async def match(request: Request) -> Response:
     persons: dict[str, JsonObject] = {}
     patients: dict[str, JsonObject] = {}
     if matches:
-        ids = ",".join(m.person_id for m in matches)
+        # The MPI names each person's source Patients, so one search by id fetches the
+        # Persons and their Patients together, as the caller may see them (and audited).
+        wanted = {("Person", m.person_id) for m in matches}
+        wanted |= {("Patient", p) for m in matches for p in m.patients}
+        ids = ",".join(sorted({res_id for _, res_id in wanted}))
         found = platform.service.search(
-            ctx, "Person", [("_id", ids), ("_include", "Person:link"), ("_count", "1000")]
+            ctx, None, [("_type", "Person,Patient"), ("_id", ids), ("_count", str(len(wanted)))]
         )
         for entry in found.entries:
-            target = persons if entry.res_type == "Person" else patients
-            target[entry.res_id] = parse_fhir_json(entry.content)
+            if (entry.res_type, entry.res_id) in wanted:
+                target = persons if entry.res_type == "Person" else patients
+                target[entry.res_id] = parse_fhir_json(entry.content)
     base = base_url(request, platform.settings.base_url)
     return responses.fhir_response(match_bundle(matches, persons, patients, base))
 
