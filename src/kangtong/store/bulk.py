@@ -1,4 +1,4 @@
-"""Dialect-specific bulk writing: COPY on PostgreSQL, executemany on SQLite.
+"""Dialect-specific bulk writing: COPY or pipelined INSERTs on PostgreSQL, executemany on SQLite.
 
 This is the hot path of ingest, so it talks to the DB-API connection directly. (Measured: one
 psycopg pipeline of `INSERT … SELECT FROM unnest(arrays)` statements is no faster than a COPY
@@ -30,6 +30,13 @@ def allocate_pks(conn: Connection, count: int) -> list[int]:
     return list(range(start + 1, start + 1 + count))
 
 
+# Small writes go to PostgreSQL as plain INSERTs, pipelined: a COPY costs two round trips per
+# table, which is most of a single-resource write (a few rows in each of up to ten tables; a
+# create measured p50 6.0 → 3.9 ms). Big ones — a bundle's hundreds of index rows — use COPY,
+# which the server executes far faster than row-by-row INSERTs.
+PIPELINE_MAX_ROWS = 64
+
+
 def insert_rows(
     conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
@@ -44,13 +51,24 @@ def insert_rows(
                 copy.write_row(row)
         cursor.close()
         return
-    placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-    driver.executemany(sql, rows)  # type: ignore[union-attr]
+    driver.executemany(_insert_sql(table, columns, "?"), rows)  # type: ignore[union-attr]
+
+
+def _insert_sql(table: str, columns: Sequence[str], marker: str) -> str:
+    placeholders = ", ".join(marker for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
 
 
 def insert_batches(conn: Connection, batches: Sequence[Batch]) -> None:
     """Insert the rows of several tables (empty batches cost nothing)."""
+    batches = [b for b in batches if b[2]]
+    total = sum(len(rows) for _table, _columns, rows in batches)
+    if conn.dialect.name == "postgresql" and 0 < total <= PIPELINE_MAX_ROWS:
+        driver: Any = conn.connection.driver_connection
+        with driver.pipeline(), driver.cursor() as cursor:
+            for table, columns, rows in batches:
+                cursor.executemany(_insert_sql(table.name, columns, "%s"), rows)
+        return
     for table, columns, rows in batches:
         insert_rows(conn, table.name, columns, rows)
 
