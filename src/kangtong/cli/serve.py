@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 import uvicorn
 
@@ -17,8 +19,19 @@ def serve(
 ) -> None:
     """Serve the FHIR API (/fhir) on HOST:PORT."""
     settings = settings_for(database_url, host=host, port=port)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     platform = build_platform(settings)
     try:
-        uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="info")
+        # uvicorn's access log would print query strings (names, ID numbers): `AccessLog`
+        # in the app logs requests without their values instead.
+        uvicorn.run(
+            create_app(platform),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            access_log=False,
+        )
     finally:
         platform.close()

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 
 import kangtong
 from kangtong.platform import Platform
+from kangtong.web.access_log import AccessLog
 from kangtong.web.bearer import BearerAuthentication
 from kangtong.web.errors import install_error_handlers
 from kangtong.web.fhir_routes import router as fhir_router
@@ -74,6 +75,7 @@ def create_app(platform: Platform) -> FastAPI:
         self_authenticating=self_authenticating_prefixes(),
         refusals=platform.security.refused_tokens.record,
     )
+    app.add_middleware(AccessLog)  # outermost: refused requests are logged too
     # Module routers come before the generic FHIR router: its `/{type}/{id}` would swallow
     # operation paths such as `/CodeSystem/$lookup`.
     for router in optional_routers():

@@ -1,0 +1,55 @@
+"""One log line per request that never carries a personal identifier.
+
+Uvicorn's own access log prints the whole request line, and FHIR searches put names, citizen ID
+numbers and phone numbers in the query string (`Patient?identifier=…|110101…`). This log keeps
+what an operator needs — method, path, the names of the query parameters, status, duration —
+and drops every query value. Paths hold resource ids, which are opaque server ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("kangtong.access")
+
+
+def query_names(raw: bytes) -> str:
+    """`name=张伟&birthdate=ge1980` → `birthdate,name`: which parameters, never their values."""
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    return ",".join(sorted({name for name, _value in pairs}))
+
+
+class AccessLog:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if the app fails before it answers
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                names = query_names(scope.get("query_string", b""))
+                log.info(
+                    "%s %s%s %d %.1f ms",
+                    scope["method"],
+                    scope["path"],
+                    f" ?{names}" if names else "",
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                )
