@@ -297,6 +297,13 @@ def free_port() -> int:
 @contextmanager
 def running_server(url: str, *, startup_seconds: float = 60.0) -> Iterator[str]:
     """`kangtong serve` on a free 127.0.0.1 port; yields its base URL; always killed."""
+    # The server logs every request to stderr: a file, never a pipe nobody reads (a full pipe
+    # would block the server mid-benchmark).
+    with tempfile.TemporaryFile() as log:
+        yield from _serve(url, log, startup_seconds)
+
+
+def _serve(url: str, log: Any, startup_seconds: float) -> Iterator[str]:
     import httpx
 
     port = free_port()
@@ -305,7 +312,7 @@ def running_server(url: str, *, startup_seconds: float = 60.0) -> Iterator[str]:
     proc = subprocess.Popen(
         [*command, "--port", str(port)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base = f"http://127.0.0.1:{port}"
@@ -315,7 +322,8 @@ def running_server(url: str, *, startup_seconds: float = 60.0) -> Iterator[str]:
         deadline = time.monotonic() + startup_seconds
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                log.seek(0)
+                raise RuntimeError(f"server exited: {log.read().decode()[-2000:]}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
@@ -332,6 +340,26 @@ def running_server(url: str, *, startup_seconds: float = 60.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def wait_for_outbox(url: str, *, max_seconds: float = 300.0) -> float:
+    """Seconds until every outbox subscriber has acknowledged the newest event (or the limit)."""
+    engine = create_engine(url)
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < max_seconds:
+            with engine.connect() as conn:
+                newest = conn.execute(text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar()
+                behind = conn.execute(
+                    text("SELECT count(*) FROM outbox_cursor WHERE last_seq < :n"), {"n": newest}
+                ).scalar()
+                acknowledging = conn.execute(text("SELECT count(*) FROM outbox_cursor")).scalar()
+            if newest == 0 or (acknowledging and not behind):
+                break
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    return round(time.monotonic() - started, 1)
 
 
 BENCH_TOKEN_VARIABLE = "KANGTONG_BENCH_AUTHORIZATION"
