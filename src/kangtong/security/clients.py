@@ -9,7 +9,6 @@ password hash adds nothing.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from kangtong.core.errors import Conflict, Invalid
 from kangtong.security.oauth_errors import invalid_client
 from kangtong.security.roles import known_role
 from kangtong.security.scopes import parse_scope
+from kangtong.security.secret_digest import secret_digest
 from kangtong.store.accounts import AccountStore, ClientRow
 from kangtong.store.database import Database
 from kangtong.store.token_grants import TokenGrantStore
@@ -36,10 +36,6 @@ AUTH_METHODS: tuple[AuthMethod, ...] = (
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGORITHMS = ["ES256", "ES384", "RS384", "RS256", "EdDSA"]
 MAX_ASSERTION_LIFETIME_SECONDS = 300  # SMART Backend Services: exp at most five minutes ahead
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -84,7 +80,7 @@ class ClientRegistry:
             district=new.district,
             name=new.name,
             auth_method=new.auth_method,
-            secret_hash=secret_hash(secret) if secret else None,
+            secret_hash=secret_digest(secret) if secret else None,
             jwks=orjson.dumps(new.jwks).decode() if new.jwks else None,
             scopes=new.scopes,
             roles=new.roles,
@@ -115,7 +111,7 @@ class ClientRegistry:
 
     def _by_secret(self, client_id: str, secret: str, method: AuthMethod) -> ClientRow:
         client = self.client(client_id)
-        presented = secret_hash(secret)
+        presented = secret_digest(secret)
         stored = client.secret_hash if client and client.secret_hash else "0" * 64
         if not hmac.compare_digest(presented, stored) or client is None or not client.active:
             raise invalid_client()

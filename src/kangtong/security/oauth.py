@@ -11,7 +11,6 @@ its `exp`). Every grant, refusal and revocation is written to the audit chain.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +26,7 @@ from kangtong.security.oauth_errors import OAuthError, invalid_grant, invalid_re
 from kangtong.security.revocation import TokenRevocations
 from kangtong.security.roles import Role
 from kangtong.security.scopes import narrow
+from kangtong.security.secret_digest import secret_digest
 from kangtong.security.tokens import CLOCK_SKEW_SECONDS, AccessTokens, IssuedToken, TokenClaims
 from kangtong.store.accounts import AccountRow, ClientRow
 from kangtong.store.database import Database
@@ -63,10 +63,6 @@ class TokenResponse:
         if self.access.claims.patient:
             body["patient"] = self.access.claims.patient
         return body
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
 class TokenService:
@@ -159,7 +155,7 @@ class TokenService:
         if not request.refresh_token:
             raise invalid_request("refresh_token is required")
         now = self._now_us()
-        token_hash = _hash(request.refresh_token)
+        token_hash = secret_digest(request.refresh_token)
         with self.db.write() as conn:
             row = self._grants.refresh(conn, token_hash)
             if row is None or row.client_id != client.client_id:
@@ -195,7 +191,7 @@ class TokenService:
             previous.expires if previous else now + int(self.refresh_ttl.total_seconds() * 1e6)
         )
         row = RefreshTokenRow(
-            _hash(token), family, client.client_id, account.id, tuple(scopes), now, expires,
+            secret_digest(token), family, client.client_id, account.id, tuple(scopes), now, expires,
         )  # fmt: skip
         with self.db.write() as conn:
             self._grants.insert_refresh(conn, row)
@@ -224,7 +220,7 @@ class TokenService:
     def _revoke_refresh(self, token: str, client: ClientRow) -> str | None:
         now = self._now_us()
         with self.db.write() as conn:
-            row = self._grants.refresh(conn, _hash(token))
+            row = self._grants.refresh(conn, secret_digest(token))
             if row is None or row.client_id != client.client_id:
                 return None
             self._revoke_grant(conn, row.family, now)

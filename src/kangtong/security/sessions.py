@@ -8,7 +8,6 @@ events name the account id, never the user name typed in (it may be a person's n
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +17,7 @@ from kangtong.security.accounts import AccountService
 from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_trail import AuditTrail
 from kangtong.security.oauth_errors import OAuthError
+from kangtong.security.secret_digest import secret_digest
 from kangtong.store.accounts import AccountRow
 from kangtong.store.database import Database
 from kangtong.store.web_sessions import SessionRow, WebSessionStore
@@ -39,10 +39,6 @@ class WebSession:
     csrf_token: str
     account: AccountRow
     expires_us: int
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class WebSessions:
@@ -69,7 +65,7 @@ class WebSessions:
             self._record("web/anonymous", "denied", None)
             raise LoginRefused(exc.description.startswith(LOCKED)) from exc
         token, now = secrets.token_urlsafe(32), self._now()
-        row = SessionRow(_digest(token), account.id, secrets.token_urlsafe(32), now,
+        row = SessionRow(secret_digest(token), account.id, secrets.token_urlsafe(32), now,
                          now + self._ttl_us)  # fmt: skip
         with self._db.write() as conn:
             self._store.delete_expired(conn, now)
@@ -82,7 +78,7 @@ class WebSessions:
         if not token:
             return None
         with self._db.read() as conn:
-            row = self._store.get(conn, _digest(token))
+            row = self._store.get(conn, secret_digest(token))
         if row is None or row.expires <= self._now():
             return None
         account = self._accounts.account(row.account_id)
@@ -92,7 +88,7 @@ class WebSessions:
 
     def logout(self, session: WebSession) -> None:
         with self._db.write() as conn:
-            self._store.delete(conn, _digest(session.token))
+            self._store.delete(conn, secret_digest(session.token))
         self._record(f"account/{session.account.id}", "success", session.account.organization,
                      step="logout")  # fmt: skip
 

@@ -12,32 +12,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, and_, exists, false, literal_column, not_, or_
 
 from kangtong.store.criteria import AccessFilter, CodingMatch, Reach
-from kangtong.store.param_rows import param_is
+from kangtong.store.param_rows import keys_in, param_is
 from kangtong.store.tables import INDEX_TABLES
 
 Condition = ColumnElement[bool]
 
 
-# Built conditions by (filter, row): a caller's filter is reused for its next requests
-# (`RecentAnswers`), and building the expression costs as much as the query it guards.
-_BUILT: dict[tuple[AccessFilter, int], tuple[FromClause, Condition]] = {}
-_BUILT_MAX = 512
-
-
 def visible(access: AccessFilter, row: FromClause) -> Condition:
     """The row is one the caller may see."""
-    key = (access, id(row))
-    built = _BUILT.get(key)
-    if built is not None and built[0] is row:
-        return built[1]
-    condition = _visible(access, row)
-    if len(_BUILT) >= _BUILT_MAX:
-        _BUILT.clear()
-    _BUILT[key] = (row, condition)
-    return condition
-
-
-def _visible(access: AccessFilter, row: FromClause) -> Condition:
     reaches = [_reach(access, reach, row) for reach in access.reaches]
     condition: Condition = or_(*reaches) if reaches else false()
     granular = [_granular(row, res_type, options) for res_type, options in access.granular]
@@ -82,14 +64,6 @@ def _in_names(column: ColumnElement[Any], names: tuple[str, ...]) -> Condition:
     return column.op("IN")(literal_column(f"({listed})")).self_group()
 
 
-def _in_keys(column: ColumnElement[Any], keys: tuple[int, ...]) -> Condition:
-    """`column IN (1, 2, …)` in the SQL text, for parameter keys (integers we computed)."""
-    if not keys:
-        return column.in_(keys)
-    listed = ", ".join(str(int(k)) for k in keys)
-    return column.op("IN")(literal_column(f"({listed})")).self_group()
-
-
 def _in_compartment(access: AccessFilter, patients: tuple[str, ...], row: FromClause) -> Condition:
     """A Patient in `patients`, or a row whose patient references name only those patients."""
     if not patients:
@@ -99,13 +73,13 @@ def _in_compartment(access: AccessFilter, patients: tuple[str, ...], row: FromCl
     params = access.compartment_params
     about_ours = exists().where(
         ours.c.resource_pk == row.c.pk,
-        _in_keys(ours.c.param, params),
+        keys_in(ours.c.param, params),
         ours.c.target_type == "Patient",
         ours.c.target_id.in_(patients),
     )
     about_others = exists().where(
         others.c.resource_pk == row.c.pk,
-        _in_keys(others.c.param, params),
+        keys_in(others.c.param, params),
         others.c.target_type == "Patient",
         others.c.target_id.not_in(patients),
     )

@@ -11,7 +11,6 @@ Every step, refused ones included, is written to the audit chain (DCM 110106 Exp
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from kangtong.security.audit_trail import AuditTrail
 from kangtong.security.export.deidentify import BirthGeneralisation, Deidentifier
 from kangtong.security.export.pseudonyms import Pseudonymiser
 from kangtong.security.export.runner import ExportResult, ExportRunner, parse_query
+from kangtong.security.secret_digest import secret_digest
 from kangtong.store.database import Database
 from kangtong.store.export_requests import ExportRequestRow, ExportRequestStore
 
@@ -54,10 +54,6 @@ class Approval:
 class Download:
     request_id: str
     result: ExportResult
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class ExportService:
@@ -111,7 +107,7 @@ class ExportService:
         now = epoch_us(self._clock.now())
         with self._db.write() as conn:
             approved = self._store.approve(
-                conn, request_id, ctx.principal, now, _digest(token), now + self._ttl_us
+                conn, request_id, ctx.principal, now, secret_digest(token), now + self._ttl_us
             )
         if not approved:
             raise Conflict(f"Export request {request_id} is {found.status}, not awaiting approval")
@@ -125,7 +121,7 @@ class ExportService:
             self._record(ctx, "download", "denied", request_id, None)
             raise Forbidden("Only the person who requested an export downloads it")
         now = epoch_us(self._clock.now())
-        usable = found.status == "approved" and found.token_hash == _digest(token)
+        usable = found.status == "approved" and found.token_hash == secret_digest(token)
         if not usable or (found.token_expires or 0) <= now:
             self._record(ctx, "download", "denied", request_id, None)
             if found.status == "requested":
@@ -133,7 +129,7 @@ class ExportService:
             raise Gone("This export link has been used, has expired or is not valid")
         result = self._run(found)
         with self._db.write() as conn:
-            if not self._store.claim_download(conn, request_id, _digest(token), now):
+            if not self._store.claim_download(conn, request_id, secret_digest(token), now):
                 raise Gone("This export link has been used")
             self._store.record_counts(conn, request_id, result.exported, result.withheld_records)
         self._record(ctx, "download", "success", request_id, parse_query(found.query)[0],
