@@ -221,19 +221,20 @@ class Changeset:
         return self.ctx.district or self._service.default_district or None
 
     def flush(self) -> None:
+        if self._staged:
+            self._service.repository.write(self.conn, [s.write for s in self._staged.values()])
+            if self._service.rules:
+                self._service.rules.enforce(
+                    self._service, self.conn, [s.stored for s in self._staged.values()]
+                )
+            self._service.outbox.append(self.conn, self._events)
+            self._staged.clear()
+            self._events.clear()
+        # Last: appending to the audit chain locks its head until commit, and every writer
+        # needs that lock, so it is held for as short a time as possible.
         if self._audit:
             self._service.audit.record_in(self.conn, self.ctx, self._audit)
             self._audit.clear()
-        if not self._staged:
-            return
-        self._service.repository.write(self.conn, [s.write for s in self._staged.values()])
-        if self._service.rules:
-            self._service.rules.enforce(
-                self._service, self.conn, [s.stored for s in self._staged.values()]
-            )
-        self._service.outbox.append(self.conn, self._events)
-        self._staged.clear()
-        self._events.clear()
 
 
 def _check_version(current: CurrentState | None, if_match: int | None) -> None:

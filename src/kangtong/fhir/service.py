@@ -9,14 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Protocol
-from urllib.parse import parse_qsl
+from typing import Any, Protocol, TypeVar
+from urllib.parse import parse_qsl, urlencode
 
 import jsonpatch
 import orjson
 
 from kangtong.core.clock import Clock, epoch_us, format_instant, instant_of_us
-from kangtong.core.errors import Forbidden, Invalid, NotFound, PreconditionFailed, Unprocessable
+from kangtong.core.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+)
 from kangtong.core.errors import Issue as ErrorIssue
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.access import (
@@ -43,14 +50,18 @@ from kangtong.fhir.search_page import search_page
 from kangtong.store.criteria import AccessFilter
 from kangtong.store.database import Database
 from kangtong.store.index_rows import IndexRows
+from kangtong.store.locks import hold_until_commit
 from kangtong.store.outbox import OutboxStore
 from kangtong.store.records import CurrentState
 from kangtong.store.repository import ResourceRepository
 from kangtong.store.search import SearchStore
+from kangtong.store.transient import is_transient
 
 # Validation returns (severity, code, path, message) issues; errors reject the resource.
 ResourceCheck = Callable[[JsonObject], Sequence[ErrorIssue]]
 KnownTypes = Callable[[str], bool]
+T = TypeVar("T")
+WRITE_ATTEMPTS = 3
 
 
 class Indexer(Protocol):
@@ -136,6 +147,27 @@ class ResourceService:
                 self.audit.record(ctx, entry)
             raise
 
+    def retrying(self, attempt: Callable[[], T]) -> T:
+        """Run a whole write transaction, again from the start if a concurrent writer won.
+
+        Only conflicts no request caused are retried (`store.transient`); after the last
+        attempt the caller gets a 409 that says to try again, never a driver error.
+        """
+        for _ in range(WRITE_ATTEMPTS - 1):
+            try:
+                return attempt()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+        try:
+            return attempt()
+        except Exception as exc:
+            if is_transient(exc):
+                raise Conflict(
+                    "A concurrent write to the same resources won; the request may be retried"
+                ) from exc
+            raise
+
     # -- authorisation -------------------------------------------------------------------
     def authorize(
         self,
@@ -176,14 +208,17 @@ class ResourceService:
     def create(
         self, ctx: AccessContext, resource: JsonObject, *, if_none_exist: str | None = None
     ) -> WriteOutcome:
-        with self.changeset(ctx) as changes:
-            if if_none_exist:
-                existing = self._conditional_match(
-                    changes, resource.get("resourceType", ""), if_none_exist
-                )
-                if existing is not None:
-                    return WriteOutcome(existing, 200)
-            return changes.create(resource)
+        def attempt() -> WriteOutcome:
+            with self.changeset(ctx) as changes:
+                if if_none_exist:
+                    existing = self._conditional_match(
+                        changes, resource.get("resourceType", ""), if_none_exist
+                    )
+                    if existing is not None:
+                        return WriteOutcome(existing, 200)
+                return changes.create(resource)
+
+        return self.retrying(attempt)
 
     def update(
         self,
@@ -194,26 +229,37 @@ class ResourceService:
         *,
         if_match: int | None = None,
     ) -> WriteOutcome:
-        with self.changeset(ctx) as changes:
-            return changes.update(res_type, res_id, resource, if_match=if_match)
+        def attempt() -> WriteOutcome:
+            with self.changeset(ctx) as changes:
+                return changes.update(res_type, res_id, resource, if_match=if_match)
+
+        return self.retrying(attempt)
 
     def conditional_update(
         self, ctx: AccessContext, res_type: str, query: str, resource: JsonObject
     ) -> WriteOutcome:
-        with self.changeset(ctx) as changes:
-            matches = self.match_ids(changes, res_type, query)
-            if len(matches) > 1:
-                raise PreconditionFailed(
-                    f"The conditional update matches {len(matches)} {res_type} resources"
-                )
-            if matches:
-                target = matches[0]
-                if resource.get("id", target) != target:
-                    raise Invalid("The body's id differs from the resource the condition matched")
-                return changes.update(res_type, target, {**resource, "id": target})
-            if "id" in resource:
-                return changes.update(res_type, resource["id"], resource)
-            return changes.create(resource)
+        def attempt() -> WriteOutcome:
+            with self.changeset(ctx) as changes:
+                return self._conditional_update_in(changes, res_type, query, resource)
+
+        return self.retrying(attempt)
+
+    def _conditional_update_in(
+        self, changes: Changeset, res_type: str, query: str, resource: JsonObject
+    ) -> WriteOutcome:
+        matches = self.match_ids(changes, res_type, query)
+        if len(matches) > 1:
+            raise PreconditionFailed(
+                f"The conditional update matches {len(matches)} {res_type} resources"
+            )
+        if matches:
+            target = matches[0]
+            if resource.get("id", target) != target:
+                raise Invalid("The body's id differs from the resource the condition matched")
+            return changes.update(res_type, target, {**resource, "id": target})
+        if "id" in resource:
+            return changes.update(res_type, resource["id"], resource)
+        return changes.create(resource)
 
     def patch(
         self,
@@ -224,8 +270,11 @@ class ResourceService:
         *,
         if_match: int | None = None,
     ) -> WriteOutcome:
-        with self.changeset(ctx) as changes:
-            return self.patch_in(changes, res_type, res_id, operations, if_match=if_match)
+        def attempt() -> WriteOutcome:
+            with self.changeset(ctx) as changes:
+                return self.patch_in(changes, res_type, res_id, operations, if_match=if_match)
+
+        return self.retrying(attempt)
 
     def patch_in(
         self,
@@ -249,20 +298,27 @@ class ResourceService:
         return changes.patched(res_type, res_id, patched, current)
 
     def delete(self, ctx: AccessContext, res_type: str, res_id: str) -> WriteOutcome | None:
-        with self.changeset(ctx) as changes:
-            return changes.delete(res_type, res_id)
+        def attempt() -> WriteOutcome | None:
+            with self.changeset(ctx) as changes:
+                return changes.delete(res_type, res_id)
+
+        return self.retrying(attempt)
 
     def conditional_delete(self, ctx: AccessContext, res_type: str, query: str) -> int:
         """Delete the one resource matching `query`; returns how many were deleted (0 or 1)."""
-        with self.changeset(ctx) as changes:
-            matches = self.match_ids(changes, res_type, query)
-            if len(matches) > 1:
-                raise PreconditionFailed(
-                    f"The conditional delete matches {len(matches)} {res_type} resources"
-                )
-            for res_id in matches:
-                changes.delete(res_type, res_id)
-            return len(matches)
+
+        def attempt() -> int:
+            with self.changeset(ctx) as changes:
+                matches = self.match_ids(changes, res_type, query)
+                if len(matches) > 1:
+                    raise PreconditionFailed(
+                        f"The conditional delete matches {len(matches)} {res_type} resources"
+                    )
+                for res_id in matches:
+                    changes.delete(res_type, res_id)
+                return len(matches)
+
+        return self.retrying(attempt)
 
     def read(self, ctx: AccessContext, res_type: str, res_id: str) -> StoredResource:
         self.require_type(res_type)
@@ -382,6 +438,9 @@ class ResourceService:
         if not params:
             raise Invalid("A conditional request needs search criteria")
         request = self.parser.parse(res_type, params, strict=True)
+        # Writers that ask the same question take turns until commit, so a racing conditional
+        # create or update cannot find nothing twice and store the resource twice.
+        hold_until_commit(changes.conn, [criteria_lock_name(res_type, params)])
         plan = replace(
             request.plan,
             count=2,
@@ -411,3 +470,8 @@ class ResourceService:
             instant_of_us(current.last_updated_us),
             current.content,
         )
+
+
+def criteria_lock_name(res_type: str, params: Sequence[tuple[str, str]]) -> str:
+    """One name for the same criteria however they are ordered or repeated."""
+    return f"criteria:{res_type}?{urlencode(sorted(set(params)))}"

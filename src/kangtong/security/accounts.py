@@ -53,6 +53,10 @@ class ResealCount:
     unreadable: int  # altered values, or sealed under a key version no longer in the key file
 
 
+def _failures(account: AccountRow) -> LoginFailures:
+    return LoginFailures(account.failed_count, account.failed_since, account.locked_until)
+
+
 class AccountService:
     def __init__(
         self,
@@ -105,23 +109,49 @@ class AccountService:
         return CreatedAccount(account_id, secret)
 
     def authenticate(self, username: str, password: str, otp: str | None) -> AccountRow:
-        """The account, if the password (and TOTP, when enrolled) are right and it is not locked."""
+        """The account, if the password (and TOTP, when enrolled) are right and it is not locked.
+
+        The slow part — Argon2id, ~0.2 s — runs outside any transaction, so a stream of failed
+        logins never holds the write lock; the outcome is then recorded by a short write that
+        re-reads the account under a row lock and counts the attempt against its state then.
+        """
+        with self.db.read() as conn:
+            account = self._store.account_by_username(conn, username.strip())
+        if account is None or not account.active:
+            self.hasher.verify(self._timing_hash(), password)  # same cost as a real check
+            raise invalid_grant("Invalid credentials")
+        if _failures(account).is_locked(epoch_us(self.clock.now())):
+            raise OAuthError("invalid_grant", "The account is locked after repeated failures")
+        holds = self._credentials_hold(account, password, otp)
+        rehashed = None
+        if holds and self.hasher.needs_rehash(account.password_hash):
+            rehashed = self.hasher.hash(password)
+        if self._record_attempt(account, holds, rehashed):
+            return account
+        raise invalid_grant("Invalid credentials")
+
+    def _record_attempt(self, checked: AccountRow, holds: bool, rehashed: str | None) -> bool:
+        """Count one login attempt; True when it succeeds against the account as it is now.
+
+        A success counts only if nothing that decided it changed meanwhile: the account is
+        still active, not locked by concurrent failures, and its password is the one checked.
+        """
         now = epoch_us(self.clock.now())
         with self.db.write() as conn:
-            account = self._store.account_by_username(conn, username.strip())
-            if account is None or not account.active:
-                self.hasher.verify(self._timing_hash(), password)  # same cost as a real check
-                raise invalid_grant("Invalid credentials")
-            state = LoginFailures(account.failed_count, account.failed_since, account.locked_until)
+            fresh = self._store.account_by_id(conn, checked.id, for_update=True)
+            if fresh is None or not fresh.active:
+                return False
+            state = _failures(fresh)
             if state.is_locked(now):
                 raise OAuthError("invalid_grant", "The account is locked after repeated failures")
-            if self._credentials_hold(account, password, otp):
-                self._save(conn, account.id, LoginFailures.after_success())
-                if self.hasher.needs_rehash(account.password_hash):
-                    self._store.set_password_hash(conn, account.id, self.hasher.hash(password))
-                return account
-            self._save(conn, account.id, state.after_failure(self.lockout, now))
-        raise invalid_grant("Invalid credentials")
+            unchanged = fresh.password_hash == checked.password_hash
+            if holds and unchanged:
+                self._save(conn, fresh.id, LoginFailures.after_success())
+                if rehashed is not None:
+                    self._store.set_password_hash(conn, fresh.id, rehashed)
+                return True
+            self._save(conn, fresh.id, state.after_failure(self.lockout, now))
+            return False
 
     def account(self, account_id: str) -> AccountRow | None:
         with self.db.read() as conn:

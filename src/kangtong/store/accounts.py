@@ -96,8 +96,14 @@ class AccountStore:
         found = row.first()
         return None if found is None else _account(found)
 
-    def account_by_id(self, conn: Connection, account_id: str) -> AccountRow | None:
-        found = conn.execute(select(account).where(account.c.id == account_id)).mappings().first()
+    def account_by_id(
+        self, conn: Connection, account_id: str, *, for_update: bool = False
+    ) -> AccountRow | None:
+        """The account; `for_update` locks its row to commit (PostgreSQL; SQLite has one writer)."""
+        stmt = select(account).where(account.c.id == account_id)
+        if for_update and conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        found = conn.execute(stmt).mappings().first()
         return None if found is None else _account(found)
 
     def set_login_state(

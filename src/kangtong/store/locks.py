@@ -27,5 +27,15 @@ def hold_until_commit(conn: Connection, names: Iterable[str]) -> None:
     """
     if conn.dialect.name != "postgresql":
         return
-    for key in sorted({lock_key(name) for name in names}):
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    keys = sorted({lock_key(name) for name in names})
+    if len(keys) == 1:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": keys[0]})
+    elif keys:
+        # One round trip; PostgreSQL evaluates a volatile function after the sort.
+        conn.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k "
+                "ORDER BY k"
+            ),
+            {"keys": keys},
+        )

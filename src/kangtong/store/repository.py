@@ -9,6 +9,7 @@ from sqlalchemy import Connection, and_, func, select, tuple_
 
 from kangtong.store import bulk
 from kangtong.store.index_rows import INDEX_COLUMNS, IndexRows
+from kangtong.store.locks import hold_until_commit
 from kangtong.store.records import CurrentState, StoredVersion, VersionWrite
 from kangtong.store.tables import INDEX_TABLES, resource, resource_version
 
@@ -65,24 +66,73 @@ def _as_bytes(value: object) -> bytes | None:
     return bytes(cast(bytes, value))  # PostgreSQL returns a memoryview
 
 
+# A bundle creating more resources than this under ids of its own takes no name locks for them
+# (PostgreSQL's shared lock table is finite); a racing creator of the same id then meets the
+# unique index instead, and the service answers 409 rather than waiting.
+MAX_NAME_LOCKS = 1000
+
+
+def _locks_rows(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql" and bool(
+        conn.get_execution_options().get("kangtong_write")
+    )
+
+
+def lock_for_write(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
+    """Hold every named resource until commit, whether it exists yet or not (PostgreSQL).
+
+    Existing rows are locked alone (`FOR UPDATE` on `resource`, never over a join: after a
+    wait PostgreSQL re-checks a joined row against the old version row and drops it, and the
+    update would turn into a create). Names with no row yet get a transaction advisory lock,
+    so two writers creating the same id take turns and the second finds the first's row.
+    Rows are locked in key order, so two writers of overlapping sets cannot deadlock on them.
+    """
+    wanted = sorted(set(keys))
+    locked = _lock_rows(conn, wanted)
+    missing = [k for k in wanted if k not in locked]
+    if missing and len(missing) <= MAX_NAME_LOCKS:
+        hold_until_commit(conn, [f"resource:{t}/{i}" for t, i in missing])
+        _lock_rows(conn, missing)  # created and committed while we waited: lock it too
+
+
+def _lock_rows(conn: Connection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    locked: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        stmt = (
+            select(resource.c.res_type, resource.c.res_id)
+            .where(tuple_(resource.c.res_type, resource.c.res_id).in_(chunk))
+            .order_by(resource.c.pk)
+            .with_for_update()
+        )
+        locked.update((t, i) for t, i in conn.execute(stmt))
+    return locked
+
+
 class ResourceRepository:
     """The resource tables: current pointers, version history and search indexes."""
 
     def current(self, conn: Connection, res_type: str, res_id: str) -> CurrentState | None:
+        """The current state; in a PostgreSQL write transaction the row is locked to commit."""
+        if _locks_rows(conn):
+            lock_for_write(conn, [(res_type, res_id)])
         stmt = (
             select(*_CURRENT_COLUMNS)
             .select_from(_JOIN_CURRENT)
             .where(resource.c.res_type == res_type, resource.c.res_id == res_id)
         )
-        if conn.dialect.name == "postgresql" and conn.get_execution_options().get("kangtong_write"):
-            stmt = stmt.with_for_update(of=resource)
         row = conn.execute(stmt).first()
         return None if row is None else CurrentState(*row[:6], _as_bytes(row[6]), *row[7:])
 
     def current_many(
         self, conn: Connection, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], CurrentState]:
-        """Current states of many resources at once (missing keys are absent from the result)."""
+        """Current states of many resources at once (missing keys are absent from the result).
+
+        In a PostgreSQL write transaction every key is locked to commit, as `current` does.
+        """
+        if _locks_rows(conn):
+            lock_for_write(conn, keys)
         found: dict[tuple[str, str], CurrentState] = {}
         for start in range(0, len(keys), 500):
             chunk = list(keys[start : start + 500])
