@@ -39,6 +39,8 @@ def without_rules(platform: Platform) -> ResourceService:
         parser=ruled.parser,
         clock=ruled.clock,
         is_resource_type=ruled.is_resource_type,
+        policy=ruled.policy,
+        audit=ruled.audit,
         check=ruled.check,
         default_district=ruled.default_district,
     )

@@ -1,8 +1,8 @@
 """Who is calling, and the ports through which security plugs into the resource service.
 
 The resource service never imports `security/`: the app factory hands it an `AccessPolicy`
-and an `AuditSink`. `AllowAll` and `NoAudit` serve tests of the core and the platform's own
-jobs when security is switched off.
+and an `AuditSink` as required constructor arguments — there is no default. `AllowAll` and
+`NoAudit` exist for tests of the core and benchmarks, which must pass them explicitly.
 """
 
 from __future__ import annotations

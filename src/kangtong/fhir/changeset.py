@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -18,13 +18,11 @@ from kangtong.core.errors import Conflict, Gone, Invalid, NotFound, Precondition
 from kangtong.core.jsonutil import JsonObject, dump_json, parse_fhir_json
 from kangtong.core.resource_ids import new_resource_id
 from kangtong.fhir.access import ALLOWED, AccessContext, AccessNote, Action, AuditEntry, Owner
+from kangtong.fhir.ports import WritePorts
 from kangtong.fhir.results import StoredResource, WriteOutcome
 from kangtong.store.criteria import AccessFilter
 from kangtong.store.index_rows import IndexRows
 from kangtong.store.records import CurrentState, OutboxEvent, VersionWrite
-
-if TYPE_CHECKING:
-    from kangtong.fhir.service import ResourceService
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
@@ -38,7 +36,7 @@ class _Staged:
 class Changeset:
     def __init__(
         self,
-        service: ResourceService,
+        ports: WritePorts,
         conn: Connection,
         ctx: AccessContext,
         now_us: int,
@@ -46,7 +44,7 @@ class Changeset:
         prepared: Mapping[int, IndexRows] | None = None,
         denials: list[AuditEntry] | None = None,
     ) -> None:
-        self._service = service
+        self._ports = ports
         self.conn = conn
         self.ctx = ctx
         self._now_us = now_us
@@ -72,14 +70,14 @@ class Changeset:
         owner = None
         if current is not None and not current.deleted:
             owner = Owner(current.owner_org, current.district)
-        return self._service.authorize(
+        return self._ports.authorize(
             self.ctx, action, res_type, res_id, resource, owner, denials=self._denials
         )
 
     def visibility(self) -> AccessFilter | None:
         """The caller's search filter, for conditional matches (computed once)."""
         if self._visibility is None:
-            self._visibility = (self._service.visibility(self.ctx)[0],)
+            self._visibility = (self._ports.visibility(self.ctx),)
         return self._visibility[0]
 
     def read(self, res_type: str, res_id: str) -> CurrentState | None:
@@ -96,21 +94,21 @@ class Changeset:
     def prefetch(self, keys: list[tuple[str, str]]) -> None:
         """Look up many current states in one query (bundles)."""
         missing = [k for k in keys if k not in self._known]
-        found = self._service.repository.current_many(self.conn, missing)
+        found = self._ports.repository.current_many(self.conn, missing)
         for key in missing:
             self._known[key] = found.get(key)
 
     def current(self, res_type: str, res_id: str) -> CurrentState | None:
         key = (res_type, res_id)
         if key not in self._known:
-            self._known[key] = self._service.repository.current(self.conn, res_type, res_id)
+            self._known[key] = self._ports.repository.current(self.conn, res_type, res_id)
         return self._known[key]
 
     # -- staging ------------------------------------------------------------------------
     def _checked_type(self, resource: JsonObject) -> str:
         if id(resource) in self._prepared:
             return str(resource["resourceType"])  # validated while preparing
-        return self._service.check_resource(resource)
+        return self._ports.validate(resource)
 
     def create(self, resource: JsonObject, *, res_id: str | None = None) -> WriteOutcome:
         res_type = self._checked_type(resource)
@@ -144,7 +142,7 @@ class Changeset:
     def patched(
         self, res_type: str, res_id: str, resource: JsonObject, current: CurrentState
     ) -> WriteOutcome:
-        self._service.check_resource(resource)
+        self._ports.validate(resource)
         if resource.get("id") != res_id or resource.get("resourceType") != res_type:
             raise Invalid("A patch may not change the resource's type or id")
         if current.content is not None:
@@ -185,7 +183,7 @@ class Changeset:
         if resource is not None:
             stamped = _stamp(resource, res_id, version, self._instant)
             content = dump_json(stamped)
-            index = self._prepared.get(id(resource)) or self._service.indexer.index(stamped)
+            index = self._prepared.get(id(resource)) or self._ports.index(stamped)
         write = VersionWrite(
             res_type,
             res_id,
@@ -218,22 +216,22 @@ class Changeset:
     def _district(self, current: CurrentState | None) -> str | None:
         if current is not None and current.district and not self.ctx.district:
             return current.district
-        return self.ctx.district or self._service.default_district or None
+        return self.ctx.district or self._ports.default_district or None
 
     def flush(self) -> None:
         if self._staged:
-            self._service.repository.write(self.conn, [s.write for s in self._staged.values()])
-            if self._service.rules:
-                self._service.rules.enforce(
-                    self._service, self.conn, [s.stored for s in self._staged.values()]
+            self._ports.repository.write(self.conn, [s.write for s in self._staged.values()])
+            if self._ports.rules:
+                self._ports.rules.enforce(
+                    self._ports.lookups, self.conn, [s.stored for s in self._staged.values()]
                 )
-            self._service.outbox.append(self.conn, self._events)
+            self._ports.outbox.append(self.conn, self._events)
             self._staged.clear()
             self._events.clear()
         # Last: appending to the audit chain locks its head until commit, and every writer
         # needs that lock, so it is held for as short a time as possible.
         if self._audit:
-            self._service.audit.record_in(self.conn, self.ctx, self._audit)
+            self._ports.audit(self.conn, self.ctx, self._audit)
             self._audit.clear()
 
 

@@ -17,25 +17,18 @@ A rule has two moments:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import replace
+from typing import Protocol
 
 from sqlalchemy import Connection
 
 from kangtong.core.errors import Conflict, Issue, KangtongError, Unprocessable
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
+from kangtong.fhir.lookup import FoundResource, PlatformSearch
 from kangtong.fhir.results import StoredResource
 from kangtong.store.locks import hold_until_commit
 
-if TYPE_CHECKING:
-    from kangtong.fhir.service import ResourceService
-
-
-@dataclass(frozen=True, slots=True)
-class FoundResource:
-    res_type: str
-    res_id: str
-    resource: JsonObject
+__all__ = ["FoundResource", "RuleLookup", "StoreLookup", "WriteRule", "WriteRules"]
 
 
 class RuleLookup(Protocol):
@@ -80,29 +73,17 @@ class WriteRule(Protocol):
 class StoreLookup:
     """`RuleLookup` on the connection of a write transaction; takes no row locks."""
 
-    def __init__(self, service: ResourceService, conn: Connection) -> None:
-        self._service = service
+    def __init__(self, search: PlatformSearch, conn: Connection) -> None:
+        self._search = search
         self._conn = conn
 
     def search(
         self, res_type: str, params: Sequence[tuple[str, str]], *, at_most: int = 10
     ) -> list[FoundResource]:
-        request = self._service.parser.parse(res_type, params, strict=True)
-        plan = replace(
-            request.plan, count=at_most, offset=0, total="none", include=(), revinclude=()
-        )
-        store = self._service.search_store
-        page = store.search(self._conn, plan)
-        contents = self._service.repository.contents_by_pk(self._conn, page.pks)
-        found = []
-        for key in store.keys(self._conn, page.pks):
-            if key.pk in contents:
-                resource = parse_fhir_json(contents[key.pk])
-                found.append(FoundResource(key.res_type, key.res_id, resource))
-        return found
+        return self._search.search_in(self._conn, res_type, params, at_most)
 
     def type_fingerprint(self, res_type: str) -> tuple[int, int]:
-        return self._service.repository.type_fingerprint(self._conn, res_type)
+        return self._search.type_fingerprint(self._conn, res_type)
 
 
 class WriteRules:
@@ -123,7 +104,7 @@ class WriteRules:
             _raise_errors(rule.check(resource), prefix="")
 
     def enforce(
-        self, service: ResourceService, conn: Connection, written: Iterable[StoredResource]
+        self, search: PlatformSearch, conn: Connection, written: Iterable[StoredResource]
     ) -> None:
         """Run the stored-state checks on everything a transaction wrote (deletes excluded)."""
         ruled = [
@@ -140,7 +121,7 @@ class WriteRules:
             for name in rule.claims(resource)
         ]
         hold_until_commit(conn, claims)
-        lookup = StoreLookup(service, conn)
+        lookup = StoreLookup(search, conn)
         for stored, resource in ruled:
             for rule in self._by_type[stored.res_type]:
                 issues = rule.check_stored(stored.res_id, resource, lookup)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 import jsonpatch
@@ -24,20 +24,19 @@ from kangtong.core.errors import (
     PreconditionFailed,
     Unprocessable,
 )
-from kangtong.core.errors import Issue as ErrorIssue
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.access import (
     AccessContext,
     AccessNote,
     AccessPolicy,
     Action,
-    AllowAll,
     AuditEntry,
     AuditSink,
-    NoAudit,
     Owner,
 )
 from kangtong.fhir.changeset import Changeset, state_for_read
+from kangtong.fhir.lookup import PlatformSearch
+from kangtong.fhir.ports import Indexer, KnownTypes, ResourceCheck, WritePorts
 from kangtong.fhir.results import (
     HistoryResult,
     SearchResult,
@@ -53,22 +52,19 @@ from kangtong.store.index_rows import IndexRows
 from kangtong.store.locks import hold_until_commit
 from kangtong.store.outbox import OutboxStore
 from kangtong.store.records import CurrentState
-from kangtong.store.repository import ResourceRepository
-from kangtong.store.search import SearchStore
 from kangtong.store.transient import is_transient
 
-# Validation returns (severity, code, path, message) issues; errors reject the resource.
-ResourceCheck = Callable[[JsonObject], Sequence[ErrorIssue]]
-KnownTypes = Callable[[str], bool]
 T = TypeVar("T")
 WRITE_ATTEMPTS = 3
 
 
-class Indexer(Protocol):
-    def index(self, resource: JsonObject) -> IndexRows: ...
-
-
 class ResourceService:
+    """Every read and write of FHIR resources, as a caller (`AccessContext`) may do it.
+
+    The access policy and the audit sink are required: there is no default that allows
+    everything or records nothing (tests of the core pass `AllowAll`/`NoAudit` explicitly).
+    """
+
     def __init__(
         self,
         db: Database,
@@ -77,9 +73,9 @@ class ResourceService:
         parser: SearchParser,
         clock: Clock,
         is_resource_type: KnownTypes,
+        policy: AccessPolicy,
+        audit: AuditSink,
         check: ResourceCheck | None = None,
-        policy: AccessPolicy | None = None,
-        audit: AuditSink | None = None,
         default_district: str = "",
         rules: Sequence[WriteRule] = (),
     ) -> None:
@@ -89,13 +85,26 @@ class ResourceService:
         self.clock = clock
         self.is_resource_type = is_resource_type
         self.check = check
-        self.policy: AccessPolicy = policy or AllowAll()
-        self.audit: AuditSink = audit or NoAudit()
+        self.policy = policy
+        self.audit = audit
         self.default_district = default_district
         self.rules = WriteRules(rules)
-        self.repository = ResourceRepository()
+        self.lookups = PlatformSearch(db, parser)
+        self.repository = self.lookups.repository
+        self.search_store = self.lookups.search_store
         self.outbox = OutboxStore()
-        self.search_store = SearchStore()
+        self.ports = WritePorts(
+            repository=self.repository,
+            outbox=self.outbox,
+            rules=self.rules,
+            lookups=self.lookups,
+            validate=self.check_resource,
+            index=lambda resource: self.indexer.index(resource),
+            authorize=self.authorize,
+            visibility=lambda ctx: self.policy.visibility(ctx)[0],
+            audit=lambda conn, ctx, entries: self.audit.record_in(conn, ctx, entries),
+            default_district=default_district,
+        )
 
     # -- validation ---------------------------------------------------------------------
     def require_type(self, res_type: str) -> None:
@@ -138,7 +147,13 @@ class ResourceService:
             with self.db.write() as conn:
                 moment = self.clock.now()
                 changes = Changeset(
-                    self, conn, ctx, epoch_us(moment), format_instant(moment), prepared, denials
+                    self.ports,
+                    conn,
+                    ctx,
+                    epoch_us(moment),
+                    format_instant(moment),
+                    prepared,
+                    denials,
                 )
                 yield changes
                 changes.flush()

@@ -12,6 +12,7 @@ from kangtong.core.config import Settings
 from kangtong.core.errors import Issue
 from kangtong.fhir.bundles import BundleProcessor, OutcomeRenderer
 from kangtong.fhir.events import OutboxDispatcher
+from kangtong.fhir.lookup import PlatformSearch
 from kangtong.fhir.model import ResourceValidator, StructureModel
 from kangtong.fhir.outcome import operation_outcome
 from kangtong.fhir.search.definitions import SearchParamRegistry
@@ -111,6 +112,7 @@ def build_platform(
     service = ResourceService(
         db,
         indexer=LabellingIndexer(indexer),
+        policy=security_policy(PlatformSearch(db, parser), security, registry, clock),
         audit=security.audit_sink,
         parser=parser,
         clock=clock,
@@ -119,7 +121,6 @@ def build_platform(
         default_district=settings.default_district,
         rules=registry_rules(),
     )
-    service.policy = security_policy(service, security, registry)
     renderer = render_outcome or _plain_outcome
     bundles = BundleProcessor(service, renderer)
     events = OutboxDispatcher(db)
@@ -144,17 +145,19 @@ def build_platform(
 
 
 def security_policy(
-    service: ResourceService, security: SecurityServices, registry: SearchParamRegistry
+    lookups: PlatformSearch,
+    security: SecurityServices,
+    registry: SearchParamRegistry,
+    clock: Clock,
 ) -> SecurityPolicy:
-    """The access policy, its care and consent questions answered by FHIR searches."""
-    clock = service.clock
-    care = FhirCareRelationships(service, RecentAnswers(clock))
-    consents = FhirConsents(service, RecentAnswers(clock))
+    """The access policy, its care and consent questions answered by the platform's searches."""
+    care = FhirCareRelationships(lookups, RecentAnswers(clock))
+    consents = FhirConsents(lookups, RecentAnswers(clock))
     visibility = VisibilityBuilder(
         care, consents, security.break_glass, compartment_params(registry), RecentAnswers(clock)
     )
     decider = AccessDecider(care, consents, security.break_glass)
-    return SecurityPolicy(decider, StoredOwnership(service.db), visibility)
+    return SecurityPolicy(decider, StoredOwnership(lookups.db), visibility)
 
 
 def _plain_outcome(exc: Exception) -> dict[str, Any]:

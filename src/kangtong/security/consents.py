@@ -16,10 +16,9 @@ from typing import Any
 
 from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir.access import AccessContext
-from kangtong.fhir.service import ResourceService
+from kangtong.fhir.lookup import PlatformSearch
 from kangtong.security.answers import RecentAnswers
 from kangtong.security.ports import ConsentVerdict
-from kangtong.security.relationships import LOOKUP
 from kangtong.security.sensitivity import SECURITY_LABELS, Sensitivity
 
 BATCH = 100  # patients per Consent search
@@ -106,9 +105,9 @@ class FhirConsents:
     """Implements the `Consents` port: active Consents of the patient, shared briefly."""
 
     def __init__(
-        self, service: ResourceService, answers: RecentAnswers[tuple[ConsentRule, ...]]
+        self, lookups: PlatformSearch, answers: RecentAnswers[tuple[ConsentRule, ...]]
     ) -> None:
-        self.service = service
+        self.lookups = lookups
         self.answers = answers
 
     def verdict(
@@ -151,7 +150,7 @@ class FhirConsents:
         while True:
             params = [("patient", refs), ("status", "active"), ("_count", "1000"),
                       ("_offset", str(offset)), ("_total", "none")]  # fmt: skip
-            result = self.service.search(LOOKUP, "Consent", params, audited=False)
+            result = self.lookups.search("Consent", params)
             for entry in result.entries:
                 yield parse_fhir_json(entry.content)
             if not result.has_more:

@@ -10,8 +10,8 @@ categories from ICD-10 ranges in SQL.
 from __future__ import annotations
 
 from kangtong.core.jsonutil import JsonObject
+from kangtong.fhir.ports import Indexer
 from kangtong.fhir.search.definitions import param_key
-from kangtong.fhir.service import Indexer
 from kangtong.security.sensitivity import KANGTONG_SENSITIVITY, sensitivities
 from kangtong.store.index_rows import IndexRows
 

@@ -11,7 +11,7 @@ A resident acts for their own Patient record and for dependants: a RelatedPerson
 whose `patient` is the dependant and whose identifier in `GUARDIAN_SYSTEM` names the
 guardian's own Patient id (监护关系).
 
-Lookups run through the resource service as the platform itself (the policy is not asked
+Lookups are the platform's own searches (`fhir.lookup.PlatformSearch`: the policy is not asked
 again) and are not audited; answers are shared for a few seconds (`RecentAnswers`).
 """
 
@@ -21,14 +21,13 @@ from collections.abc import Iterable, Sequence
 
 from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir.access import AccessContext
-from kangtong.fhir.service import ResourceService
+from kangtong.fhir.lookup import PlatformSearch
 from kangtong.security.answers import RecentAnswers
 from kangtong.security.facts import patient_ids
 
 GUARDIAN_SYSTEM = "https://kangtong.org/fhir/NamingSystem/guardian-of"
 ACTIVE_ENCOUNTER = "arrived,triaged,in-progress,onleave"
 PRACTITIONER_PREFIXES = ("Practitioner/", "PractitionerRole/")
-LOOKUP = AccessContext.system("access-policy")
 
 
 class FhirCareRelationships:
@@ -36,11 +35,11 @@ class FhirCareRelationships:
 
     def __init__(
         self,
-        service: ResourceService,
+        lookups: PlatformSearch,
         answers: RecentAnswers[frozenset[str]],
         page_size: int = 1000,
     ) -> None:
-        self.service = service
+        self.lookups = lookups
         self.answers = answers
         self.page_size = page_size
 
@@ -106,7 +105,7 @@ class FhirCareRelationships:
         offset = 0
         while True:
             paging = [("_count", str(self.page_size)), ("_offset", str(offset)), ("_total", "none")]
-            result = self.service.search(LOOKUP, res_type, [*params, *paging], audited=False)
+            result = self.lookups.search(res_type, [*params, *paging])
             for entry in result.entries:
                 yield parse_fhir_json(entry.content)
             if not result.has_more:

@@ -220,7 +220,7 @@ class TerminologyService:
         )
 
     def _authorize(self, ctx: AccessContext, res_type: str) -> None:
-        self.resources.policy.authorize(ctx, "operation", res_type, None)
+        self.resources.authorize(ctx, "operation", res_type, None)
 
 
 def _coding_input(coding: JsonObject) -> CodeInput:
