@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from kangtong.core.canonical import canonical
 from kangtong.core.jsonutil import JsonObject
 from kangtong.mpi.normalise.record import IdentityRecord
 
 CITIZEN_ID = "urn:oid:2.16.156.10011.1.3"
-SEX_EXTENSION = "https://kangtong.example/fhir/StructureDefinition/sex-gb2261"
+SEX_EXTENSION = canonical("StructureDefinition/sex-gb2261")
 _GENDER_SEX = {"male": "1", "female": "2"}
 
 

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kangtong.core.canonical import canonical
 from kangtong.core.jsonutil import JsonObject
 from kangtong.mpi.normalise.record import IdentityRecord, PersonRecord
 from kangtong.mpi.patients import CITIZEN_ID
 
-_SD = "https://kangtong.example/fhir/StructureDefinition"
+_SD = canonical("StructureDefinition")
 LINK_SCORE = f"{_SD}/mpi-link-score"  # valueDecimal: match weight in bits (log2 odds)
 LINK_EVIDENCE = f"{_SD}/mpi-link-evidence"  # valueString: comparison=level; …
 LINK_METHOD = f"{_SD}/mpi-link-method"  # valueCode: auto | new | manual | review | merge

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kangtong.core import canonical
 from kangtong.core.clock import Clock, MonotonicClock, SystemClock
 from kangtong.core.config import Settings
 from kangtong.core.errors import Issue
@@ -34,6 +35,7 @@ from kangtong.security.services import SecurityServices, build_security
 from kangtong.security.sessions import WebSessions
 from kangtong.security.visibility import VisibilityBuilder, compartment_params
 from kangtong.store.database import Database, open_database
+from kangtong.store.platform_facts import require_canonical_base
 from kangtong.terminology.service import TerminologyService
 
 
@@ -94,6 +96,7 @@ def build_platform(
 ) -> Platform:
     """Construct the services for `settings`; the database is opened, not migrated."""
     db = database or open_database(settings.database_url)
+    require_canonical_base(db, canonical.BASE)
     clock = clock or MonotonicClock(SystemClock())
     model = StructureModel.load()
     registry = SearchParamRegistry.load(type_model=model)

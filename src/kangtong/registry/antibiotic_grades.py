@@ -15,11 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from kangtong.core.canonical import canonical, fill_placeholder
 from kangtong.core.jsonutil import JsonObject
 from kangtong.registry import systems
 from kangtong.registry.privileges import ANTIBIOTIC_ORDER
 
-ANTIBIOTIC_GRADE_MAP = "https://kangtong.example/fhir/ConceptMap/antibiotic-grades"
+ANTIBIOTIC_GRADE_MAP = canonical("ConceptMap/antibiotic-grades")
 STARTER_FILE = Path(__file__).parent / "data" / "antibiotic-grades.json"
 
 
@@ -78,5 +79,5 @@ class AntibioticCatalogue:
 
 def starter_concept_map() -> JsonObject:
     """The shipped starter catalogue as a FHIR ConceptMap (valid R4; may be stored as is)."""
-    loaded: JsonObject = json.loads(STARTER_FILE.read_text(encoding="utf-8"))
+    loaded: JsonObject = json.loads(fill_placeholder(STARTER_FILE.read_text(encoding="utf-8")))
     return loaded

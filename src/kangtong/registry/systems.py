@@ -1,7 +1,7 @@
 """Identifier systems, code systems and extensions of the registries, in one place.
 
 National OIDs where the standards give one (2.16.156.10011.1.2 USCC, .1.3 citizen ID, .2.4 shared
-document types); kangtong URLs under `https://kangtong.example/fhir/` for code lists of our own.
+document types); kangtong URLs under the canonical base (`kangtong.core.canonical`) for code lists of our own.
 The synthetic district (`kangtong.synth.systems`) writes the same identifier systems.
 """
 
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from kangtong.core.canonical import BASE, canonical
+
 USCC = "urn:oid:2.16.156.10011.1.2"  # 统一社会信用代码 (GB 32100)
 CITIZEN_ID = "urn:oid:2.16.156.10011.1.3"  # 居民身份证号 (GB 11643)
-DOCTOR_LICENCE = "https://kangtong.example/fhir/sid/doctor-licence"  # 医师执业证书编码
-NURSE_LICENCE = "https://kangtong.example/fhir/sid/nurse-licence"  # 护士执业证书编码
+DOCTOR_LICENCE = canonical("sid/doctor-licence")  # 医师执业证书编码
+NURSE_LICENCE = canonical("sid/nurse-licence")  # 护士执业证书编码
 LICENCE_SYSTEMS = MappingProxyType({"doctor": DOCTOR_LICENCE, "nurse": NURSE_LICENCE})
 DOCUMENT_TYPE = "urn:oid:2.16.156.10011.2.4"  # WS/T 500 shared-document types C0001…C0053
 
@@ -20,7 +22,7 @@ HL7_ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type
 HL7_PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
 LOCATION_PHYSICAL_TYPE = "http://terminology.hl7.org/CodeSystem/location-physical-type"
 
-_KT = "https://kangtong.example/fhir"
+_KT = BASE
 INSTITUTION_TYPE = f"{_KT}/CodeSystem/institution-type"
 HOSPITAL_LEVEL = f"{_KT}/CodeSystem/hospital-level"
 DEPARTMENT = f"{_KT}/CodeSystem/department"  # as the synthetic district writes it

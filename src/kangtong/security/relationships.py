@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from kangtong.core.canonical import canonical
 from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.lookup import PlatformSearch
 from kangtong.security.answers import RecentAnswers
 from kangtong.security.facts import patient_ids
 
-GUARDIAN_SYSTEM = "https://kangtong.org/fhir/NamingSystem/guardian-of"
+GUARDIAN_SYSTEM = canonical("NamingSystem/guardian-of")
 ACTIVE_ENCOUNTER = "arrived,triaged,in-progress,onleave"
 PRACTITIONER_PREFIXES = ("Practitioner/", "PractitionerRole/")
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from kangtong.core.canonical import canonical
+
 
 class Sensitivity(StrEnum):
     INFECTIOUS = "infectious"  # 传染病
@@ -19,7 +21,7 @@ class Sensitivity(StrEnum):
     REPRODUCTIVE = "reproductive"  # 生殖健康
 
 
-KANGTONG_SENSITIVITY = "https://kangtong.org/fhir/CodeSystem/sensitivity"
+KANGTONG_SENSITIVITY = canonical("CodeSystem/sensitivity")
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 ICD10_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/icd-10", "urn:oid:2.16.156.10011.2.3.3.11"})
 

@@ -171,6 +171,14 @@ outbox_cursor = Table(
     Column("last_seq", BigInteger, nullable=False),
 )
 
+# Facts the stored data depends on, e.g. the canonical base (`store.platform_facts`).
+platform_fact = Table(
+    "platform_fact",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 # PostgreSQL hands out resource keys from a sequence (non-transactional, so concurrent writers
 # never wait on each other); SQLite has one writer at a time and uses max(pk) + 1.
 resource_pk_seq = Sequence("resource_pk_seq", metadata=metadata)

@@ -1,10 +1,12 @@
 """Every identifier-system and code-system URL the synthetic district writes, in one place.
 
 Chinese national OIDs (root 2.16.156.10011) where the standards give one; kangtong URLs under
-`https://kangtong.example/fhir/` for code lists of our own. See docs/synth.md for the choices.
+the canonical base (`kangtong.core.canonical`) for code lists of our own. See docs/synth.md for the choices.
 """
 
 from __future__ import annotations
+
+from kangtong.core.canonical import BASE, canonical
 
 CITIZEN_ID = "urn:oid:2.16.156.10011.1.3"
 # 门诊号 root (.1.11) + the institution's number in the district registry: each institution's
@@ -12,9 +14,9 @@ CITIZEN_ID = "urn:oid:2.16.156.10011.1.3"
 MRN_ROOT = "urn:oid:2.16.156.10011.1.11"
 # Organisation identifiers: the unified social credit code (GB 32100).
 CREDIT_CODE = "urn:oid:2.16.156.10011.1.2"
-DEFAULT_HEALTH_CODE = "https://kangtong.example/fhir/sid/health-code"
-DOCTOR_LICENCE = "https://kangtong.example/fhir/sid/doctor-licence"
-NURSE_LICENCE = "https://kangtong.example/fhir/sid/nurse-licence"
+DEFAULT_HEALTH_CODE = canonical("sid/health-code")
+DOCTOR_LICENCE = canonical("sid/doctor-licence")
+NURSE_LICENCE = canonical("sid/nurse-licence")
 
 SEX_GB2261 = "urn:oid:2.16.156.10011.2.3.3.4"
 MARITAL_GB2261_2 = "urn:oid:2.16.156.10011.2.3.3.5"
@@ -37,7 +39,7 @@ PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
 DISCHARGE_DISPOSITION = "http://terminology.hl7.org/CodeSystem/discharge-disposition"
 MEDICATION_REQUEST_CATEGORY = "http://terminology.hl7.org/CodeSystem/medicationrequest-category"
 
-_KT = "https://kangtong.example/fhir"
+_KT = BASE
 SEX_EXTENSION = f"{_KT}/StructureDefinition/sex-gb2261"
 ETHNICITY_EXTENSION = f"{_KT}/StructureDefinition/ethnicity"
 HOSPITAL_GRADE_EXTENSION = f"{_KT}/StructureDefinition/hospital-grade"

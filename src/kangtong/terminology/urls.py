@@ -2,17 +2,20 @@
 
 National OIDs (root 2.16.156.10011, see ../shared/standards/README.md) where the standards give
 one, identical to the URLs the synthetic district writes (`kangtong.synth.systems`), so demo data
-validates against the shipped terminology. Code lists of our own live under `KANGTONG`.
+validates against the shipped terminology. Code lists of our own live under `KANGTONG`
+(the configured canonical base, `kangtong.core.canonical`).
 """
 
 from __future__ import annotations
+
+from kangtong.core.canonical import BASE
 
 SEX_GB2261 = "urn:oid:2.16.156.10011.2.3.3.4"
 MARITAL_GB2261_2 = "urn:oid:2.16.156.10011.2.3.3.5"
 ETHNICITY_GB3304 = "urn:oid:2.16.156.10011.2.3.3.3"
 ICD10_CN = "urn:oid:2.16.156.10011.2.3.3.11"
 # GB/T 2260 and GB/T 15657 have no OID in the digest we work from: kangtong URLs until confirmed.
-KANGTONG = "https://kangtong.example/fhir"
+KANGTONG = BASE
 DIVISION_GB2260 = f"{KANGTONG}/CodeSystem/gb2260-division"
 TCM_GB15657 = f"{KANGTONG}/CodeSystem/gb15657-tcm"
 NOTIFIABLE_DISEASE = f"{KANGTONG}/CodeSystem/notifiable-disease"

@@ -17,12 +17,13 @@ import re
 from collections.abc import Callable
 from typing import Any, Literal
 
+from kangtong.core.canonical import canonical
 from kangtong.core.jsonutil import JsonObject
 from kangtong.security.export.pseudonyms import Pseudonymiser
 
 BirthGeneralisation = Literal["year", "band5"]
-DISTRICT_CODE_EXTENSION = "https://kangtong.example/fhir/StructureDefinition/gb2260-district"
-GENERALISED_EXTENSION = "https://kangtong.example/fhir/StructureDefinition/generalised-range"
+DISTRICT_CODE_EXTENSION = canonical("StructureDefinition/gb2260-district")
+GENERALISED_EXTENSION = canonical("StructureDefinition/generalised-range")
 # Records of these types name no person: their ids and references are kept.
 NOT_PERSONAL = frozenset(
     {"Organization", "Location", "HealthcareService", "Endpoint", "Medication", "Substance",
