@@ -1,28 +1,42 @@
-"""`kangtong serve`: run the API and web UI."""
+"""`kangtong serve`: run the API and web UI, in one process or several."""
 
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 import uvicorn
 
 from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.core.config import Settings
 from kangtong.platform import build_platform
 from kangtong.web.app import create_app
+
+WORKERS_HELP = (
+    "Worker processes (default 1). Each is a full server on the same port; on PostgreSQL "
+    "use one or two per core. Leadership of background delivery is shared out between them."
+)
 
 
 def serve(
     host: str | None = typer.Option(None, help="Interface to listen on (default 127.0.0.1)"),
     port: int | None = typer.Option(None, help="Port (default 8080)"),
     database_url: str | None = DatabaseOption,
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help=WORKERS_HELP),
 ) -> None:
-    """Serve the FHIR API (/fhir) on HOST:PORT."""
+    """Serve the FHIR API (/fhir) and the web pages on HOST:PORT."""
     settings = settings_for(database_url, host=host, port=port)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Built here even with workers: a wrong URL or canonical base stops the command at once,
+    # instead of every worker failing and being restarted.
     platform = build_platform(settings)
+    if workers > 1:
+        platform.close()
+        _serve_workers(settings, workers)
+        return
     try:
         # uvicorn's access log would print query strings (names, ID numbers): `AccessLog`
         # in the app logs requests without their values instead.
@@ -35,3 +49,17 @@ def serve(
         )
     finally:
         platform.close()
+
+
+def _serve_workers(settings: Settings, workers: int) -> None:
+    """uvicorn's supervisor: it restarts a worker that dies (even by `kill -9`)."""
+    os.environ["KANGTONG_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "kangtong.web.asgi:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+    )

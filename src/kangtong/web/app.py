@@ -50,7 +50,9 @@ def self_authenticating_prefixes() -> list[str]:
     return [p for m in optional_modules() for p in getattr(m, "AUTHENTICATES_ITSELF", ())]
 
 
-def create_app(platform: Platform) -> FastAPI:
+def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
+    """The ASGI app over `platform`; with `owns_platform` it closes the platform at shutdown."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         platform.events.start(platform.settings.outbox_poll_seconds)
@@ -59,6 +61,8 @@ def create_app(platform: Platform) -> FastAPI:
         finally:
             platform.events.stop()
             platform.security.audit_sink.writer.flush()
+            if owns_platform:
+                platform.close()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -1,0 +1,20 @@
+"""The application as an ASGI server imports it by name, configured from the environment.
+
+`kangtong serve --workers N` runs N uvicorn worker processes, each importing
+`kangtong.web.asgi:app_from_environment`; any ASGI process manager can do the same, e.g.
+`gunicorn -k uvicorn.workers.UvicornWorker 'kangtong.web.asgi:app_from_environment()'`.
+Every process builds its own platform from the `KANGTONG_*` variables (`core.config.Settings`).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kangtong.core.config import Settings
+from kangtong.platform import build_platform
+from kangtong.web.app import create_app
+
+
+def app_from_environment() -> FastAPI:
+    """A fresh platform and app for this process; the platform is closed at shutdown."""
+    return create_app(build_platform(Settings()), owns_platform=True)
