@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform as host
+import signal
 import socket
 import statistics
 import subprocess
@@ -295,25 +296,27 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(url: str, *, startup_seconds: float = 60.0) -> Iterator[str]:
-    """`kangtong serve` on a free 127.0.0.1 port; yields its base URL; always killed."""
+def running_server(url: str, *, startup_seconds: float = 60.0, workers: int = 1) -> Iterator[str]:
+    """`kangtong serve [--workers N]` on a free 127.0.0.1 port; yields its base URL; always
+    stopped (the whole process group: the supervisor and its workers)."""
     # The server logs every request to stderr: a file, never a pipe nobody reads (a full pipe
     # would block the server mid-benchmark).
     with tempfile.TemporaryFile() as log:
-        yield from _serve(url, log, startup_seconds)
+        yield from _serve(url, log, startup_seconds, workers)
 
 
-def _serve(url: str, log: Any, startup_seconds: float) -> Iterator[str]:
+def _serve(url: str, log: Any, startup_seconds: float, workers: int) -> Iterator[str]:
     import httpx
 
     port = free_port()
     kangtong = Path(sys.executable).with_name("kangtong")
     command = [str(kangtong), "serve", "--database-url", url, "--host", "127.0.0.1"]
     proc = subprocess.Popen(
-        [*command, "--port", str(port)],
+        [*command, "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=log,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     # The API needs a bearer token (issue 7); client processes started later inherit it.
@@ -321,11 +324,14 @@ def _serve(url: str, log: Any, startup_seconds: float) -> Iterator[str]:
     try:
         deadline = time.monotonic() + startup_seconds
         while True:
+            log.seek(0)
+            output = log.read().decode(errors="replace")
             if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"server exited: {log.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {output[-2000:]}")
+            # Every worker logs this once it serves; /healthz alone may answer from the first.
+            started = output.count("Application startup complete") >= workers
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if started and httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -334,11 +340,11 @@ def _serve(url: str, log: Any, startup_seconds: float) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
 
