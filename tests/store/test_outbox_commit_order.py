@@ -105,3 +105,18 @@ def test_many_writers_committing_out_of_order_lose_and_repeat_nothing(database: 
     assert deliveries.counted("everything") == Counter(list(committed))
     creations = [name for name, topic in committed.items() if topic == "Test.created"]
     assert deliveries.counted("creations") == Counter(creations)
+
+
+def test_a_transaction_larger_than_a_batch_is_delivered_in_order_across_batches(
+    database: Database,
+) -> None:
+    delivered: list[list[str]] = []
+    dispatcher = OutboxDispatcher(database, batch_size=3)
+    dispatcher.subscribe("copy", lambda events: delivered.append([e.res_id for e in events]))
+    with database.write() as conn:
+        announce(conn, *(f"big-{i}" for i in range(7)))
+    with database.write() as conn:
+        announce(conn, "after")
+    assert dispatcher.drain() == 8
+    assert delivered == [["big-0", "big-1", "big-2"], ["big-3", "big-4", "big-5"],
+                         ["big-6", "after"]]  # fmt: skip
