@@ -56,7 +56,7 @@ class PendingBatch:
     end: OutboxPosition
 
 
-def _final_events_after(dialect: str, after: OutboxPosition, limit: int) -> Select[tuple[object]]:
+def final_events_after(dialect: str, after: OutboxPosition, limit: int) -> Select[tuple[object]]:
     if dialect != "postgresql":
         return select(outbox).where(outbox.c.seq > after.seq).order_by(outbox.c.seq).limit(limit)
     # A scalar subquery: the horizon is computed once, from this statement's own snapshot.
@@ -85,7 +85,7 @@ class OutboxStore:
     def pending(self, conn: Connection, subscriber: str, limit: int) -> PendingBatch:
         """Up to `limit` final events after the subscriber's cursor, in delivery order."""
         after = self.position(conn, subscriber)
-        rows = conn.execute(_final_events_after(conn.dialect.name, after, limit)).all()
+        rows = conn.execute(final_events_after(conn.dialect.name, after, limit)).all()
         events = [
             DeliveredEvent(
                 row.seq,
