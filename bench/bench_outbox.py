@@ -36,6 +36,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     insert,
     select,
     text,
@@ -47,7 +48,7 @@ from kangtong.fhir.events import OutboxDispatcher
 from kangtong.store import bulk
 from kangtong.store.database import Database, open_database
 from kangtong.store.migrate import upgrade
-from kangtong.store.outbox import OutboxPosition, OutboxStore, final_events_after
+from kangtong.store.outbox import FINAL_EVENTS_AFTER, OutboxStore
 from kangtong.store.records import DeliveredEvent, OutboxEvent
 from kangtong.store.tables import PrimaryKeyInt, outbox
 
@@ -94,10 +95,19 @@ def append_old(db: Database, batch: list[OutboxEvent]) -> None:
 # -- the old reader, as store/outbox.py and fhir/events.py had it before 0006 ----------------
 
 
+# Built once, as the new reader's statements are, so the figures compare the queries rather
+# than SQLAlchemy constructing them (the old code built them on every call: ~190 µs more).
+OLD_CURSOR = select(old_cursor.c.last_seq).where(old_cursor.c.subscriber == bindparam("s"))
+OLD_PENDING = (
+    select(old_outbox)
+    .where(old_outbox.c.seq > bindparam("after", type_=BigInteger))
+    .order_by(old_outbox.c.seq)
+    .limit(bindparam("n", type_=Integer))
+)
+
+
 def old_pending(conn: Connection, subscriber: str, limit: int) -> list[DeliveredEvent]:
-    stmt = select(old_cursor.c.last_seq).where(old_cursor.c.subscriber == subscriber)
-    after = conn.execute(stmt).scalar_one_or_none() or 0
-    query = select(old_outbox).where(old_outbox.c.seq > after).order_by(old_outbox.c.seq)
+    after = conn.execute(OLD_CURSOR, {"s": subscriber}).scalar_one_or_none() or 0
     return [
         DeliveredEvent(
             row.seq,
@@ -108,7 +118,7 @@ def old_pending(conn: Connection, subscriber: str, limit: int) -> list[Delivered
             row.created,
             None if row.payload is None else bytes(row.payload),
         )
-        for row in conn.execute(query.limit(limit))
+        for row in conn.execute(OLD_PENDING, {"after": after, "n": limit})
     ]
 
 
@@ -237,7 +247,7 @@ def measure_queries(db: Database, count: int) -> dict[str, Any]:
 
 
 def plan(db: Database, xid: int, seq: int) -> list[str]:
-    stmt = final_events_after(db.dialect, OutboxPosition(xid, seq), BATCH)
+    stmt = FINAL_EVENTS_AFTER[db.dialect].params(after_xid=xid, after_seq=seq, n=BATCH)
     sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
     prefix = "EXPLAIN QUERY PLAN " if db.dialect == "sqlite" else "EXPLAIN (ANALYZE, COSTS OFF) "
     with db.read() as conn:

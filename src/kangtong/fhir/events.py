@@ -1,4 +1,4 @@
-"""Delivering outbox events to subscribers, at least once and in order, never skipping one.
+"""Delivering outbox events to subscribers: at least once, in transaction order, none skipped.
 
 Every write stores its events in the outbox in the same transaction as the change. The
 dispatcher hands each subscriber the *final* events after its cursor — those no transaction
@@ -82,8 +82,9 @@ class OutboxDispatcher:
         returns the events consumed.
 
         Events of transactions still in flight hold later ones back (store/outbox.py), so this
-        first waits, up to `wait_seconds`, for the transactions in flight now to end. It stops
-        early when a handler keeps failing or another dispatcher holds a subscriber's turn.
+        first waits, up to `wait_seconds`, for the transactions in flight now to end (so never
+        call it inside a write transaction of your own). It stops early when a handler keeps
+        failing or another dispatcher holds a subscriber's turn.
         """
         self.wait_until_final(wait_seconds)
         total = 0

@@ -27,7 +27,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Connection, Select, Text, cast, func, insert, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy import update as sql_update
 
 from kangtong.store import bulk
@@ -56,22 +68,30 @@ class PendingBatch:
     end: OutboxPosition
 
 
-def final_events_after(dialect: str, after: OutboxPosition, limit: int) -> Select[tuple[object]]:
+def _final_events_query(dialect: str) -> Select[tuple[object]]:
+    after_xid = bindparam("after_xid", type_=BigInteger)
+    after_seq = bindparam("after_seq", type_=BigInteger)
+    limit = bindparam("n", type_=Integer)
     if dialect != "postgresql":
-        return select(outbox).where(outbox.c.seq > after.seq).order_by(outbox.c.seq).limit(limit)
+        return select(outbox).where(outbox.c.seq > after_seq).order_by(outbox.c.seq).limit(limit)
     # A scalar subquery: the horizon is computed once, from this statement's own snapshot.
     horizon = select(
         cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
     ).scalar_subquery()
     return (
         select(outbox)
-        .where(
-            tuple_(outbox.c.xid, outbox.c.seq) > tuple_(after.xid, after.seq),
-            outbox.c.xid < horizon,
-        )
+        .where(tuple_(outbox.c.xid, outbox.c.seq) > tuple_(after_xid, after_seq))
+        .where(outbox.c.xid < horizon)
         .order_by(outbox.c.xid, outbox.c.seq)
         .limit(limit)
     )
+
+
+# Built once: constructing the statement per poll cost more than running it (~190 µs).
+FINAL_EVENTS_AFTER = {d: _final_events_query(d) for d in ("postgresql", "sqlite")}
+_POSITION = select(outbox_cursor.c.last_xid, outbox_cursor.c.last_seq).where(
+    outbox_cursor.c.subscriber == bindparam("subscriber")
+)
 
 
 class OutboxStore:
@@ -85,7 +105,8 @@ class OutboxStore:
     def pending(self, conn: Connection, subscriber: str, limit: int) -> PendingBatch:
         """Up to `limit` final events after the subscriber's cursor, in delivery order."""
         after = self.position(conn, subscriber)
-        rows = conn.execute(final_events_after(conn.dialect.name, after, limit)).all()
+        params = {"after_xid": after.xid, "after_seq": after.seq, "n": limit}
+        rows = conn.execute(FINAL_EVENTS_AFTER[conn.dialect.name], params).all()
         events = [
             DeliveredEvent(
                 row.seq,
@@ -103,10 +124,7 @@ class OutboxStore:
 
     def position(self, conn: Connection, subscriber: str) -> OutboxPosition:
         """The position of the last event the subscriber acknowledged."""
-        stmt = select(outbox_cursor.c.last_xid, outbox_cursor.c.last_seq).where(
-            outbox_cursor.c.subscriber == subscriber
-        )
-        row = conn.execute(stmt).one_or_none()
+        row = conn.execute(_POSITION, {"subscriber": subscriber}).one_or_none()
         return BEFORE_EVERYTHING if row is None else OutboxPosition(int(row[0]), int(row[1]))
 
     def acknowledge(self, conn: Connection, subscriber: str, position: OutboxPosition) -> None:
