@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
     Integer,
     Select,
@@ -68,6 +69,11 @@ class PendingBatch:
     end: OutboxPosition
 
 
+def _snapshot_bound(bound: str) -> ColumnElement[int]:
+    """`pg_snapshot_xmin` / `pg_snapshot_xmax` of the statement's own snapshot, as a bigint."""
+    return cast(cast(getattr(func, bound)(func.pg_current_snapshot()), Text), BigInteger)
+
+
 def _final_events_query(dialect: str) -> Select[tuple[object]]:
     after_xid = bindparam("after_xid", type_=BigInteger)
     after_seq = bindparam("after_seq", type_=BigInteger)
@@ -75,9 +81,7 @@ def _final_events_query(dialect: str) -> Select[tuple[object]]:
     if dialect != "postgresql":
         return select(outbox).where(outbox.c.seq > after_seq).order_by(outbox.c.seq).limit(limit)
     # A scalar subquery: the horizon is computed once, from this statement's own snapshot.
-    horizon = select(
-        cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
-    ).scalar_subquery()
+    horizon = select(_snapshot_bound("pg_snapshot_xmin")).scalar_subquery()
     return (
         select(outbox)
         .where(tuple_(outbox.c.xid, outbox.c.seq) > tuple_(after_xid, after_seq))
@@ -149,16 +153,15 @@ class OutboxStore:
         """A mark of the transactions in flight now, for `all_final_since` (0 on SQLite)."""
         if conn.dialect.name != "postgresql":
             return 0
-        xmax = func.pg_snapshot_xmax(func.pg_current_snapshot())
-        return int(conn.execute(select(cast(cast(xmax, Text), BigInteger))).scalar_one())
+        return int(conn.execute(select(_snapshot_bound("pg_snapshot_xmax"))).scalar_one())
 
     def all_final_since(self, conn: Connection, mark: int) -> bool:
         """Whether every transaction in flight at `mark` has ended, so that every event
         committed by then is final (deliverable)."""
         if conn.dialect.name != "postgresql":
             return True
-        xmin = func.pg_snapshot_xmin(func.pg_current_snapshot())
-        return int(conn.execute(select(cast(cast(xmin, Text), BigInteger))).scalar_one()) >= mark
+        xmin = conn.execute(select(_snapshot_bound("pg_snapshot_xmin"))).scalar_one()
+        return int(xmin) >= mark
 
     def _has_cursor(self, conn: Connection, subscriber: str) -> bool:
         stmt = select(outbox_cursor.c.subscriber).where(outbox_cursor.c.subscriber == subscriber)
