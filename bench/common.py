@@ -356,8 +356,12 @@ def wait_for_outbox(url: str, *, max_seconds: float = 300.0) -> float:
         while time.monotonic() - started < max_seconds:
             with engine.connect() as conn:
                 newest = conn.execute(text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar()
+                # A cursor is a position (xid, seq) in delivery order (ADR 0017), not a seq.
                 behind = conn.execute(
-                    text("SELECT count(*) FROM outbox_cursor WHERE last_seq < :n"), {"n": newest}
+                    text(
+                        "SELECT count(*) FROM outbox_cursor c WHERE EXISTS (SELECT 1 FROM outbox "
+                        "o WHERE (o.xid, o.seq) > (c.last_xid, c.last_seq))"
+                    )
                 ).scalar()
                 acknowledging = conn.execute(text("SELECT count(*) FROM outbox_cursor")).scalar()
             if newest == 0 or (acknowledging and not behind):

@@ -65,6 +65,7 @@ def test_a_failing_subscriber_gets_the_events_again_and_others_are_not_held_up(
     platform.events.subscribe("flaky", flaky)
     platform.events.subscribe("healthy", lambda events: healthy.extend(e.res_id for e in events))
     write_patients(platform, 2)
+    platform.events.wait_until_final()  # no other transaction on the server holds them back
     platform.events.dispatch_once()
     assert healthy == ["p0", "p1"]
     platform.events.dispatch_once()
@@ -109,3 +110,19 @@ def test_topic_filter(platform: Platform) -> None:
     platform.service.delete(SYSTEM, "Patient", "p1")
     platform.events.drain()
     assert deletions == ["p1"]
+
+
+def test_drain_counts_events_consumed_not_only_those_a_subscriber_wanted(
+    platform: Platform,
+) -> None:
+    platform.events = OutboxDispatcher(platform.db, batch_size=2)
+    deletions: list[str] = []
+    platform.events.subscribe(
+        "deletions",
+        lambda events: deletions.extend(e.res_id for e in events),
+        topics=["Patient.deleted"],
+    )
+    write_patients(platform, 5)  # the first batches hold no deletion at all
+    platform.service.delete(SYSTEM, "Patient", "p4")
+    assert platform.events.drain() == 6
+    assert deletions == ["p4"]

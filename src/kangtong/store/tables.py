@@ -23,6 +23,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 metadata = MetaData()
 
@@ -152,6 +154,29 @@ INDEX_TABLES: dict[str, Table] = {
     "composite": idx_composite,
 }
 
+
+class WritingTransaction(FunctionElement[int]):
+    """The id of the transaction that writes the row, as a column default (see store/outbox.py).
+
+    PostgreSQL: `pg_current_xact_id()` (a 64-bit xid8, never wrapping) as a bigint. SQLite: 0,
+    because one writer at a time makes `seq` order commit order there.
+    """
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(WritingTransaction)
+def _no_transaction_id(_element: WritingTransaction, _compiler: object, **_kw: object) -> str:
+    return "0"
+
+
+@compiles(WritingTransaction, "postgresql")
+def _current_xact_id(_element: WritingTransaction, _compiler: object, **_kw: object) -> str:
+    return "(pg_current_xact_id()::text::bigint)"
+
+
+# Delivery order is (xid, seq): see store/outbox.py for why, and ADR 0017.
 outbox = Table(
     "outbox",
     metadata,
@@ -162,6 +187,14 @@ outbox = Table(
     Column("version", Integer, nullable=False),
     Column("created", BigInteger, nullable=False),
     Column("payload", LargeBinary, nullable=True),
+    Column(
+        "xid",
+        BigInteger,
+        nullable=False,
+        server_default=WritingTransaction(),
+        comment="writing transaction (pg_current_xact_id); 0 on SQLite and for rows before 0006",
+    ),
+    Index("ix_outbox_position", "xid", "seq").ddl_if(dialect="postgresql"),
 )
 
 outbox_cursor = Table(
@@ -169,6 +202,16 @@ outbox_cursor = Table(
     metadata,
     Column("subscriber", String(128), primary_key=True),
     Column("last_seq", BigInteger, nullable=False),
+    Column("last_xid", BigInteger, nullable=False, server_default="0"),
+)
+
+# The PostgreSQL cluster (pg_control_system().system_identifier) whose transaction ids the
+# outbox's xid columns hold; a restore into another cluster is detected by it (store/outbox.py).
+outbox_origin = Table(
+    "outbox_origin",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("system_identifier", BigInteger, nullable=True),
 )
 
 # Facts the stored data depends on, e.g. the canonical base (`store.platform_facts`).
