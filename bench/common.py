@@ -372,6 +372,23 @@ def wait_for_outbox(url: str, *, max_seconds: float = 300.0) -> float:
     return round(time.monotonic() - started, 1)
 
 
+def outbox_backlog(url: str) -> dict[str, Any]:
+    """Per subscriber: events written and events not yet acknowledged (ADR 0017 positions)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            written = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
+            rows = conn.execute(
+                text(
+                    "SELECT c.subscriber, (SELECT count(*) FROM outbox o "
+                    "WHERE (o.xid, o.seq) > (c.last_xid, c.last_seq)) FROM outbox_cursor c"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return {"events_written": written, "unacknowledged": {str(name): int(n) for name, n in rows}}
+
+
 BENCH_TOKEN_VARIABLE = "KANGTONG_BENCH_AUTHORIZATION"
 
 

@@ -12,12 +12,15 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from kangtong.core.config import Settings
 from kangtong.platform import build_platform
@@ -57,6 +60,25 @@ def _is_worker(pid: int) -> bool:
         return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
+
+
+@contextmanager
+def own_schema(pg_schema_url: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own (beside the session's), dropped at the end: the servers
+    of a module leave their data there, not in the schema other tests truncate."""
+    url = make_url(pg_schema_url)
+    schema = f"kt_served_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(query={}))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url.set(query={"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def free_port() -> int:

@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kangtong.store.database import open_database
-from kangtong.store.migrate import upgrade
+from kangtong.store.database import Database
 from tests.served import Served, served
 
 pytestmark = pytest.mark.slow
@@ -95,11 +94,8 @@ def count_tagged(server: Served, tag: str) -> int:
 
 
 def test_killing_the_server_mid_bundle_loses_nothing_acknowledged_and_shows_no_halves(
-    database_url: str, tmp_path: Path
+    database: Database, database_url: str, tmp_path: Path
 ) -> None:
-    db = open_database(database_url)
-    upgrade(db)
-    db.dispose()
     with served(database_url, tmp_path) as server:
         senders = Senders(server)
         senders.start()

@@ -16,7 +16,7 @@ import pytest
 
 from kangtong.store.database import open_database
 from kangtong.store.migrate import upgrade
-from tests.served import Served, served
+from tests.served import Served, own_schema, served
 
 pytestmark = [pytest.mark.pg, pytest.mark.slow]
 
@@ -26,12 +26,13 @@ ROUNDS = 8
 
 @pytest.fixture(scope="module")
 def cluster(pg_schema_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    db = open_database(pg_schema_url)
-    upgrade(db)
-    db.dispose()
-    with served(pg_schema_url, tmp_path_factory.mktemp("cluster"), workers=2) as server:
-        assert len(server.worker_pids()) == 2
-        yield server
+    with own_schema(pg_schema_url) as url:
+        db = open_database(url)
+        upgrade(db)
+        db.dispose()
+        with served(url, tmp_path_factory.mktemp("cluster"), workers=2) as server:
+            assert len(server.worker_pids()) == 2
+            yield server
 
 
 @pytest.fixture(scope="module")

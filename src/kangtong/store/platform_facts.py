@@ -21,7 +21,10 @@ class CanonicalBaseMismatch(RuntimeError):
 
 
 def record_canonical_base(conn: Connection, base: str) -> None:
-    """Remember `base` as the installation's canonical base unless one is recorded already."""
+    """Remember `base` as the installation's canonical base unless one is recorded already
+    (nothing to do on a schema migrated only part of the way, without the table)."""
+    if not inspect(conn).has_table(platform_fact.name):
+        return
     if stored_canonical_base(conn) is None:
         conn.execute(insert(platform_fact).values(name=CANONICAL_BASE, value=base))
 

@@ -1,7 +1,7 @@
 """Facts the installation's data depends on, starting with the canonical base.
 
-Revision ID: 0008
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 20:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from kangtong.core.canonical import BASE
 
-revision = "0008"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
