@@ -11,7 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from kangtong.fhir.model.issues import Issues, error, json_kind, shown
-from kangtong.fhir.model.primitives import PrimitiveRule, is_calendar_date
+from kangtong.fhir.model.primitives import (
+    PrimitiveRule,
+    find_control_character,
+    is_calendar_date,
+)
 from kangtong.fhir.model.structure import ElementDef
 
 ObjectCheck = Callable[[dict[str, Any], str, Issues], None]
@@ -82,7 +86,11 @@ def _single_text_field(rule: PrimitiveRule, binding: str | None) -> FieldCheck:
     def check_single_text(
         value: Any, owner: dict[str, Any], path: str, key: str, issues: Issues
     ) -> None:
-        if type(value) is not str or not 0 < len(value) <= max_length:
+        if (
+            type(value) is not str
+            or not 0 < len(value) <= max_length
+            or find_control_character(value) is not None
+        ):
             _report_primitive(value, rule, None, binding, f"{path}.{key}", issues)
 
     return check_single_text
@@ -101,6 +109,7 @@ def _single_pattern_field(
             type(value) is str
             and value
             and matches(value) is not None
+            and find_control_character(value) is None
             and (codes is None or value in codes)
             and (not is_date or value[8:10] <= "28" or is_calendar_date(value))
         ):
