@@ -11,11 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kangtong.fhir.model.issues import Issues, error, json_kind, shown
-from kangtong.fhir.model.primitives import (
-    PrimitiveRule,
-    find_control_character,
-    is_calendar_date,
-)
+from kangtong.fhir.model.primitives import PrimitiveRule, free_of_controls, is_calendar_date
 from kangtong.fhir.model.structure import ElementDef
 
 ObjectCheck = Callable[[dict[str, Any], str, Issues], None]
@@ -89,7 +85,7 @@ def _single_text_field(rule: PrimitiveRule, binding: str | None) -> FieldCheck:
         if (
             type(value) is not str
             or not 0 < len(value) <= max_length
-            or find_control_character(value) is not None
+            or not free_of_controls(value)
         ):
             _report_primitive(value, rule, None, binding, f"{path}.{key}", issues)
 
@@ -109,7 +105,6 @@ def _single_pattern_field(
             type(value) is str
             and value
             and matches(value) is not None
-            and find_control_character(value) is None
             and (codes is None or value in codes)
             and (not is_date or value[8:10] <= "28" or is_calendar_date(value))
         ):

@@ -36,6 +36,13 @@ _WHITESPACE = re.compile(r"\s+", re.ASCII)
 # regular expression [ \r\n\t\S]+ under XML rules. Python's \S would let them through, and
 # PostgreSQL cannot store U+0000 at all; every string-based primitive is checked.
 find_control_character = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]").search
+# Regular expressions that admit any non-space character also admit control characters.
+_ADMITS_CONTROLS = ("\\S", "[^")
+
+
+def free_of_controls(value: str) -> bool:
+    """No forbidden control character in `value` (`isprintable` settles most values at once)."""
+    return value.isprintable() or find_control_character(value) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +68,7 @@ def compile_primitive_rule(definition: PrimitiveTypeDef) -> PrimitiveRule:
     if definition.name in _TEXT_TYPES:
         return PrimitiveRule(definition.name, check, "text", _always, max_length, False)
     if definition.regex and definition.json_type == "string" and definition.name not in _OWN_CHECKS:
-        matches = re.compile(definition.regex, re.ASCII).fullmatch
+        matches = _matcher(definition.regex)
         is_date = definition.name in _DATE_TYPES
         return PrimitiveRule(definition.name, check, "pattern", matches, max_length, is_date)
     return PrimitiveRule(definition.name, check, "other", _always, max_length, False)
@@ -69,6 +76,18 @@ def compile_primitive_rule(definition: PrimitiveTypeDef) -> PrimitiveRule:
 
 def _always(value: str) -> bool:
     return True
+
+
+def _matcher(regex: str) -> Matcher:
+    """`regex` anchored; values with control characters never match when it would admit them."""
+    fullmatch = re.compile(regex, re.ASCII).fullmatch
+    if not any(token in regex for token in _ADMITS_CONTROLS):
+        return fullmatch
+
+    def matches_without_controls(value: str) -> object:
+        return fullmatch(value) if free_of_controls(value) else None
+
+    return matches_without_controls
 
 
 def compile_primitive_check(definition: PrimitiveTypeDef) -> PrimitiveCheck:
