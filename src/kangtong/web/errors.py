@@ -59,7 +59,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class UnexpectedErrors:
-    """Answers an unforeseen exception with a 500 OperationOutcome and lets nothing re-raise."""
+    """Answers what escaped the exception handlers and lets nothing re-raise.
+
+    That is an unforeseen exception (500), or a domain error raised outside the routes, e.g.
+    `Unavailable` from the bearer middleware's revocation check (503).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -80,4 +84,7 @@ class UnexpectedErrors:
         except Exception as exc:
             if started:  # half a response is out: only closing the connection can tell
                 raise
-            await unexpected_response(exc)(scope, receive, send)
+            if isinstance(exc, KangtongError):
+                await error_response(exc)(scope, receive, send)
+            else:
+                await unexpected_response(exc)(scope, receive, send)
