@@ -4,7 +4,8 @@ The table below is what a careless or hostile client sends: numbers that are not
 beyond 64 bits, control characters, broken JSON, the wrong type at every level of a Bundle,
 references that resolve to nothing, bodies too large or too deep. It runs on SQLite and on
 PostgreSQL (where a NUL byte or an out-of-range integer reaches the driver as an error of its own).
-A batch-response is 200 by definition; for a batch every entry must be 4xx with an outcome.
+A batch is either refused as a whole (a 4xx, e.g. `"entry": 5`) or answered 200 with a
+batch-response in which every entry is a 4xx with an OperationOutcome.
 """
 
 from __future__ import annotations
@@ -406,9 +407,9 @@ TRANSACTIONS = [
                 entry(binary_patch(b64(js([{"op": "bogus"}]))), "PATCH", "Patient/p1")),
     transaction("PUT without an id", entry(GOOD), entry(GOOD, "PUT", "Patient")),
     transaction("PUT with too many parts", entry(GOOD), entry(GOOD, "PUT", "Patient/p1/x")),
-    transaction("PUT with another id", entry(GOOD), entry(patient() | {"id": "p2"}, "PUT",
+    transaction("entry PUT with another id", entry(GOOD), entry(patient() | {"id": "p2"}, "PUT",
                                                           "Patient/p1")),
-    transaction("PUT to an id with NUL", entry(GOOD), entry(patient() | {"id": "p\x00"}, "PUT",
+    transaction("entry PUT to an id with NUL", entry(GOOD), entry(patient() | {"id": "p\x00"}, "PUT",
                                                             "Patient/p\x00")),
     transaction("PUT to an unknown type", entry(GOOD),
                 entry({"resourceType": "NotAType", "id": "x"}, "PUT", "NotAType/x")),
