@@ -120,9 +120,10 @@ def test_healthz_answers_while_a_big_transaction_bundle_is_processed(
         f"worst {max(latencies) * 1000:.1f} ms"
     )
     assert done["status"] == 200
-    # A blocked event loop answers nothing until the bundle is done.
+    # A blocked event loop answers nothing until the bundle is done. (The worst probe may
+    # still wait for a garbage collection or one long C call holding the GIL: not asserted.)
     assert answered_meanwhile >= 5
-    assert max(latencies) < done["seconds"] / 4
+    assert statistics.median(latencies) < done["seconds"] / 10
 
 
 @pytest.fixture
