@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 
+from kangtong.platform import Platform
 from tests.api.fixtures import glucose, patient
 
 
@@ -161,3 +165,123 @@ def test_conditional_reference_matching_nothing_rejects_the_whole_transaction(
     response = client.post("/fhir", content=orjson.dumps(bundle))
     assert response.status_code == 412
     assert count(client, "Patient") == 0
+
+
+def batch(*entries: Any) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "batch", "entry": list(entries)}
+
+
+def test_a_batch_with_one_malformed_entry_stores_the_others_and_answers_each(
+    client: TestClient,
+) -> None:
+    good = [post_entry(patient(given=f"伟{n}")) for n in range(36)]
+    malformed = {"resource": "Patient", "request": {"method": "POST", "url": "Patient"}}
+    response = client.post("/fhir", content=orjson.dumps(batch(*good[:20], malformed, *good[20:])))
+    assert response.status_code == 200
+    statuses = [e["response"]["status"] for e in response.json()["entry"]]
+    assert statuses == ["201 Created"] * 20 + ["400 Bad Request"] + ["201 Created"] * 16
+    outcome = response.json()["entry"][20]["response"]["outcome"]
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert "entry[20]" in outcome["issue"][0]["diagnostics"]
+    assert count(client, "Patient") == 36
+
+
+def test_an_entry_that_fails_unexpectedly_is_a_500_of_its_own_in_a_batch(
+    client: TestClient, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> list[str]:
+        raise RuntimeError("a defect nobody foresaw")
+
+    monkeypatch.setattr(platform.service, "match_ids", broken)
+    conditional = post_entry(patient(given="甲"), ifNoneExist="identifier=urn:x|1")
+    bundle = batch(post_entry(patient(given="乙")), conditional, post_entry(patient(given="丙")))
+    response = client.post("/fhir", content=orjson.dumps(bundle))
+    assert response.status_code == 200
+    entries = response.json()["entry"]
+    assert [e["response"]["status"] for e in entries] == [
+        "201 Created",
+        "500 Internal Server Error",
+        "201 Created",
+    ]
+    assert "a defect nobody foresaw" not in response.text
+    assert entries[1]["response"]["outcome"]["issue"][0]["code"] == "exception"
+    assert count(client, "Patient") == 2
+
+
+def test_a_batch_entry_cannot_refer_to_another_entry(client: TestClient) -> None:
+    bundle = batch(
+        post_entry(patient(), "urn:uuid:0f4a5d3c-0000-4000-8000-000000000001"),
+        post_entry(glucose("urn:uuid:0f4a5d3c-0000-4000-8000-000000000001", 5.0)),
+    )
+    entries = client.post("/fhir", content=orjson.dumps(bundle)).json()["entry"]
+    assert [e["response"]["status"] for e in entries] == ["201 Created", "400 Bad Request"]
+    assert count(client, "Observation") == 0
+
+
+def test_an_unresolved_urn_uuid_rejects_the_transaction_instead_of_being_stored(
+    client: TestClient,
+) -> None:
+    bundle = transaction(
+        post_entry(patient()),
+        post_entry(glucose("urn:uuid:0f4a5d3c-0000-4000-8000-00000000dead", 5.0)),
+    )
+    response = client.post("/fhir", content=orjson.dumps(bundle))
+    assert response.status_code == 400
+    assert "names no entry of the Bundle" in response.json()["issue"][0]["diagnostics"]
+    assert count(client, "Patient") == 0
+    assert count(client, "Observation") == 0
+
+
+@pytest.mark.parametrize(
+    ("full_urls", "problem"),
+    [
+        (["Patient/new", None], "relative"),
+        (["http://kangtong.test/fhir/Patient/a/_history/1", None], "bdl-8"),
+        (["urn:uuid:0f4a5d3c-0000-4000-8000-000000000001"] * 2, "bdl-7"),
+    ],
+)
+def test_a_transaction_with_a_bad_full_url_stores_nothing(
+    client: TestClient, full_urls: list[str | None], problem: str
+) -> None:
+    entries = [post_entry(patient(given=f"伟{n}"), url) for n, url in enumerate(full_urls)]
+    response = client.post("/fhir", content=orjson.dumps(transaction(*entries)))
+    assert response.status_code == 400
+    assert problem in response.json()["issue"][0]["diagnostics"]
+    assert count(client, "Patient") == 0
+
+
+def test_a_full_url_may_be_absent_and_different_versions_may_share_one(
+    client: TestClient,
+) -> None:
+    shared = "urn:uuid:0f4a5d3c-0000-4000-8000-000000000001"
+    first = post_entry(patient(given="甲") | {"meta": {"versionId": "1"}}, shared)
+    second = post_entry(patient(given="乙") | {"meta": {"versionId": "2"}}, shared)
+    response = client.post(
+        "/fhir", content=orjson.dumps(batch(first, second, post_entry(patient())))
+    )
+    assert [e["response"]["status"] for e in response.json()["entry"]] == ["201 Created"] * 3
+
+
+def test_a_document_whose_reference_resolves_to_nothing_is_not_stored(
+    client: TestClient,
+) -> None:
+    document = {
+        "resourceType": "Bundle",
+        "type": "document",
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:0f4a5d3c-0000-4000-8000-0000000000d0"},
+        "timestamp": "2026-03-01T08:00:00+08:00",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:0f4a5d3c-0000-4000-8000-0000000000c0",
+                "resource": {
+                    "resourceType": "Composition", "status": "final", "type": {"text": "出院小结"},
+                    "date": "2026-03-01", "title": "出院小结", "author": [{"display": "医生"}],
+                    "subject": {"reference": "urn:uuid:0f4a5d3c-0000-4000-8000-0000000000a0"},
+                },
+            }
+        ],
+    }  # fmt: skip
+    response = client.post("/fhir/Bundle", content=orjson.dumps(document))
+    assert response.status_code == 422
+    assert "resolves to no entry" in response.json()["issue"][0]["diagnostics"]
+    assert count(client, "Bundle") == 0

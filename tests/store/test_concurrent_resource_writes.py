@@ -7,10 +7,12 @@ write lock, and the same outcomes must hold.
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 
 from kangtong.core.config import Settings
@@ -211,3 +213,33 @@ def test_racing_transactions_updating_the_same_resources_never_fail_unexpectedly
     assert committed, "at least one transaction commits"
     for res_id in ("a", "b"):
         assert platform.service.read(SYSTEM, "Patient", res_id).version == 1 + len(committed)
+
+
+def test_transactions_crossing_on_the_same_resources_all_commit(platform: Platform) -> None:
+    for res_id in ("a", "b"):
+        platform.service.update(SYSTEM, "Patient", res_id, patient(res_id))
+
+    def crossing_patches(i: int) -> Any:
+        order = ("a", "b") if i % 2 else ("b", "a")
+        patch = orjson.dumps([{"op": "add", "path": "/birthDate", "value": f"19{50 + i}"}])
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Binary",
+                        "contentType": "application/json-patch+json",
+                        "data": base64.b64encode(patch).decode(),
+                    },
+                    "request": {"method": "PATCH", "url": f"Patient/{res_id}"},
+                }
+                for res_id in order
+            ],
+        }
+        return platform.bundles.process(SYSTEM, bundle)
+
+    results = race(crossing_patches)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    for res_id in ("a", "b"):
+        assert platform.service.read(SYSTEM, "Patient", res_id).version == 1 + RACERS

@@ -55,3 +55,14 @@ class Settings(BaseSettings):
     lockout_threshold: int = Field(default=5, description="Failed logins that lock an account")
     lockout_window_seconds: int = 900
     password_min_length: int = 10
+    # Input limits (ADR 0019): a request beyond them is refused with a 4xx before it costs much.
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        description="Largest request body read; a longer one is answered 413 while it arrives",
+    )
+    max_json_depth: int = Field(
+        default=64, description="Deepest nesting of JSON objects and arrays in a request body"
+    )
+    max_array_items: int = Field(
+        default=10_000, description="Most items in any one JSON array (Bundle.entry included)"
+    )

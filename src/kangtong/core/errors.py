@@ -84,3 +84,36 @@ class MethodNotAllowed(KangtongError):
     """The interaction is not allowed on this endpoint (HTTP 405)."""
 
     issue_code = "not-supported"
+
+
+class RetryableConflict(Conflict):
+    """A concurrent transaction won a race (serialisation failure, deadlock); retrying may succeed (HTTP 409)."""
+
+    issue_code = "transient"
+
+
+class PayloadTooLarge(KangtongError):
+    """The request body is larger than the configured limit (HTTP 413)."""
+
+    issue_code = "too-long"
+
+
+class UnsupportedMediaType(KangtongError):
+    """The request body is in a format kangtong does not read (HTTP 415)."""
+
+    issue_code = "not-supported"
+
+
+class Unavailable(KangtongError):
+    """The database cannot be reached or refused the connection; try later (HTTP 503)."""
+
+    issue_code = "transient"
+
+
+class Unexpected(KangtongError):
+    """A failure kangtong did not foresee, reported where a response must still be given (HTTP 500).
+
+    Carries no detail of the cause: messages of unforeseen errors may echo personal data.
+    """
+
+    issue_code = "exception"

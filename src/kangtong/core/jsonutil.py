@@ -52,12 +52,21 @@ def parse_fhir_json(raw: bytes | str, *, what: str = "resource") -> JsonObject:
     if _IMPRECISE_NUMBER.search(data) is None:
         return parse_json_object(data, what=what)
     try:
-        value = json.loads(data, parse_float=PreciseDecimal)
+        value = json.loads(data, parse_float=PreciseDecimal, parse_int=_int_or_precise)
     except ValueError as exc:
         raise Invalid(f"The {what} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # orjson stops at 1,024 levels; json at the stack's end
+        raise Invalid(f"The {what} nests too deeply to be read") from exc
     if not isinstance(value, dict):
         raise Invalid(f"The {what} must be a JSON object")
     return value
+
+
+def _int_or_precise(text: str) -> int | PreciseDecimal:
+    """An integer, or one beyond 64 bits as a decimal written back as it came (orjson writes
+    no larger integer, and FHIR decimals may be that long)."""
+    number = int(text)
+    return number if -(2**63) <= number < 2**64 else PreciseDecimal(text)
 
 
 def _fragment(value: Any) -> Any:

@@ -7,83 +7,66 @@ rolls the whole bundle back. A batch runs each entry on its own and reports each
 
 from __future__ import annotations
 
-import base64
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-import orjson
-
-from kangtong.core.errors import Invalid, KangtongError, NotFound, PreconditionFailed
+from kangtong.core.errors import Invalid, KangtongError, NotFound, PreconditionFailed, Unexpected
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.core.resource_ids import new_resource_id
 from kangtong.fhir.access import AccessContext
+from kangtong.fhir.bundle_entries import (
+    ORDER,
+    BundleEntry,
+    entries_of,
+    parse_entry,
+    patch_operations,
+)
 from kangtong.fhir.changeset import Changeset
+from kangtong.fhir.model.bundle_rules import full_url_problems
+from kangtong.fhir.model.json_shape import JsonLimits
 from kangtong.fhir.results import WriteOutcome
 from kangtong.fhir.service import ResourceService
 from kangtong.fhir.status import status_for
 from kangtong.store.index_rows import IndexRows
 
-_ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
+log = logging.getLogger("kangtong.bundles")
 OutcomeRenderer = Callable[[KangtongError], JsonObject]
+# References that only a fullUrl of the same Bundle can resolve.
+_BUNDLE_LOCAL = ("urn:uuid:", "urn:oid:")
 
 
-@dataclass
-class _Entry:
-    position: int
-    method: str
-    url: str
-    resource: JsonObject | None
-    full_url: str | None
-    if_none_exist: str | None
-    if_match: int | None
-
-
-def _parse_entries(bundle: JsonObject) -> list[_Entry]:
-    entries: list[_Entry] = []
-    for position, raw in enumerate(bundle.get("entry") or []):
-        request = raw.get("request") if isinstance(raw, dict) else None
-        if not isinstance(request, dict) or "method" not in request or "url" not in request:
-            raise Invalid(f"Bundle.entry[{position}].request needs a method and a url")
-        method = str(request["method"]).upper()
-        if method not in _ORDER:
-            raise Invalid(f"Bundle.entry[{position}].request.method '{method}' is not supported")
-        entries.append(
-            _Entry(
-                position,
-                method,
-                str(request["url"]).lstrip("/"),
-                raw.get("resource"),
-                raw.get("fullUrl"),
-                request.get("ifNoneExist"),
-                _etag_version(request.get("ifMatch")),
-            )
-        )
-    return entries
-
-
-def _etag_version(value: object) -> int | None:
-    if not isinstance(value, str) or not value:
-        return None
-    digits = value.removeprefix("W/").strip('"')
-    if not digits.isdigit():
-        raise Invalid(f"'{value}' is not a valid ETag")
-    return int(digits)
+def _parse_entries(bundle: JsonObject) -> list[BundleEntry]:
+    """Every entry of a transaction, or `Invalid` for the first that is malformed."""
+    raw_entries = entries_of(bundle)
+    problems = full_url_problems(raw_entries)
+    if problems:
+        position = min(problems)
+        raise Invalid(f"Bundle.entry[{position}]: {problems[position]}")
+    return [parse_entry(position, raw) for position, raw in enumerate(raw_entries)]
 
 
 class BundleProcessor:
-    def __init__(self, service: ResourceService, render_outcome: OutcomeRenderer) -> None:
+    def __init__(
+        self,
+        service: ResourceService,
+        render_outcome: OutcomeRenderer,
+        limits: JsonLimits = JsonLimits(),
+    ) -> None:
         self._service = service
         self._render_outcome = render_outcome
+        self._limits = limits
 
     def process(self, ctx: AccessContext, bundle: JsonObject) -> JsonObject:
         if bundle.get("resourceType") != "Bundle":
             raise Invalid("POST to the base URL takes a Bundle")
         kind = bundle.get("type")
         if kind == "transaction":
-            return self.transaction(ctx, bundle)
+            # Run again from the start if a concurrent writer won a race (`store.transient`).
+            return self._service.retrying(lambda: self.transaction(ctx, bundle))
         if kind == "batch":
             return self.batch(ctx, bundle)
         raise Invalid(f"Bundle.type must be transaction or batch, not '{kind}'")
@@ -108,8 +91,8 @@ class BundleProcessor:
                 mapping = self._assign_ids(changes, entries, responses)
             if not early:
                 self._resolve_references(changes, entries, mapping)
-            changes.prefetch(_put_targets(entries))
-            for entry in sorted(entries, key=lambda e: _ORDER[e.method]):
+            changes.prefetch(_write_targets(entries))
+            for entry in sorted(entries, key=lambda e: ORDER[e.method]):
                 if entry.position in responses:
                     continue
                 with _located(entry):
@@ -121,7 +104,7 @@ class BundleProcessor:
             "entry": [responses[e.position] for e in entries],
         }
 
-    def _prepare(self, entries: list[_Entry]) -> dict[int, IndexRows]:
+    def _prepare(self, entries: list[BundleEntry]) -> dict[int, IndexRows]:
         prepared: dict[int, IndexRows] = {}
         for entry in entries:
             if (
@@ -134,7 +117,10 @@ class BundleProcessor:
         return prepared
 
     def _assign_ids(
-        self, changes: Changeset | None, entries: list[_Entry], responses: dict[int, JsonObject]
+        self,
+        changes: Changeset | None,
+        entries: list[BundleEntry],
+        responses: dict[int, JsonObject],
     ) -> dict[str, str]:
         """Give every POST its server id up front, so references to it can be rewritten."""
         mapping: dict[str, str] = {}
@@ -164,7 +150,7 @@ class BundleProcessor:
         return mapping
 
     def _resolve_references(
-        self, changes: Changeset | None, entries: list[_Entry], mapping: dict[str, str]
+        self, changes: Changeset | None, entries: list[BundleEntry], mapping: dict[str, str]
     ) -> bool:
         """Rewrite `urn:uuid:` references to assigned ids and conditional ones to matches.
 
@@ -178,6 +164,8 @@ class BundleProcessor:
             nonlocal conditional
             if reference in cache:
                 return cache[reference]
+            if reference.startswith(_BUNDLE_LOCAL):
+                raise Invalid(f"The reference '{reference}' names no entry of the Bundle")
             conditional = conditional or "?" in reference
             if "?" in reference and changes is not None:
                 res_type, _, query = reference.partition("?")
@@ -192,12 +180,16 @@ class BundleProcessor:
 
         for entry in entries:
             if entry.resource is not None:
-                _walk_references(entry.resource, resolve)
+                with _located(entry):
+                    entry.resource = _with_references(entry.resource, resolve)
         return conditional
 
-    def _apply(self, changes: Changeset, entry: _Entry, mapping: dict[str, str]) -> JsonObject:
+    def _apply(self, changes: Changeset, entry: BundleEntry, mapping: dict[str, str]) -> JsonObject:
         path, _, query = entry.url.partition("?")
         parts = [p for p in path.split("/") if p]
+        if parts and not self._service.is_resource_type(parts[0]):
+            raise Invalid(f"'{parts[0]}' in request.url is not a FHIR R4 resource type")
+        _check_target_type(entry, parts)
         if entry.method == "POST":
             if entry.resource is None:
                 raise Invalid("A POST entry needs a resource")
@@ -225,7 +217,7 @@ class BundleProcessor:
         if entry.method == "PATCH":
             if len(parts) != 2 or entry.resource is None:
                 raise Invalid("A PATCH entry needs Type/id and a Binary or Parameters JSON Patch")
-            operations = _patch_operations(entry.resource)
+            operations = patch_operations(entry.resource, self._limits)
             return _write_response(
                 self._service.patch_in(
                     changes, parts[0], parts[1], operations, if_match=entry.if_match
@@ -272,40 +264,24 @@ class BundleProcessor:
 
     # -- batch ------------------------------------------------------------------------------
     def batch(self, ctx: AccessContext, bundle: JsonObject) -> JsonObject:
-        entries = _parse_entries(bundle)
+        """Each entry on its own: whatever one entry raises becomes that entry's response."""
+        raw_entries = entries_of(bundle)
+        problems = full_url_problems(raw_entries)
         responses: list[JsonObject] = []
-        for entry in entries:
+        for position, raw in enumerate(raw_entries):
             try:
-                with self._service.changeset(ctx) as changes:
-                    if entry.method == "POST" and entry.resource is not None:
-                        entry.resource = {**entry.resource, "id": new_resource_id()}
-                        if entry.if_none_exist:
-                            res_type = str(entry.resource.get("resourceType", ""))
-                            found = self._service.match_ids(changes, res_type, entry.if_none_exist)
-                            if len(found) == 1:
-                                responses.append(
-                                    {
-                                        "response": {
-                                            "status": "200 OK",
-                                            "location": f"{res_type}/{found[0]}",
-                                        }
-                                    }
-                                )
-                                continue
-                            if found:
-                                raise PreconditionFailed("ifNoneExist matches several resources")
-                    if entry.resource is not None:
-                        self._resolve_references(changes, [entry], {})
-                    responses.append(self._apply(changes, entry, {}))
-            except KangtongError as exc:
+                if position in problems:
+                    raise Invalid(f"Bundle.entry[{position}]: {problems[position]}")
                 responses.append(
-                    {
-                        "response": {
-                            "status": _status_line(exc),
-                            "outcome": self._render_outcome(exc),
-                        }
-                    }
+                    self._service.retrying(
+                        lambda: self._batch_entry(ctx, parse_entry(position, raw))  # noqa: B023
+                    )
                 )
+            except KangtongError as exc:
+                responses.append(self._failure(exc))
+            except Exception as exc:  # one entry never takes the batch down (R4 §3.1.0.11.1)
+                log.error("unexpected %s in a batch entry", type(exc).__name__, exc_info=exc)
+                responses.append(self._failure(Unexpected("Internal server error")))
         return {
             "resourceType": "Bundle",
             "id": str(uuid.uuid4()),
@@ -313,9 +289,28 @@ class BundleProcessor:
             "entry": responses,
         }
 
+    def _batch_entry(self, ctx: AccessContext, entry: BundleEntry) -> JsonObject:
+        with self._service.changeset(ctx) as changes, _located(entry):
+            if entry.method == "POST" and entry.resource is not None:
+                entry.resource = {**entry.resource, "id": new_resource_id()}
+                if entry.if_none_exist:
+                    res_type = str(entry.resource.get("resourceType", ""))
+                    found = self._service.match_ids(changes, res_type, entry.if_none_exist)
+                    if len(found) > 1:
+                        raise PreconditionFailed("ifNoneExist matches several resources")
+                    if found:
+                        location = f"{res_type}/{found[0]}"
+                        return {"response": {"status": "200 OK", "location": location}}
+            if entry.resource is not None:
+                self._resolve_references(changes, [entry], {})
+            return self._apply(changes, entry, {})
+
+    def _failure(self, exc: KangtongError) -> JsonObject:
+        return {"response": {"status": _status_line(exc), "outcome": self._render_outcome(exc)}}
+
 
 @contextmanager
-def _located(entry: _Entry) -> Iterator[None]:
+def _located(entry: BundleEntry) -> Iterator[None]:
     """Prefix any error with the entry it came from."""
     try:
         yield
@@ -326,11 +321,13 @@ def _located(entry: _Entry) -> Iterator[None]:
         raise
 
 
-def _put_targets(entries: list[_Entry]) -> list[tuple[str, str]]:
-    """(type, id) of every plain `PUT Type/id`, to look them up in one query."""
+def _write_targets(entries: list[BundleEntry]) -> list[tuple[str, str]]:
+    """(type, id) of every plain `PUT|PATCH|DELETE Type/id`: looked up in one query, and on
+    PostgreSQL locked together in one order, so crossing transactions cannot deadlock."""
     targets: list[tuple[str, str]] = []
     for entry in entries:
-        if entry.method == "PUT" and "?" not in entry.url and entry.url.count("/") == 1:
+        direct = "?" not in entry.url and entry.url.count("/") == 1
+        if entry.method in ("PUT", "PATCH", "DELETE") and direct:
             res_type, res_id = entry.url.split("/")
             targets.append((res_type, res_id))
     return targets
@@ -354,28 +351,25 @@ def _write_response(outcome: WriteOutcome) -> JsonObject:
     }
 
 
-def _patch_operations(resource: JsonObject) -> list[Any]:
-    if resource.get("resourceType") == "Binary" and "data" in resource:
-        return parse_json_list(base64.b64decode(resource["data"]))
-    raise Invalid(
-        "A PATCH entry carries its JSON Patch as a Binary resource (contentType application/json-patch+json)"
-    )
+def _check_target_type(entry: BundleEntry, parts: list[str]) -> None:
+    """A POST or PUT entry's resource is of the type its request.url names."""
+    if entry.method not in ("POST", "PUT") or entry.resource is None or not parts:
+        return
+    res_type = entry.resource.get("resourceType")
+    if res_type != parts[0]:
+        raise Invalid(f"request.url names {parts[0]}, but the entry's resource is a {res_type}")
 
 
-def parse_json_list(raw: bytes) -> list[Any]:
-    value = orjson.loads(raw)
-    if not isinstance(value, list):
-        raise Invalid("A JSON Patch is a JSON array of operations")
-    return value
-
-
-def _walk_references(node: Any, replace_reference: Callable[[str], str]) -> None:
+def _with_references(node: Any, replace_reference: Callable[[str], str]) -> Any:
+    """A copy of `node` with every `reference` string replaced; `node` itself is left as it is,
+    so a transaction run again after a lost race starts from the Bundle as the client sent it."""
     if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "reference" and isinstance(value, str):
-                node[key] = replace_reference(value)
-            else:
-                _walk_references(value, replace_reference)
-    elif isinstance(node, list):
-        for item in node:
-            _walk_references(item, replace_reference)
+        return {
+            key: replace_reference(value)
+            if key == "reference" and isinstance(value, str)
+            else _with_references(value, replace_reference)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_with_references(item, replace_reference) for item in node]
+    return node

@@ -2,25 +2,34 @@
 
 Resources are written in batches (one transaction each). A resource that fails validation is
 rejected on its own and the rest of its batch is stored; if a batch fails in the database, it
-is retried one resource at a time so one bad line never takes others down with it.
+is retried one resource at a time so one bad line never takes others down with it. Whatever a
+line raises — a domain error, a value the database refuses (`store.driver_errors`), a failure
+nobody foresaw — it is a rejected line with a reason, never the end of the load; only a
+database that cannot be reached (`Unavailable`) stops it.
 """
 
 from __future__ import annotations
 
 import gzip
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
-from kangtong.core.errors import KangtongError
+from kangtong.core.errors import KangtongError, Unavailable
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.bundles import BundleProcessor
 from kangtong.fhir.changeset import Changeset
+from kangtong.fhir.model.json_shape import JsonLimits, check_json_shape
 from kangtong.fhir.service import ResourceService
 
 MAX_REASONS = 200
+# Files are the operator's own, so arrays may be long; nesting is capped all the same, because
+# the validator and the JSON writer recurse (ADR 0019).
+FILE_LIMITS = JsonLimits(max_array_items=None)
+log = logging.getLogger("kangtong.loader")
 
 
 @dataclass
@@ -66,6 +75,7 @@ class ResourceLoader:
             return
         try:
             document = parse_fhir_json(path.read_bytes(), what=str(path))
+            check_json_shape(document, FILE_LIMITS, what=str(path))
         except KangtongError as exc:
             report.reject(str(path), exc.message)
             return
@@ -78,12 +88,8 @@ class ResourceLoader:
         elif document.get("resourceType") == "Bundle":
             entries = document.get("entry") or []
             items = [
-                (
-                    f"{path}#entry[{i}]",
-                    e.get("resource"),
-                    None if e.get("resource") else "entry without resource",
-                )
-                for i, e in enumerate(entries)
+                (f"{path}#entry[{i}]", *_resource_of(entry))
+                for i, entry in enumerate(entries if isinstance(entries, list) else [entries])
             ]
             self._load_items(ctx, iter(items), report)
         else:
@@ -94,12 +100,15 @@ class ResourceLoader:
     ) -> None:
         try:
             response = self._bundles.process(ctx, bundle)
-        except KangtongError as exc:
-            report.reject(str(path), exc.message)
+        except Unavailable:
+            raise
+        except Exception as exc:
+            report.reject(str(path), _reason(exc))
             return
         for entry, result in zip(bundle.get("entry") or [], response["entry"], strict=False):
             status = result.get("response", {}).get("status", "")
-            res_type = (entry.get("resource") or {}).get("resourceType", "?")
+            resource, _error = _resource_of(entry)
+            res_type = (resource or {}).get("resourceType", "?")
             if status[:1] == "2":
                 report.accept(res_type)
             else:
@@ -134,9 +143,11 @@ class ResourceLoader:
                 for source, resource, _error in batch:
                     assert resource is not None
                     self._stage_one(changes, source, resource, pending)
-        except KangtongError:
+        except Unavailable:
+            raise
+        except Exception as exc:
             if len(batch) == 1:
-                report.reject(batch[0][0], "the database refused the resource")
+                report.reject(batch[0][0], _reason(exc))
                 return
             for item in batch:  # isolate the culprit
                 self._write_batch(ctx, [item], report)
@@ -176,9 +187,27 @@ def _ndjson_items(path: Path, progress: Progress) -> Iterator[Item]:
                 continue
             source = f"{path.name}:{number}"
             try:
-                yield source, parse_fhir_json(line, what=f"line {number}"), None
+                resource = parse_fhir_json(line, what=f"line {number}")
+                check_json_shape(resource, FILE_LIMITS, what=f"line {number}")
             except KangtongError as exc:
                 yield source, None, exc.message
+                continue
+            yield source, resource, None
+
+
+def _resource_of(entry: object) -> tuple[JsonObject | None, str | None]:
+    resource = entry.get("resource") if isinstance(entry, dict) else None
+    if isinstance(resource, dict):
+        return resource, None
+    return None, "entry without resource"
+
+
+def _reason(exc: Exception) -> str:
+    """Why a resource was not stored, for the report (no message of an unforeseen error)."""
+    if isinstance(exc, KangtongError):
+        return exc.message
+    log.error("unexpected %s while loading", type(exc).__name__, exc_info=exc)
+    return f"kangtong could not store it ({type(exc).__name__}); see the log"
 
 
 def files_to_load(paths: Iterable[Path]) -> list[Path]:

@@ -6,6 +6,8 @@ bundle, message or document.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -55,7 +57,8 @@ from kangtong.store.records import CurrentState
 from kangtong.store.transient import is_transient
 
 T = TypeVar("T")
-WRITE_ATTEMPTS = 3
+WRITE_ATTEMPTS = 5
+RETRY_PAUSE_SECONDS = 0.02
 
 
 class ResourceService:
@@ -165,15 +168,17 @@ class ResourceService:
     def retrying(self, attempt: Callable[[], T]) -> T:
         """Run a whole write transaction, again from the start if a concurrent writer won.
 
-        Only conflicts no request caused are retried (`store.transient`); after the last
-        attempt the caller gets a 409 that says to try again, never a driver error.
+        Only conflicts no request caused are retried (`store.transient`), after a short random
+        pause that grows with each attempt (so the same writers do not collide again); after
+        the last attempt the caller gets a 409 that says to try again, never a driver error.
         """
-        for _ in range(WRITE_ATTEMPTS - 1):
+        for tried in range(1, WRITE_ATTEMPTS):
             try:
                 return attempt()
             except Exception as exc:
                 if not is_transient(exc):
                     raise
+            time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * tried))
         try:
             return attempt()
         except Exception as exc:

@@ -16,6 +16,10 @@ _STATUS: dict[type[errors.KangtongError], HTTPStatus] = {
     errors.PreconditionFailed: HTTPStatus.PRECONDITION_FAILED,
     errors.NotSupported: HTTPStatus.NOT_IMPLEMENTED,
     errors.MethodNotAllowed: HTTPStatus.METHOD_NOT_ALLOWED,
+    errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    errors.UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    errors.Unavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    errors.Unexpected: HTTPStatus.INTERNAL_SERVER_ERROR,
 }
 
 

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from kangtong.store.driver_errors import domain_errors
+
 Dialect = Literal["sqlite", "postgresql"]
 
 _SQLITE_PRAGMAS = (
@@ -68,19 +70,24 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)."""
-        if self.writers is None:
-            with self.engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
+        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
+
+        Driver errors, the commit's included, leave as domain errors (`store.driver_errors`).
+        """
+        with domain_errors():
+            if self.writers is None:
+                connection = self.engine.connect().execution_options(**{_WRITE: True})
+                with connection as conn, conn.begin():
+                    yield conn
+                return
+            connection = self.engine.connect().execution_options(**{_WRITE: True})
+            with self.writers.turn(), connection as conn, conn.begin():
                 yield conn
-            return
-        connection = self.engine.connect().execution_options(**{_WRITE: True})
-        with self.writers.turn(), connection as conn, conn.begin():
-            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction (one consistent snapshot)."""
-        with self.engine.connect() as conn, conn.begin():
+        """A read-only transaction (one consistent snapshot); driver errors as in `write`."""
+        with domain_errors(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     def dispose(self) -> None:

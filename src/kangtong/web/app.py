@@ -14,7 +14,8 @@ import kangtong
 from kangtong.platform import Platform
 from kangtong.web.access_log import AccessLog
 from kangtong.web.bearer import BearerAuthentication
-from kangtong.web.errors import install_error_handlers
+from kangtong.web.body_limit import BodyLimit
+from kangtong.web.errors import UnexpectedErrors, install_error_handlers
 from kangtong.web.fhir_routes import router as fhir_router
 
 # Routers of modules that build on the FHIR core; each module exposes `router`.
@@ -73,12 +74,16 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
     app.state.platform = platform
     app.state.capability_cache = {}
     install_error_handlers(app)
+    # Starlette runs the middleware added last first: access log → unexpected errors →
+    # authentication → body limit → routes.
+    app.add_middleware(BodyLimit, max_bytes=platform.settings.max_body_bytes)
     app.add_middleware(
         BearerAuthentication,
         tokens=platform.security.tokens,
         self_authenticating=self_authenticating_prefixes(),
         refusals=platform.security.refused_tokens.record,
     )
+    app.add_middleware(UnexpectedErrors)  # a 500 that keeps the connection open
     app.add_middleware(AccessLog)  # outermost: refused requests are logged too
     # Module routers come before the generic FHIR router: its `/{type}/{id}` would swallow
     # operation paths such as `/CodeSystem/$lookup`.

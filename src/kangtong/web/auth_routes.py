@@ -23,6 +23,7 @@ from kangtong.security.clients import ClientCredentials
 from kangtong.security.oauth import TokenRequest
 from kangtong.security.oauth_errors import OAuthError, invalid_client, invalid_request
 from kangtong.security.smart_config import origin_of, smart_configuration
+from kangtong.web.requests import RawBody
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -39,11 +40,15 @@ def _origin(request: Request, platform: Platform) -> str:
     return str(request.base_url).rstrip("/")
 
 
-async def _form(request: Request) -> dict[str, str]:
+def _form(request: Request, raw: bytes) -> dict[str, str]:
     """The x-www-form-urlencoded body; a parameter sent twice is an error (RFC 6749 §3.2)."""
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         raise invalid_request("The body must be application/x-www-form-urlencoded")
-    pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise invalid_request("The body is not UTF-8") from exc
+    pairs = parse_qsl(text, keep_blank_values=True)
     form: dict[str, str] = {}
     for name, value in pairs:
         if name in form:
@@ -80,10 +85,10 @@ def _oauth_error(exc: OAuthError) -> JSONResponse:
 
 
 @router.post("/oauth2/token")
-async def token(request: Request) -> Response:
+def token(request: Request, raw: RawBody) -> Response:
     platform = _platform(request)
     try:
-        form = await _form(request)
+        form = _form(request, raw)
         grant = TokenRequest(
             grant_type=form.get("grant_type", ""),
             scope=form.get("scope", ""),
@@ -99,10 +104,10 @@ async def token(request: Request) -> Response:
 
 
 @router.post("/oauth2/revoke")
-async def revoke(request: Request) -> Response:
+def revoke(request: Request, raw: RawBody) -> Response:
     platform = _platform(request)
     try:
-        form = await _form(request)
+        form = _form(request, raw)
         if "token" not in form:
             raise invalid_request("token is required")
         platform.security.oauth.revoke(

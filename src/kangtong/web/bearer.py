@@ -13,9 +13,11 @@ revocation deny-list are checked on every request.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -78,16 +80,20 @@ class BearerAuthentication:
         )
         self.open_paths = PUBLIC_PATHS | {p for p in declared if not p.endswith("/") or p == "/"}
         self._verified: OrderedDict[str, TokenClaims] = OrderedDict()
+        self._caching = threading.Lock()  # `claims` runs in the threadpool
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.is_open(scope["path"]):
             await self.app(scope, receive, send)
             return
+        header = Headers(scope=scope).get("authorization")
         try:
-            claims = self.claims(Headers(scope=scope).get("authorization"))
+            # Signature checks, the revocation list's refresh and refusal audits touch the
+            # database or the CPU: the threadpool keeps them off the event loop.
+            claims = await run_in_threadpool(self.claims, header)
         except Unauthenticated as exc:
             if self.refusals is not None and exc.reason != "missing":
-                self.refusals(exc.reason, scope["method"])
+                await run_in_threadpool(self.refusals, exc.reason, scope["method"])
             await _challenge(exc)(scope, receive, send)
             return
         scope.setdefault("state", {})["claims"] = claims
@@ -115,9 +121,10 @@ class BearerAuthentication:
             raise Unauthenticated(exc.description, reason=exc.reason) from exc
         except OAuthError as exc:
             raise Unauthenticated(exc.description) from exc
-        self._verified[token] = claims
-        if len(self._verified) > VERIFIED_CACHE:
-            self._verified.popitem(last=False)
+        with self._caching:
+            self._verified[token] = claims
+            if len(self._verified) > VERIFIED_CACHE:
+                self._verified.popitem(last=False)
         return claims
 
     def _in_force(self, claims: TokenClaims) -> bool:

@@ -1,4 +1,11 @@
-"""The one place where errors become OperationOutcome responses."""
+"""The one place where errors become OperationOutcome responses.
+
+Domain errors, HTTP errors and request-validation errors are mapped by exception handlers.
+Anything else is answered 500 by `UnexpectedErrors`, a middleware, rather than by a handler for
+`Exception`: Starlette runs that handler in its outermost `ServerErrorMiddleware`, which sends
+the response and then re-raises, and uvicorn answers an exception after a response by closing
+the connection — so one unexpected error would also break the client's keep-alive connection.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kangtong.core.errors import Issue, KangtongError
+from kangtong.core.errors import Issue, KangtongError, Unexpected
 from kangtong.fhir.outcome import operation_outcome, outcome_of
 from kangtong.fhir.status import status_for
 from kangtong.web.responses import fhir_response
@@ -17,15 +25,28 @@ from kangtong.web.responses import fhir_response
 log = logging.getLogger("kangtong.web")
 
 
+def error_response(exc: KangtongError, headers: dict[str, str] | None = None) -> Response:
+    """The OperationOutcome and HTTP status of a domain error."""
+    return fhir_response(operation_outcome(exc), int(status_for(exc)), headers)
+
+
+def unexpected_response(exc: BaseException) -> Response:
+    # Log the type only: messages may echo personal data from the request.
+    log.error("unexpected %s", type(exc).__name__, exc_info=exc)
+    return error_response(Unexpected("Internal server error"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KangtongError)
     async def domain_error(_request: Request, exc: KangtongError) -> Response:
-        return fhir_response(operation_outcome(exc), int(status_for(exc)))
+        return error_response(exc)
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> Response:
         code = "not-found" if exc.status_code == 404 else "processing"
-        return fhir_response(outcome_of([Issue("error", code, str(exc.detail))]), exc.status_code)
+        outcome = outcome_of([Issue("error", code, str(exc.detail))])
+        headers = dict(exc.headers) if exc.headers else None
+        return fhir_response(outcome, exc.status_code, headers)
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> Response:
@@ -33,8 +54,37 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> Response:
-        # Log the type only: messages may echo personal data from the request.
-        log.error("unexpected %s", type(exc).__name__, exc_info=exc)
-        return fhir_response(
-            outcome_of([Issue("fatal", "exception", "Internal server error")]), 500
-        )
+        # Reached only by errors outside `UnexpectedErrors` (the access log); see the docstring.
+        return unexpected_response(exc)
+
+
+class UnexpectedErrors:
+    """Answers what escaped the exception handlers and lets nothing re-raise.
+
+    That is an unforeseen exception (500), or a domain error raised outside the routes, e.g.
+    `Unavailable` from the bearer middleware's revocation check (503).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:  # half a response is out: only closing the connection can tell
+                raise
+            if isinstance(exc, KangtongError):
+                await error_response(exc)(scope, receive, send)
+            else:
+                await unexpected_response(exc)(scope, receive, send)

@@ -23,6 +23,7 @@ from kangtong.platform import Platform
 from kangtong.security.export.workflow import APPROVER_ROLES, NewExport
 from kangtong.security.oauth_errors import OAuthError
 from kangtong.store.export_requests import ExportRequestRow
+from kangtong.web.requests import RawBody
 
 router = APIRouter(prefix="/export")
 NDJSON = "application/fhir+ndjson"
@@ -53,9 +54,9 @@ def _shown(row: ExportRequestRow) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _body(request: Request) -> dict[str, Any]:
+def _body(raw: bytes) -> dict[str, Any]:
     try:
-        body = orjson.loads(await request.body())
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise Invalid("The body is not JSON") from exc
     if not isinstance(body, dict):
@@ -64,10 +65,10 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 @router.post("/requests")
-async def create_request(
-    request: Request, caller: AccessContext = Depends(bearer_caller)
+def create_request(
+    request: Request, raw: RawBody, caller: AccessContext = Depends(bearer_caller)
 ) -> JSONResponse:
-    body = await _body(request)
+    body = _body(raw)
     try:
         new = NewExport(str(body["query"]), str(body["purpose"]), int(body.get("k", 5)),
                         body.get("birth", "year"))  # fmt: skip

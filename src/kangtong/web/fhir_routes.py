@@ -10,26 +10,34 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from kangtong.core.errors import Invalid, MethodNotAllowed
+from kangtong.core.errors import Invalid, MethodNotAllowed, UnsupportedMediaType
 from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir import subsetting
+from kangtong.fhir.bundle_entries import json_patch
 from kangtong.fhir.capability import capability_statement
+from kangtong.fhir.etags import version_number
 from kangtong.fhir.operations import everything as everything_op
 from kangtong.fhir.operations import validate as validate_op
 from kangtong.fhir.outcome import information
 from kangtong.fhir.results import WriteOutcome
+from kangtong.fhir.search.parser import whole_number
 from kangtong.platform import Platform
 from kangtong.web import responses
 from kangtong.web.requests import (
+    FormBody,
+    RawBody,
     access_context,
     base_url,
     if_match_version,
     json_body,
+    json_limits,
+    parameters_body,
     prefer,
     query_pairs,
 )
 
 router = APIRouter(prefix="/fhir")
+READ_SUMMARY_MODES = frozenset({"true", "false", "text", "data"})
 
 
 def _platform(request: Request) -> Platform:
@@ -65,9 +73,9 @@ def metadata(request: Request) -> Response:
 
 
 @router.post("")
-async def transaction_or_batch(request: Request) -> Response:
+def transaction_or_batch(request: Request, raw: RawBody) -> Response:
     platform = _platform(request)
-    bundle = await json_body(request)
+    bundle = json_body(request, raw)
     result = platform.bundles.process(access_context(request), bundle)
     return responses.fhir_response(result)
 
@@ -88,8 +96,7 @@ def search_type(request: Request, res_type: str) -> Response:
 
 
 @router.post("/{res_type}/_search")
-async def search_post(request: Request, res_type: str) -> Response:
-    form = await request.form()
+def search_post(request: Request, res_type: str, form: FormBody) -> Response:
     params = query_pairs(request) + [(k, str(v)) for k, v in form.multi_items()]
     return _search(request, res_type, params)
 
@@ -99,11 +106,21 @@ def _search(
 ) -> Response:
     platform = _platform(request)
     pairs = params if params is not None else query_pairs(request)
+    if res_type is None:
+        _check_types(platform, pairs)
     strict = prefer(request, "handling") == "strict"
     result = platform.service.search(access_context(request), res_type, pairs, strict=strict)
     path = f"/{res_type}" if res_type else ""
     body = responses.searchset(result, _base(request), path, pairs, platform.model)
     return responses.fhir_response(body)
+
+
+def _check_types(platform: Platform, pairs: list[tuple[str, str]]) -> None:
+    """`_type` of a system search names resource types only."""
+    for name, value in pairs:
+        for res_type in value.split(",") if name == "_type" else ():
+            if res_type and res_type not in platform.model.resource_types:
+                raise Invalid(f"_type '{res_type}' is not a FHIR R4 resource type")
 
 
 @router.get("/{res_type}/_history")
@@ -121,10 +138,10 @@ def _history(request: Request, res_type: str | None, res_id: str | None) -> Resp
     params = query_pairs(request)
     values = dict(params)
     count = min(
-        int(values.get("_count", platform.settings.default_page_size) or 0),
+        whole_number("_count", values.get("_count") or str(platform.settings.default_page_size)),
         platform.settings.max_page_size,
     )
-    offset = int(values.get("_offset", "0") or 0)
+    offset = whole_number("_offset", values.get("_offset") or "0")
     since = values.get("_since")
     since_us = _instant_us(since) if since else None
     result = platform.service.history(
@@ -147,12 +164,14 @@ def _instant_us(value: str) -> int:
 
 
 @router.post("/{res_type}")
-async def create(request: Request, res_type: str) -> Response:
+def create(request: Request, res_type: str, raw: RawBody) -> Response:
     platform = _platform(request)
     platform.service.require_type(res_type)
-    resource = await json_body(request)
+    resource = json_body(request, raw)
     if resource.get("resourceType") != res_type:
         raise Invalid(f"POST /{res_type} received a {resource.get('resourceType')}")
+    if not isinstance(resource.get("id", ""), str):
+        raise Invalid("Resource.id must be a string")
     resource.pop("id", None)  # the server assigns ids on create
     outcome = platform.service.create(
         access_context(request), resource, if_none_exist=request.headers.get("if-none-exist")
@@ -161,13 +180,13 @@ async def create(request: Request, res_type: str) -> Response:
 
 
 @router.put("/{res_type}")
-async def conditional_update(request: Request, res_type: str) -> Response:
+def conditional_update(request: Request, res_type: str, raw: RawBody) -> Response:
     platform = _platform(request)
     platform.service.require_type(res_type)
     query = urlencode(query_pairs(request))
     if not query:
         raise MethodNotAllowed("PUT on a type needs search criteria (conditional update)")
-    resource = await json_body(request)
+    resource = json_body(request, raw)
     outcome = platform.service.conditional_update(
         access_context(request), res_type, query, resource
     )
@@ -186,16 +205,16 @@ def conditional_delete(request: Request, res_type: str) -> Response:
 
 
 @router.api_route("/{res_type}/$validate", methods=["POST"])
-async def validate_type(request: Request, res_type: str) -> Response:
+def validate_type(request: Request, res_type: str, raw: RawBody) -> Response:
     platform = _platform(request)
     platform.service.require_type(res_type)
-    body = await json_body(request)
+    body = parameters_body(request, raw)
     return responses.fhir_response(validate_op.validate(platform.service, res_type, body))
 
 
 @router.api_route("/{res_type}/{res_id}/$validate", methods=["POST"])
-async def validate_instance(request: Request, res_type: str, res_id: str) -> Response:
-    return await validate_type(request, res_type)
+def validate_instance(request: Request, res_type: str, res_id: str, raw: RawBody) -> Response:
+    return validate_type(request, res_type, raw)
 
 
 @router.get("/{res_type}/{res_id}/$everything")
@@ -216,6 +235,8 @@ def read(request: Request, res_type: str, res_id: str) -> Response:
     if request.headers.get("if-none-match") == stored.etag:
         return Response(status_code=304, headers=headers)
     summary = request.query_params.get("_summary")
+    if summary is not None and summary not in READ_SUMMARY_MODES:
+        raise Invalid(f"_summary on a read takes one of {', '.join(sorted(READ_SUMMARY_MODES))}")
     elements = request.query_params.get("_elements")
     body: bytes | dict[str, Any] | None = stored.content
     if (summary or elements) and stored.content is not None:
@@ -229,10 +250,11 @@ def read(request: Request, res_type: str, res_id: str) -> Response:
 
 @router.get("/{res_type}/{res_id}/_history/{version}")
 def vread(request: Request, res_type: str, res_id: str, version: str) -> Response:
-    if not version.isdigit():
+    number = version_number(version)
+    if number is None:
         raise Invalid(f"'{version}' is not a version number")
     platform = _platform(request)
-    stored = platform.service.vread(access_context(request), res_type, res_id, int(version))
+    stored = platform.service.vread(access_context(request), res_type, res_id, number)
     headers = responses.resource_headers(stored, _base(request))
     if stored.content is None:
         return responses.fhir_response(
@@ -242,10 +264,10 @@ def vread(request: Request, res_type: str, res_id: str, version: str) -> Respons
 
 
 @router.put("/{res_type}/{res_id}")
-async def update(request: Request, res_type: str, res_id: str) -> Response:
+def update(request: Request, res_type: str, res_id: str, raw: RawBody) -> Response:
     platform = _platform(request)
     platform.service.require_type(res_type)
-    resource = await json_body(request)
+    resource = json_body(request, raw)
     outcome = platform.service.update(
         access_context(request), res_type, res_id, resource, if_match=if_match_version(request)
     )
@@ -253,18 +275,15 @@ async def update(request: Request, res_type: str, res_id: str) -> Response:
 
 
 @router.patch("/{res_type}/{res_id}")
-async def patch(request: Request, res_type: str, res_id: str) -> Response:
+def patch(request: Request, res_type: str, res_id: str, raw: RawBody) -> Response:
     platform = _platform(request)
     platform.service.require_type(res_type)
     content_type = request.headers.get("content-type", "")
     if "json-patch" not in content_type:
-        raise Invalid("PATCH takes a JSON Patch (Content-Type: application/json-patch+json)")
-    try:
-        operations = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        raise Invalid(f"The JSON Patch is not valid JSON: {exc}") from exc
-    if not isinstance(operations, list):
-        raise Invalid("A JSON Patch is an array of operations")
+        raise UnsupportedMediaType(
+            "PATCH takes a JSON Patch (Content-Type: application/json-patch+json)"
+        )
+    operations = json_patch(raw, json_limits(request))
     outcome = platform.service.patch(
         access_context(request), res_type, res_id, operations, if_match=if_match_version(request)
     )

@@ -28,7 +28,7 @@ from kangtong.mpi.person_resource import RecordStatus
 from kangtong.platform import Platform
 from kangtong.store.mpi_curation import MergeRow, ReviewRow
 from kangtong.web import responses
-from kangtong.web.requests import access_context, base_url
+from kangtong.web.requests import RawBody, access_context, base_url, parameters_body
 
 router = APIRouter(prefix="/fhir")
 
@@ -38,16 +38,15 @@ def _platform(request: Request) -> Platform:
     return platform
 
 
-async def _inputs(request: Request) -> dict[str, Any]:
+def _inputs(request: Request, raw: bytes) -> dict[str, Any]:
     """Operation inputs: query parameters, overridden by a Parameters body's values."""
     values: dict[str, Any] = dict(request.query_params)
-    raw = await request.body()
-    if raw:
-        body = parse_fhir_json(raw, what="request body")
+    if raw.strip():
+        body = parameters_body(request, raw)
         if body.get("resourceType") != "Parameters":
             raise Invalid("The body of an operation must be a Parameters resource")
-        for parameter in body.get("parameter") or []:
-            values[parameter.get("name", "")] = _value(parameter)
+        for parameter in body.get("parameter", []):
+            values[str(parameter.get("name", ""))] = _value(parameter)
     return values
 
 
@@ -55,9 +54,19 @@ def _value(parameter: JsonObject) -> Any:
     if "resource" in parameter:
         return parameter["resource"]
     for key, value in parameter.items():
+        if key == "valueReference":
+            return value.get("reference") if type(value) is dict else None
         if key.startswith("value"):
-            return value.get("reference") if key == "valueReference" else value
+            return value
     return None
+
+
+def _count(value: Any, maximum: int) -> int:
+    """PDQm `count`: a whole number of at least 1, read as at most `maximum`."""
+    text = str(10 if value is None or value == "" else value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) < 1:
+        raise Invalid(f"count must be a whole number of at least 1, not '{text[:40]}'")
+    return min(int(text), maximum)
 
 
 def _id(value: Any, res_type: str, name: str) -> str:
@@ -78,14 +87,14 @@ def _day(value: Any) -> dt.date | None:
 
 # -- PDQm and PIXm ----------------------------------------------------------------------
 @router.post("/Patient/$match")
-async def match(request: Request) -> Response:
+def match(request: Request, raw: RawBody) -> Response:
     platform = _platform(request)
     ctx = access_context(request)
-    inputs = await _inputs(request)
+    inputs = _inputs(request, raw)
     patient = inputs.get("resource")
     if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
         raise Invalid("$match needs a Patient in the 'resource' parameter")
-    count = int(inputs.get("count") or 10)
+    count = _count(inputs.get("count"), platform.settings.max_page_size)
     only_certain = str(inputs.get("onlyCertainMatches", "false")).lower() == "true"
     matches = platform.mpi.match(ctx, patient, count=count, only_certain=only_certain)
     persons: dict[str, JsonObject] = {}
@@ -147,8 +156,8 @@ def reject_review(request: Request, review_id: str) -> Response:
 
 
 @router.post("/Patient/{res_id}/$mpi-link")
-async def link_patient(request: Request, res_id: str) -> Response:
-    inputs = await _inputs(request)
+def link_patient(request: Request, res_id: str, raw: RawBody) -> Response:
+    inputs = _inputs(request, raw)
     person = _id(inputs.get("person"), "Person", "person")
     _platform(request).mpi.curation.link(access_context(request), res_id, person)
     return _person_parameters(person)
@@ -161,8 +170,8 @@ def unlink_patient(request: Request, res_id: str) -> Response:
 
 
 @router.post("/Person/$merge")
-async def merge_persons(request: Request) -> Response:
-    inputs = await _inputs(request)
+def merge_persons(request: Request, raw: RawBody) -> Response:
+    inputs = _inputs(request, raw)
     row = _platform(request).mpi.curation.merge(
         access_context(request),
         _id(inputs.get("survivor"), "Person", "survivor"),
@@ -179,8 +188,8 @@ def unmerge(request: Request, merge_id: str) -> Response:
 
 # -- health-record lifecycle (档案管理) ----------------------------------------------------------
 @router.post("/Person/{res_id}/$open-record")
-async def open_record(request: Request, res_id: str) -> Response:
-    inputs = await _inputs(request)
+def open_record(request: Request, res_id: str, raw: RawBody) -> Response:
+    inputs = _inputs(request, raw)
     status = _platform(request).mpi.lifecycle.open(
         access_context(request), res_id, str(inputs.get("district") or ""), _day(inputs.get("date"))
     )
@@ -188,8 +197,8 @@ async def open_record(request: Request, res_id: str) -> Response:
 
 
 @router.post("/Person/{res_id}/$close-record")
-async def close_record(request: Request, res_id: str) -> Response:
-    inputs = await _inputs(request)
+def close_record(request: Request, res_id: str, raw: RawBody) -> Response:
+    inputs = _inputs(request, raw)
     status = _platform(request).mpi.lifecycle.close(
         access_context(request), res_id, str(inputs.get("reason") or ""), _day(inputs.get("date"))
     )
@@ -197,8 +206,8 @@ async def close_record(request: Request, res_id: str) -> Response:
 
 
 @router.post("/Person/{res_id}/$transfer-record")
-async def transfer_record(request: Request, res_id: str) -> Response:
-    inputs = await _inputs(request)
+def transfer_record(request: Request, res_id: str, raw: RawBody) -> Response:
+    inputs = _inputs(request, raw)
     status = _platform(request).mpi.lifecycle.transfer(
         access_context(request), res_id, str(inputs.get("district") or ""), _day(inputs.get("date"))
     )

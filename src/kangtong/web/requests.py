@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import Request
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
 
-from kangtong.core.errors import Forbidden, Invalid
+from kangtong.core.errors import Forbidden, Invalid, UnsupportedMediaType
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.access import AccessContext
+from kangtong.fhir.etags import etag_version
+from kangtong.fhir.model.json_shape import JsonLimits, check_json_shape
 from kangtong.security.tokens import TokenClaims
 
 # v3 PurposeOfUse codes a caller may state (treatment, emergency, public health, …).
@@ -18,11 +22,51 @@ PURPOSES_OF_USE = frozenset(
 )
 
 
-async def json_body(request: Request) -> JsonObject:
-    raw = await request.body()
-    if not raw:
+async def read_body(request: Request) -> bytes:
+    """The whole body, read on the event loop (the `BodyLimit` middleware caps its size)."""
+    return await request.body()
+
+
+async def read_form(request: Request) -> FormData:
+    return await request.form()
+
+
+# Route parameters: the body is awaited before the route runs, so routes can be plain `def`
+# and do their parsing, database and hashing work in the threadpool, off the event loop.
+RawBody = Annotated[bytes, Depends(read_body)]
+FormBody = Annotated[FormData, Depends(read_form)]
+
+# Bodies read as JSON; a client that says it sends anything else is told so (415).
+JSON_MEDIA_TYPES = frozenset({"application/fhir+json", "application/json", "application/json+fhir"})
+
+
+def json_body(request: Request, raw: bytes) -> JsonObject:
+    """The body as one JSON object within the configured depth and array limits."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type and media_type not in JSON_MEDIA_TYPES:
+        raise UnsupportedMediaType(
+            f"The body must be FHIR JSON (Content-Type: application/fhir+json), not {media_type}"
+        )
+    if not raw.strip():
         raise Invalid("The request has no body")
-    return parse_fhir_json(raw, what="request body")
+    document = parse_fhir_json(raw, what="request body")
+    check_json_shape(document, json_limits(request))
+    return document
+
+
+def parameters_body(request: Request, raw: bytes) -> JsonObject:
+    """A body for an operation: any resource, and a Parameters one with a list of parameters."""
+    body = json_body(request, raw)
+    if body.get("resourceType") == "Parameters":
+        parameters = body.get("parameter", [])
+        if type(parameters) is not list or not all(type(p) is dict for p in parameters):
+            raise Invalid("Parameters.parameter must be an array of parameters (JSON objects)")
+    return body
+
+
+def json_limits(request: Request) -> JsonLimits:
+    settings = request.app.state.platform.settings
+    return JsonLimits(settings.max_json_depth, settings.max_array_items)
 
 
 def prefer(request: Request, name: str) -> str | None:
@@ -37,10 +81,10 @@ def if_match_version(request: Request) -> int | None:
     value = request.headers.get("if-match")
     if not value:
         return None
-    digits = value.strip().removeprefix("W/").strip('"')
-    if not digits.isdigit():
+    version = etag_version(value)
+    if version is None:
         raise Invalid(f"If-Match '{value}' is not an ETag like W/\"3\"")
-    return int(digits)
+    return version
 
 
 def access_context(request: Request) -> AccessContext:

@@ -19,7 +19,7 @@ from kangtong.fhir.access import AccessContext, AuditEntry
 from kangtong.platform import Platform
 from kangtong.security.ports import BreakGlassGrant
 from kangtong.security.roles import Role
-from kangtong.web.requests import access_context, json_body
+from kangtong.web.requests import RawBody, access_context, json_body
 
 router = APIRouter(prefix="/security")
 DEFAULT_MINUTES = 60
@@ -43,10 +43,10 @@ def _shown(grant: BreakGlassGrant) -> dict[str, Any]:
 
 
 @router.post("/break-glass")
-async def open_break_glass(request: Request) -> JSONResponse:
+def open_break_glass(request: Request, raw: RawBody) -> JSONResponse:
     platform = _platform(request)
     ctx = access_context(request)
-    body = await json_body(request)
+    body = json_body(request, raw)
     patient = str(body.get("patient", "")).removeprefix("Patient/")
     minutes = body.get("minutes", DEFAULT_MINUTES)
     if not patient or not isinstance(minutes, int):

@@ -18,7 +18,7 @@ from kangtong.platform import Platform
 from kangtong.terminology.parameters import OperationInput
 from kangtong.terminology.service import TerminologyService
 from kangtong.web import responses
-from kangtong.web.requests import access_context, json_body, query_pairs
+from kangtong.web.requests import RawBody, access_context, parameters_body, query_pairs
 
 router = APIRouter(prefix="/fhir")
 
@@ -35,8 +35,8 @@ def _answer(request: Request, given: OperationInput, operation: Operation) -> Re
     return responses.fhir_response(result)
 
 
-async def _posted(request: Request) -> OperationInput:
-    body = OperationInput.from_parameters(await json_body(request))
+def _posted(request: Request, raw: bytes) -> OperationInput:
+    body = OperationInput.from_parameters(parameters_body(request, raw))
     return OperationInput.from_query(query_pairs(request)).merged(body)
 
 
@@ -44,8 +44,8 @@ def _get(request: Request, operation: Operation) -> Response:
     return _answer(request, OperationInput.from_query(query_pairs(request)), operation)
 
 
-async def _post(request: Request, operation: Operation) -> Response:
-    return _answer(request, await _posted(request), operation)
+def _post(request: Request, raw: bytes, operation: Operation) -> Response:
+    return _answer(request, _posted(request, raw), operation)
 
 
 def _lookup(t: TerminologyService, ctx: AccessContext, given: OperationInput) -> JsonObject:
@@ -74,8 +74,8 @@ def lookup_get(request: Request) -> Response:
 
 
 @router.post("/CodeSystem/$lookup")
-async def lookup_post(request: Request) -> Response:
-    return await _post(request, _lookup)
+def lookup_post(request: Request, raw: RawBody) -> Response:
+    return _post(request, raw, _lookup)
 
 
 @router.get("/CodeSystem/$validate-code")
@@ -84,8 +84,8 @@ def code_system_validate_get(request: Request) -> Response:
 
 
 @router.post("/CodeSystem/$validate-code")
-async def code_system_validate_post(request: Request) -> Response:
-    return await _post(request, _validate_in_code_system(None))
+def code_system_validate_post(request: Request, raw: RawBody) -> Response:
+    return _post(request, raw, _validate_in_code_system(None))
 
 
 @router.get("/CodeSystem/{res_id}/$validate-code")
@@ -94,8 +94,8 @@ def code_system_instance_validate_get(request: Request, res_id: str) -> Response
 
 
 @router.post("/CodeSystem/{res_id}/$validate-code")
-async def code_system_instance_validate_post(request: Request, res_id: str) -> Response:
-    return await _post(request, _validate_in_code_system(res_id))
+def code_system_instance_validate_post(request: Request, res_id: str, raw: RawBody) -> Response:
+    return _post(request, raw, _validate_in_code_system(res_id))
 
 
 @router.get("/ValueSet/$expand")
@@ -104,8 +104,8 @@ def expand_get(request: Request) -> Response:
 
 
 @router.post("/ValueSet/$expand")
-async def expand_post(request: Request) -> Response:
-    return await _post(request, _expand(None))
+def expand_post(request: Request, raw: RawBody) -> Response:
+    return _post(request, raw, _expand(None))
 
 
 @router.get("/ValueSet/{res_id}/$expand")
@@ -114,8 +114,8 @@ def expand_instance_get(request: Request, res_id: str) -> Response:
 
 
 @router.post("/ValueSet/{res_id}/$expand")
-async def expand_instance_post(request: Request, res_id: str) -> Response:
-    return await _post(request, _expand(res_id))
+def expand_instance_post(request: Request, res_id: str, raw: RawBody) -> Response:
+    return _post(request, raw, _expand(res_id))
 
 
 @router.get("/ValueSet/$validate-code")
@@ -124,8 +124,8 @@ def validate_get(request: Request) -> Response:
 
 
 @router.post("/ValueSet/$validate-code")
-async def validate_post(request: Request) -> Response:
-    return await _post(request, _validate(None))
+def validate_post(request: Request, raw: RawBody) -> Response:
+    return _post(request, raw, _validate(None))
 
 
 @router.get("/ValueSet/{res_id}/$validate-code")
@@ -134,8 +134,8 @@ def validate_instance_get(request: Request, res_id: str) -> Response:
 
 
 @router.post("/ValueSet/{res_id}/$validate-code")
-async def validate_instance_post(request: Request, res_id: str) -> Response:
-    return await _post(request, _validate(res_id))
+def validate_instance_post(request: Request, res_id: str, raw: RawBody) -> Response:
+    return _post(request, raw, _validate(res_id))
 
 
 @router.get("/ConceptMap/$translate")
@@ -144,8 +144,8 @@ def translate_get(request: Request) -> Response:
 
 
 @router.post("/ConceptMap/$translate")
-async def translate_post(request: Request) -> Response:
-    return await _post(request, _translate(None))
+def translate_post(request: Request, raw: RawBody) -> Response:
+    return _post(request, raw, _translate(None))
 
 
 @router.get("/ConceptMap/{res_id}/$translate")
@@ -154,5 +154,5 @@ def translate_instance_get(request: Request, res_id: str) -> Response:
 
 
 @router.post("/ConceptMap/{res_id}/$translate")
-async def translate_instance_post(request: Request, res_id: str) -> Response:
-    return await _post(request, _translate(res_id))
+def translate_instance_post(request: Request, res_id: str, raw: RawBody) -> Response:
+    return _post(request, raw, _translate(res_id))

@@ -26,6 +26,7 @@ from kangtong.core.errors import KangtongError
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
 from kangtong.security.sessions import LoginRefused, WebSession
+from kangtong.web.requests import FormBody
 
 router = APIRouter(include_in_schema=False)
 # Cookie sessions, not bearer tokens (see `web/bearer.py`); `/` too must be open to browsers.
@@ -100,8 +101,7 @@ def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
-    form = await request.form()
+def login(request: Request, form: FormBody) -> Response:
     if not _same(str(form.get("csrf_token", "")), request.cookies.get(LOGIN_CSRF_COOKIE)):
         return _page(request, "error.html", 403, message=NO_CSRF)
     try:
@@ -125,9 +125,8 @@ def _now_us(request: Request) -> int:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+def logout(request: Request, form: FormBody) -> Response:
     session = _session(request)
-    form = await request.form()
     if session is None or not _same(str(form.get("csrf_token", "")), session.csrf_token):
         return _page(request, "error.html", 403, message=NO_CSRF)
     _platform(request).web_sessions.logout(session)

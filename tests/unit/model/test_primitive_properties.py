@@ -75,10 +75,32 @@ def test_integers_are_valid_exactly_within_32_bits(checks: dict[str, Any], numbe
     assert (checks["positiveInt"](number) is None) is (1 <= number < 2**31)
 
 
-@given(text=st.text(min_size=1))
-def test_any_non_empty_unicode_text_is_a_valid_string(checks: dict[str, Any], text: str) -> None:
+FORBIDDEN_CONTROLS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\r\n")
+FHIR_TEXT = st.text(
+    alphabet=st.characters(blacklist_characters=FORBIDDEN_CONTROLS, blacklist_categories=["Cs"]),
+    min_size=1,
+)
+
+
+@given(text=FHIR_TEXT)
+def test_any_non_empty_unicode_text_without_control_characters_is_a_valid_string(
+    checks: dict[str, Any], text: str
+) -> None:
     assert checks["string"](text) is None
     assert checks["markdown"](text) is None
+
+
+@given(
+    before=st.text(),
+    control=st.sampled_from(FORBIDDEN_CONTROLS),
+    after=st.text(),
+    kind=st.sampled_from(["string", "markdown", "code", "uri", "id", "xhtml", "base64Binary"]),
+)
+def test_a_control_character_other_than_tab_cr_lf_makes_any_string_invalid(
+    checks: dict[str, Any], before: str, control: str, after: str, kind: str
+) -> None:
+    # FHIR R4 §2.24.0.1: strings SHALL NOT contain characters below U+0020 but tab, CR and LF.
+    assert checks[kind](before + control + after) is not None
 
 
 @given(identifier=st.from_regex(r"\A[A-Za-z0-9\-.]{1,64}\Z"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
@@ -25,7 +26,6 @@ DEFINITION_FILES = [
     "compartmentdefinition-patient.json",
     "extension-definitions.json",
     "profiles-others.json",
-    "dataelements.json",
     "testing/uscore-v7.0.0-smoking-status.json",
 ]
 
@@ -99,6 +99,18 @@ def test_conformance_resources_published_with_r4_are_valid(
 ) -> None:
     document = json.loads((definitions_dir / name).read_text(encoding="utf-8"))
     assert validator.validate(document) == []
+
+
+def test_the_published_dataelements_bundle_breaks_only_bdl_7(
+    validator: ResourceValidator, definitions_dir: Path
+) -> None:
+    # R4's dataelements.json repeats seven entries (de-Quantity.value …) with the same fullUrl
+    # and no meta.versionId: the official validator reports bdl-7 there too.
+    document = json.loads((definitions_dir / "dataelements.json").read_text(encoding="utf-8"))
+    times = Counter(entry["fullUrl"] for entry in document["entry"])
+    issues = validator.validate(document)
+    assert len(issues) == sum(n for n in times.values() if n > 1) == 19
+    assert {(i.code, "(bdl-7)" in i.message) for i in issues} == {("invariant", True)}
 
 
 def test_us_core_profiles_are_valid_structure_definitions(

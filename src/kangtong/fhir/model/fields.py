@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kangtong.fhir.model.issues import Issues, error, json_kind, shown
-from kangtong.fhir.model.primitives import PrimitiveRule, is_calendar_date
+from kangtong.fhir.model.primitives import PrimitiveRule, free_of_controls, is_calendar_date
 from kangtong.fhir.model.structure import ElementDef
 
 ObjectCheck = Callable[[dict[str, Any], str, Issues], None]
@@ -82,7 +82,11 @@ def _single_text_field(rule: PrimitiveRule, binding: str | None) -> FieldCheck:
     def check_single_text(
         value: Any, owner: dict[str, Any], path: str, key: str, issues: Issues
     ) -> None:
-        if type(value) is not str or not 0 < len(value) <= max_length:
+        if (
+            type(value) is not str
+            or not 0 < len(value) <= max_length
+            or not free_of_controls(value)
+        ):
             _report_primitive(value, rule, None, binding, f"{path}.{key}", issues)
 
     return check_single_text

@@ -31,6 +31,18 @@ _TEXT_TYPES = frozenset({"string", "markdown"})
 _OWN_CHECKS = frozenset({"xhtml", "base64Binary"})  # checked without their regular expressions
 _BASE64_CHARACTERS = re.compile(r"[A-Za-z0-9+/=\s]*", re.ASCII).fullmatch
 _WHITESPACE = re.compile(r"\s+", re.ASCII)
+# FHIR R4 §2.24.0.1 (string): "Strings SHALL NOT contain Unicode character points below 32,
+# except for u0009 (horizontal tab), u0010 (carriage return) and u0013 (line feed)" — the
+# regular expression [ \r\n\t\S]+ under XML rules. Python's \S would let them through, and
+# PostgreSQL cannot store U+0000 at all; every string-based primitive is checked.
+find_control_character = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]").search
+# Regular expressions that admit any non-space character also admit control characters.
+_ADMITS_CONTROLS = ("\\S", "[^")
+
+
+def free_of_controls(value: str) -> bool:
+    """No forbidden control character in `value` (`isprintable` settles most values at once)."""
+    return value.isprintable() or find_control_character(value) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +68,7 @@ def compile_primitive_rule(definition: PrimitiveTypeDef) -> PrimitiveRule:
     if definition.name in _TEXT_TYPES:
         return PrimitiveRule(definition.name, check, "text", _always, max_length, False)
     if definition.regex and definition.json_type == "string" and definition.name not in _OWN_CHECKS:
-        matches = re.compile(definition.regex, re.ASCII).fullmatch
+        matches = _matcher(definition.regex)
         is_date = definition.name in _DATE_TYPES
         return PrimitiveRule(definition.name, check, "pattern", matches, max_length, is_date)
     return PrimitiveRule(definition.name, check, "other", _always, max_length, False)
@@ -64,6 +76,18 @@ def compile_primitive_rule(definition: PrimitiveTypeDef) -> PrimitiveRule:
 
 def _always(value: str) -> bool:
     return True
+
+
+def _matcher(regex: str) -> Matcher:
+    """`regex` anchored; values with control characters never match when it would admit them."""
+    fullmatch = re.compile(regex, re.ASCII).fullmatch
+    if not any(token in regex for token in _ADMITS_CONTROLS):
+        return fullmatch
+
+    def matches_without_controls(value: str) -> object:
+        return fullmatch(value) if free_of_controls(value) else None
+
+    return matches_without_controls
 
 
 def compile_primitive_check(definition: PrimitiveTypeDef) -> PrimitiveCheck:
@@ -110,9 +134,22 @@ def _check_decimal(value: Any) -> str | None:
     return f"expected a JSON number for decimal, found {json_kind(value)} {shown(value)}"
 
 
+def control_character_problem(value: str) -> str | None:
+    """A message when `value` holds a character FHIR strings forbid, else None."""
+    found = find_control_character(value)
+    if found is None:
+        return None
+    return (
+        f"contains the control character U+{ord(found.group()):04X}; below U+0020 FHIR strings "
+        "allow only tab, carriage return and line feed"
+    )
+
+
 def _check_xhtml(value: Any) -> str | None:
     if type(value) is not str:
         return f"expected a JSON string of XHTML, found {json_kind(value)}"
+    if (problem := control_character_problem(value)) is not None:
+        return problem
     if not value.lstrip().startswith("<div"):
         return "narrative XHTML must be a single <div> element"
     return None
@@ -123,6 +160,8 @@ def _check_base64(value: Any) -> str | None:
         return f"expected a JSON string for base64Binary, found {json_kind(value)}"
     if not value:
         return "string values must not be empty"
+    if (problem := control_character_problem(value)) is not None:
+        return problem
     if not _BASE64_CHARACTERS(value) or len(_WHITESPACE.sub("", value)) % 4:
         return "not valid base64 content"
     return None
@@ -143,6 +182,8 @@ def _string_check(definition: PrimitiveTypeDef) -> PrimitiveCheck:
             return "string values must not be empty"
         if len(value) > max_length:
             return f"longer than the {max_length} characters a {name} may have"
+        if (problem := control_character_problem(value)) is not None:
+            return problem
         if pattern is not None and pattern(value) is None:
             return f"{shown(value)} is not a valid {name}"
         if must_be_calendar_date and not is_calendar_date(value):

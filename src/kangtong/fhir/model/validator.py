@@ -4,8 +4,10 @@ Checked: a known ``resourceType``; no unknown properties; cardinality (required 
 arrays exactly for repeating elements, no empty arrays); primitive values by JSON type, range and
 regular expression; ``_element`` siblings of primitives; one key per choice element; nested
 datatypes, BackboneElements and contained resources; required bindings on ``code`` elements whose
-value set could be expanded; the invariants ele-1 and ext-1. Not checked: other invariants,
-non-required bindings, profiles, reference targets, XHTML content beyond its ``<div>``.
+value set could be expanded; the invariants ele-1 and ext-1; no control characters in strings;
+Bundle integrity (fullUrls, bdl-7, bdl-8, references inside documents: ``bundle_rules``). Not
+checked: other invariants, non-required bindings, profiles, reference targets, XHTML content
+beyond its ``<div>``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kangtong.fhir.model.bundle_rules import bundle_issues
 from kangtong.fhir.model.compiler import ValidatorCompiler
 from kangtong.fhir.model.issues import ValidationIssue, json_kind
 from kangtong.fhir.model.structure import StructureModel
@@ -38,6 +41,8 @@ class ResourceValidator:
             return [ValidationIssue("fatal", "structure", "Resource", message)]
         document = resource if type(resource) is dict else dict(resource)
         self._compiler.check_resource(document, "", issues)
+        if document.get("resourceType") == "Bundle" and not issues:
+            issues.extend(bundle_issues(document))
         return issues
 
     def is_valid(self, resource: Mapping[str, Any]) -> bool:

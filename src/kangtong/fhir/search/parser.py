@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from kangtong.core.errors import Invalid
+from kangtong.fhir.model.primitives import find_control_character
 from kangtong.fhir.search.definitions import (
     COLUMN_PARAMS,
     UNSUPPORTED_PARAMS,
@@ -55,6 +56,14 @@ RESULT_PARAMS = frozenset(
 )
 SUMMARY_MODES = frozenset({"true", "false", "text", "data", "count"})
 MAX_CHAIN_DEPTH = 4
+# Input limits (ADR 0019): each value and criterion becomes SQL. 501 OR-ed values pass SQLite's
+# 500 terms of a compound SELECT; 500 AND-ed criteria kept PostgreSQL busy for over 15 minutes.
+# Generous for any real query, cheap to refuse beyond.
+MAX_PARAMETERS = 100  # name=value pairs in one search
+MAX_CRITERIA = 30  # of those, the ones that filter (AND)
+MAX_VALUES = 100  # comma-separated values of one parameter (OR), one UNION term each
+MAX_IDS = 1_000  # values of _id, which become one IN list (the MPI asks for its matches so)
+MAX_WHOLE_NUMBER = 2**63 - 1  # _count and _offset end up in a signed 64-bit LIMIT/OFFSET
 
 
 @dataclass
@@ -84,6 +93,7 @@ class SearchParser:
     ) -> SearchRequest:
         request = SearchRequest(SearchPlan(res_type, count=self._default_count))
         clauses: list[Clause] = []
+        _check_size(params)
         for name, value in params:
             if name in RESULT_PARAMS or name.startswith(("_include", "_revinclude")):
                 self._result_param(request, res_type, name, value)
@@ -91,6 +101,8 @@ class SearchParser:
             clause = self._clause(res_type, name, value, strict, request.ignored)
             if clause is not None:
                 clauses.append(clause)
+            if len(clauses) > MAX_CRITERIA:
+                raise Invalid(f"A search takes at most {MAX_CRITERIA} criteria")
         request.plan = replace(request.plan, clauses=tuple(clauses))
         return request
 
@@ -203,9 +215,9 @@ class SearchParser:
     ) -> None:
         plan = request.plan
         if name == "_count":
-            request.plan = replace(plan, count=min(_non_negative(name, value), self._max_count))
+            request.plan = replace(plan, count=min(whole_number(name, value), self._max_count))
         elif name == "_offset":
-            request.plan = replace(plan, offset=_non_negative(name, value))
+            request.plan = replace(plan, offset=whole_number(name, value))
         elif name == "_total":
             if value not in ("none", "estimate", "accurate"):
                 raise Invalid("_total takes none, estimate or accurate")
@@ -260,7 +272,22 @@ def _table_of(param: SearchParam) -> str:
     return param.type if param.type != "special" else "token"
 
 
-def _non_negative(name: str, value: str) -> int:
+def whole_number(name: str, value: str) -> int:
+    """A `_count` or `_offset`: ASCII digits only (not "1.5", "²" or "１"), within 64 bits."""
     if not (value.isascii() and value.isdigit()):
         raise Invalid(f"{name} must be a non-negative whole number, not '{value}'")
+    if len(value) > 19 or int(value) > MAX_WHOLE_NUMBER:
+        raise Invalid(f"{name} must be at most {MAX_WHOLE_NUMBER}")
     return int(value)
+
+
+def _check_size(params: Sequence[tuple[str, str]]) -> None:
+    """Refuse searches beyond the input limits, and control characters no value may hold."""
+    if len(params) > MAX_PARAMETERS:
+        raise Invalid(f"A search takes at most {MAX_PARAMETERS} parameters")
+    for name, value in params:
+        limit = MAX_IDS if name in ("_id", "_id:not") else MAX_VALUES
+        if value.count(",") >= limit:
+            raise Invalid(f"'{name}' has more than {limit} comma-separated values")
+        if find_control_character(value):  # names are looked up, values reach the database
+            raise Invalid(f"The value of the search parameter '{name}' holds a control character")
