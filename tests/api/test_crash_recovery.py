@@ -13,9 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
-from kangtong.store.database import Database
-from tests.served import Served, served
+from kangtong.store.database import Database, open_database
+from kangtong.store.migrate import upgrade
+from tests.served import Served, own_schema, served
 
 pytestmark = pytest.mark.slow
 
@@ -113,3 +115,77 @@ def test_killing_the_server_mid_bundle_loses_nothing_acknowledged_and_shows_no_h
             assert count_tagged(restarted, tag) == BUNDLE_SIZE
         for tag in senders.unknown:
             assert count_tagged(restarted, tag) in (0, BUNDLE_SIZE)
+
+
+def unacknowledged(database_url: str) -> dict[str, int]:
+    """Per subscriber, outbox events past its acknowledged (xid, seq) position (ADR 0017)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT c.subscriber, (SELECT count(*) FROM outbox o "
+                    "WHERE (o.xid, o.seq) > (c.last_xid, c.last_seq)) FROM outbox_cursor c"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return {str(name): int(count) for name, count in rows}
+
+
+def wait_until_delivered(database_url: str, seconds: float) -> dict[str, int]:
+    deadline = time.monotonic() + seconds
+    behind = unacknowledged(database_url)
+    while time.monotonic() < deadline and (not behind or any(behind.values())):
+        time.sleep(0.5)
+        behind = unacknowledged(database_url)
+    return behind
+
+
+@pytest.mark.pg
+def test_killing_workers_mid_delivery_delivers_every_event_after_all(
+    pg_schema_url: str, tmp_path: Path
+) -> None:
+    """Patients are written while outbox deliverers (the master index's link-on-ingest) are
+    killed again and again; the supervisor restarts them, and in the end every event is
+    delivered and every Patient linked to a Person."""
+    with own_schema(pg_schema_url) as url:
+        db = open_database(url)
+        upgrade(db)
+        db.dispose()
+        with served(url, tmp_path, workers=2) as server:
+            headers = {"Authorization": f"Bearer {server.token()}"}
+            created: list[str] = []
+            kills = 0
+            with httpx.Client(base_url=server.fhir, headers=headers, timeout=60) as client:
+                for n in range(120):
+                    body = {
+                        "resourceType": "Patient",
+                        "identifier": [{"system": "urn:mrn", "value": f"k{n}"}],
+                        "name": [{"text": f"患者{n}"}],
+                        "birthDate": f"19{40 + n % 60}-0{1 + n % 9}-1{n % 10}",
+                    }
+                    while True:
+                        try:
+                            answer = client.post("/Patient", json=body)
+                            break
+                        except httpx.TransportError:  # the worker serving us was just killed
+                            time.sleep(0.2)
+                    assert answer.status_code == 201, answer.text
+                    created.append(answer.json()["id"])
+                    if n % 15 == 7:
+                        for pid in server.worker_pids():
+                            os.kill(pid, signal.SIGKILL)
+                            kills += 1
+                        time.sleep(0.3)
+            assert kills >= 8
+            behind = wait_until_delivered(url, 180)
+            assert behind and not any(behind.values()), behind
+            with httpx.Client(base_url=server.fhir, headers=headers, timeout=60) as client:
+                unlinked = [r for r in created if persons_linking(client, r) != 1]
+            assert unlinked == []
+
+
+def persons_linking(client: httpx.Client, patient_id: str) -> int:
+    query = {"link": f"Patient/{patient_id}", "_summary": "count"}
+    return int(client.get("/Person", params=query).json()["total"])

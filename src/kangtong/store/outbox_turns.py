@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, text
 
 from kangtong.store.database import Database
-from kangtong.store.locks import lock_key
+from kangtong.store.locks import advisory_key, lock_key
 from kangtong.store.outbox import OutboxPosition, OutboxStore, PendingBatch
 
 
@@ -62,7 +62,7 @@ def delivery_turn(db: Database, subscriber: str) -> Iterator[DeliveryTurn | None
     """This dispatcher's turn to deliver to `subscriber`, or None when another holds it."""
     if db.dialect == "postgresql":
         with db.write() as conn:
-            key = lock_key(f"outbox subscriber {subscriber}")
+            key = advisory_key(conn, f"outbox subscriber {subscriber}")
             taken = conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})
             # The cursor is read by a later statement, so with a snapshot taken after the lock:
             # it sees the previous turn's cursor move, which committed before its lock was freed.
