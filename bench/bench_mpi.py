@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_mpi_data import EvaluationSet, evaluation_sets, pairwise_scores, synth_set
+from bench_mpi_data import EvaluationSet, evaluation_sets, synth_set
 from bench_mpi_febrl import (
     load_febrl,
     run_kangtong_febrl,
@@ -32,6 +32,7 @@ from bench_mpi_febrl import (
     run_splink_chinese,
     run_splink_febrl,
 )
+from bench_mpi_metrics import pairwise_scores
 from kangtong.mpi.batch import link_identity_records, read_identity_csv, write_person_ids
 from kangtong.synth.config import NoiseRates
 

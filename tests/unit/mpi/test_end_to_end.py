@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from bench.bench_mpi_data import TRIPLED, HardNoise, pairwise_scores, synth_set
+from bench.bench_mpi_data import TRIPLED, HardNoise, synth_set
+from bench.bench_mpi_metrics import pairwise_scores
 
 from kangtong.mpi.batch import link_identity_records
 from kangtong.synth.config import NoiseRates
