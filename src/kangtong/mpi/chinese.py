@@ -17,7 +17,11 @@ from kangtong.mpi.compare.contact import (
     compare_phones,
     compare_sex,
 )
-from kangtong.mpi.compare.household import has_conflicting_ids, is_household_member
+from kangtong.mpi.compare.household import (
+    has_conflicting_ids,
+    is_household_member,
+    is_twin_or_typo,
+)
 from kangtong.mpi.compare.identity import (
     BIRTH_LEVELS,
     ID_LEVELS,
@@ -100,6 +104,24 @@ def _name_place_keys(r: PersonRecord) -> Iterator[str]:
         yield from (f"{reading}|{place}" for reading in r.name.readings)
 
 
+def _family_birth_month_keys(r: PersonRecord) -> Iterator[str]:
+    """Family name and birth year-month: a given name typed shorter or longer and a birth day
+    a day off (or a placeholder 1st) still meet."""
+    if r.name is None or not r.name.family_key:
+        return
+    for born in r.birth_dates:
+        yield f"{r.name.family_key}|{born.year}-{born.month}"
+
+
+def _family_place_keys(r: PersonRecord) -> Iterator[str]:
+    """Family name and road with its number (or, without a road, the residential complex)."""
+    if r.name is None or not r.name.family_key or r.address is None:
+        return
+    place = r.address.road or r.address.complex
+    if place:
+        yield f"{r.name.family_key}|{place}"
+
+
 def _dwelling_keys(r: PersonRecord) -> Iterator[str]:
     address = r.address
     if address is None or address.room is None or r.name is None:
@@ -124,6 +146,16 @@ def blocking_rules() -> tuple[BlockingRule[PersonRecord], ...]:
         BlockingRule("phone", lambda r: [r.phone] if r.phone else [], ("phone", "address")),
         BlockingRule("name pinyin + road or complex", _name_place_keys, ("name", "address")),
         BlockingRule("dwelling + family name", _dwelling_keys, ("address", "name", "phone")),
+        BlockingRule(
+            "family name + birth year-month", _family_birth_month_keys, ("name", "birth_date")
+        ),
+        # Mostly relatives: it finds candidates, it does not teach the model.
+        BlockingRule(
+            "family name + road or complex",
+            _family_place_keys,
+            ("name", "address", "phone"),
+            trains=False,
+        ),
     )
 
 
@@ -166,6 +198,7 @@ def vetoes() -> tuple[Veto[PersonRecord], ...]:
     return (
         Veto("conflicting citizen IDs", has_conflicting_ids),
         Veto("household member, not the same person", is_household_member),
+        Veto("twin or typo in one household", is_twin_or_typo, doubt=True),
     )
 
 

@@ -21,7 +21,7 @@ from kangtong.mpi.blocking import CandidatePairs, IndexArray, candidate_pairs
 from kangtong.mpi.cluster import Clustering, ConstrainedClusterer
 from kangtong.mpi.em import FloatArray, LevelArray
 from kangtong.mpi.model import FellegiSunterModel
-from kangtong.mpi.schema import LinkageSchema
+from kangtong.mpi.schema import LinkageSchema, hold_below
 from kangtong.mpi.training import TrainingOptions, TrainingReport, train_model
 
 R = TypeVar("R")
@@ -125,12 +125,13 @@ class Linker(Generic[R]):
     def apply_vetoes(
         self, records: Sequence[R], pairs: CandidatePairs, levels: LevelArray, scores: FloatArray
     ) -> Counter[str]:
-        """Pairs a veto forbids get score -inf (only pairs that could link are checked)."""
+        """Pairs a veto forbids get score -inf; pairs a doubt stands between are held just
+        below the link threshold, for review (only pairs that could link are checked)."""
         vetoed: Counter[str] = Counter()
         for k in np.flatnonzero(scores >= self.settings.review_threshold).tolist():
             a, b = records[int(pairs.left[k])], records[int(pairs.right[k])]
-            reason = self.schema.veto(a, b, levels[k].tolist())
-            if reason:
-                vetoed[reason] += 1
-                scores[k] = -np.inf
+            objection = self.schema.objection(a, b, levels[k].tolist())
+            if objection is not None:
+                vetoed[objection.name] += 1
+                scores[k] = hold_below(float(scores[k]), objection, self.settings.link_threshold)
         return vetoed

@@ -83,7 +83,10 @@ class ModelKeeper:
             self._scorer, self._stamp = None, None
             return
         model = load_model(stored.content, self.schema)
-        self._scorer, self._stamp = CandidateScorer(self.schema, model), stored.trained
+        self._scorer, self._stamp = (
+            CandidateScorer(self.schema, model, self.settings.link_threshold),
+            stored.trained,
+        )
 
     def train(self, records: Sequence[PersonRecord], now_us: int) -> TrainingSummary:
         """Learn m, u and λ from `records` (unsupervised) and store the model."""
@@ -106,5 +109,8 @@ class ModelKeeper:
                 conn, MODEL_NAME, StoredModel(now_us, records, dump_model(model))
             )
         with self._lock:
-            self._scorer, self._stamp = CandidateScorer(self.schema, model), stamp
+            self._scorer, self._stamp = (
+                CandidateScorer(self.schema, model, self.settings.link_threshold),
+                stamp,
+            )
             self._checked = self._monotonic()
