@@ -24,6 +24,7 @@ from kangtong.mpi.compare.household import (
 )
 from kangtong.mpi.compare.identity import (
     BIRTH_LEVELS,
+    BIRTH_TIERS,
     ID_LEVELS,
     compare_birth_dates,
     compare_citizen_ids,
@@ -51,6 +52,7 @@ def comparisons() -> tuple[Comparison[PersonRecord], ...]:
             "birth_date",
             BIRTH_LEVELS,
             lambda a, b: compare_birth_dates(a.birth_dates, b.birth_dates),
+            tiers=BIRTH_TIERS,
         ),
         Comparison("sex", SEX_LEVELS, lambda a, b: compare_sex(a.sex, b.sex)),
         Comparison("phone", PHONE_LEVELS, lambda a, b: compare_phones(a.phone, b.phone)),

@@ -26,6 +26,9 @@ BIRTH_LEVELS = (
     "exact",
 )
 BIRTH_DIFFERENT, BIRTH_PLACEHOLDER, BIRTH_NEAR, BIRTH_DAY_OFF, BIRTH_SWAPPED, BIRTH_EXACT = range(6)
+# A placeholder and a year or digit off are slips of different kinds, as are a day off and a
+# swap: the model weighs each, and only "exact" must outweigh them all.
+BIRTH_TIERS = (0, 1, 1, 2, 2, 3)
 
 
 def compare_citizen_ids(a: CitizenId | None, b: CitizenId | None) -> int:

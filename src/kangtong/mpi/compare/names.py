@@ -61,7 +61,9 @@ def _hanzi_level(a: NameForms, b: NameForms) -> int:
     if _given_swapped(a, b):
         return MISREAD
     if len(a.text) == len(b.text):
-        diffs = [i for i in range(len(a.text)) if a.text[i] != b.text[i]]
+        # Characters that differ in sound too: a homophone slip beside a typo (宋俊傅 / 送俊博)
+        # leaves one real difference, as the typo alone would.
+        diffs = [i for i in range(len(a.text)) if a.syllables[i] != b.syllables[i]]
         if len(diffs) == 1:
             i = diffs[0]
             if look_alike(a.text[i], b.text[i]):
