@@ -41,6 +41,7 @@ class NoiseRates:
     phone_typo: float = 0.01
     phone_transposition: float = 0.005
     address_changed: float = 0.08
+    address_moved: float = 0.04
     address_partial: float = 0.05
 
     def scaled(self, factor: float, cap: float = 0.6) -> NoiseRates:

@@ -11,8 +11,14 @@ import datetime as dt
 import random
 
 from kangtong.synth.model import Address
+from kangtong.synth.tables.demography import RESIDENTIAL_COMPLEX_NAMES
 from kangtong.synth.tables.names import PINYIN_OF, given_name_table
 
+# Roads a resident may have moved to (common road names of Chinese cities).
+_MOVE_ROADS = (
+    "中华北路", "中华南路", "延安西路", "延安东路", "北京路", "解放路", "人民大道", "新华路",
+    "文化路", "建设路", "花溪大道", "宝山北路", "市西路", "遵义路", "瑞金南路", "公园路",
+)  # fmt: skip
 # A space inside a hanzi name: ASCII, two of them, or the full-width space (U+3000) of an IME.
 _SPACES = (" ", " ", "  ", "\u3000")
 
@@ -110,3 +116,17 @@ def partial_address(rng: random.Random, address: Address) -> Address:
         return dataclasses.replace(address, **blank(("building", "unit", "room"), ""))
     kept = blank(("province", "city", "street", "building", "unit", "room"), "")
     return dataclasses.replace(address, **kept)
+
+
+def moved_address(rng: random.Random, address: Address) -> Address:
+    """Where the resident lives now: another road, number and complex in the same district."""
+    road = (
+        f"{rng.choice(_MOVE_ROADS)}{rng.randint(1, 400)}号{rng.choice(RESIDENTIAL_COMPLEX_NAMES)}"
+    )
+    return dataclasses.replace(
+        address,
+        road=road,
+        building=f"{rng.randint(1, 30)}栋",
+        unit=f"{rng.randint(1, 4)}单元",
+        room=f"{rng.randint(1, 18)}{rng.randint(1, 4):02d}室",
+    )

@@ -20,6 +20,7 @@ from kangtong.synth.desk_errors import (
     day_off,
     digit_slip,
     longer_given_name,
+    moved_address,
     partial_address,
     pinyin_spelling,
     shorter_given_name,
@@ -51,7 +52,7 @@ ID_NOISE = (
 )
 BIRTH_NOISE = ("swapped_day_month", "birth_day_off", "birth_unknown_day")
 PHONE_NOISE = ("phone_changed", "phone_typo", "phone_transposition")
-ADDRESS_NOISE = ("address_changed", "address_partial")
+ADDRESS_NOISE = ("address_changed", "address_moved", "address_partial")
 FAMILIES = (NAME_NOISE, ID_NOISE, BIRTH_NOISE, PHONE_NOISE, ADDRESS_NOISE)
 CHILD_AGE = 16
 ID_BODY = (6, 17)  # the digits after the area code, before the check character
@@ -73,6 +74,7 @@ def eligible_noise(person: Person, as_of: dt.date) -> frozenset[str]:
         "phone_changed",
         "phone_typo",
         "address_changed",
+        "address_moved",
         "address_partial",
     }
     if any(c in LOOK_ALIKES for c in name) or len(set(person.given_name)) == 2:
@@ -219,6 +221,8 @@ def _address_noise(rng: random.Random, record: SourceRecord, kind: str) -> Sourc
     address = record.address
     if kind == "address_partial":
         return _with(record, kind, address=partial_address(rng, address))
+    if kind == "address_moved":
+        return _with(record, kind, address=moved_address(rng, address))
     moved = dataclasses.replace(
         address,
         building=f"{rng.randint(31, 40)}栋",

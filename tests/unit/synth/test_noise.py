@@ -46,6 +46,7 @@ RATES = NoiseRates(
     phone_typo=0.04,
     phone_transposition=0.03,
     address_changed=0.08,
+    address_moved=0.05,
     address_partial=0.06,
 )
 
