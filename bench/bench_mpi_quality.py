@@ -47,7 +47,8 @@ def kangtong_on(evaluation: EvaluationSet, details: bool = True) -> dict[str, An
         "candidate_pairs": len(result.pairs),
         "blocking_recall": round(found / scores["true_pairs"], 5) if scores["true_pairs"] else 1.0,
         "review": review_coverage(evaluation.truth, result.labels, reviews),
-        "model_status": getattr(result, "model_status", None),
+        "model_trusted": result.trusted,
+        "model_checks": None if result.assessment is None else result.assessment.as_json(),
     }
     if details:
         report["per_class"] = per_class_scores(evaluation.truth, result.labels, evaluation.noise)

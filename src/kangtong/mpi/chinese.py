@@ -21,6 +21,7 @@ from kangtong.mpi.compare.household import (
     has_conflicting_ids,
     is_household_member,
     is_twin_or_typo,
+    same_valid_id,
 )
 from kangtong.mpi.compare.identity import (
     BIRTH_LEVELS,
@@ -205,4 +206,6 @@ def vetoes() -> tuple[Veto[PersonRecord], ...]:
 
 
 def chinese_identity_schema() -> LinkageSchema[PersonRecord]:
-    return LinkageSchema(comparisons(), blocking_rules(), golden_record, vetoes())
+    return LinkageSchema(
+        comparisons(), blocking_rules(), golden_record, vetoes(), identifies=same_valid_id
+    )

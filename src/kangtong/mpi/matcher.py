@@ -31,6 +31,7 @@ class ScoredCandidate(Generic[C]):
     score: float  # match weight in bits; -inf when a veto forbids the link
     levels: tuple[int, ...]
     veto: str | None  # the veto or doubt that stands between the two, if any
+    identified: bool = False  # identifiers alone prove them one person (an exact valid ID)
 
     @property
     def probability(self) -> float:
@@ -71,10 +72,11 @@ class CandidateScorer(Generic[R]):
         for bits, level in zip(self._bits, levels, strict=True):
             total += bits[level + 1]
         total += self.model.tf_bits(record, golden, levels)
+        identified = self.schema.identified(record, golden, levels)
         if objection is None:
-            return ScoredCandidate(key, total, tuple(levels), None)
+            return ScoredCandidate(key, total, tuple(levels), None, identified)
         held = hold_below(total, objection, self.link_threshold)
-        return ScoredCandidate(key, held, tuple(levels), objection.name)
+        return ScoredCandidate(key, held, tuple(levels), objection.name, identified)
 
     def rank(
         self,

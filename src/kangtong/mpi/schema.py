@@ -59,10 +59,14 @@ def hold_below(score: float, veto: Veto[R] | None, link_threshold: float) -> flo
 
 @dataclass(frozen=True)
 class LinkageSchema(Generic[R]):
+    """`identifies(a, b, levels)` says when identifiers alone prove one person (an exact valid
+    citizen ID): the only links made while the model is not trusted (`model_checks`)."""
+
     comparisons: tuple[Comparison[R], ...]
     blocking_rules: tuple[BlockingRule[R], ...]
     golden_record: Callable[[Sequence[R]], R]
     vetoes: tuple[Veto[R], ...] = ()
+    identifies: Callable[[R, R, Mapping[str, int]], bool] | None = None
 
     def compare(self, a: R, b: R) -> list[int]:
         """The comparison vector of one pair, in `comparisons` order."""
@@ -73,11 +77,18 @@ class LinkageSchema(Generic[R]):
         found = self.objection(a, b, levels)
         return None if found is None else found.name
 
+    def named(self, levels: Sequence[int]) -> dict[str, int]:
+        return {c.name: level for c, level in zip(self.comparisons, levels, strict=True)}
+
+    def identified(self, a: R, b: R, levels: Sequence[int]) -> bool:
+        """True when the identifiers alone prove a and b one person."""
+        return self.identifies is not None and self.identifies(a, b, self.named(levels))
+
     def objection(self, a: R, b: R, levels: Sequence[int]) -> Veto[R] | None:
         """The first veto that applies to a and b (vetoes come before doubts), or None."""
         if not self.vetoes:
             return None
-        named = {c.name: level for c, level in zip(self.comparisons, levels, strict=True)}
+        named = self.named(levels)
         for rule in self.vetoes:
             if rule.applies(a, b, named):
                 return rule

@@ -15,8 +15,10 @@ from kangtong.core.config import Settings
 from kangtong.platform import Platform, build_platform
 from kangtong.store.database import Database
 from tests.unit.mpi.test_service import (
+    CTX,
     HOSPITAL_A,
     HOSPITAL_B,
+    citizen_id,
     ingest,
     patient,
     person_of,
@@ -34,7 +36,36 @@ def platform(settings: Settings, database: Database) -> Iterator[Platform]:
     yield build_platform(settings, database=database)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 finding 5: the MPI trains on two records")
 def test_two_different_zhang_wei_without_id_numbers_stay_two_persons(platform: Platform) -> None:
     ingest(platform, ZHANG_WEI_A, ZHANG_WEI_B)
     assert person_of(platform.mpi, "zw-a") != person_of(platform.mpi, "zw-b")
+
+
+def test_with_two_records_the_index_trains_nothing(platform: Platform) -> None:
+    ingest(platform, ZHANG_WEI_A, ZHANG_WEI_B)
+    assert platform.mpi.models.status().trained is False
+
+
+def test_an_exact_valid_citizen_id_still_links_before_any_training(platform: Platform) -> None:
+    number = citizen_id("52010219850712123")
+    ingest(
+        platform,
+        patient("id-a", HOSPITAL_A, "A-2", "李娜", "female", "1985-07-12", id_number=number),
+        patient("id-b", HOSPITAL_B, "B-2", "李娜", "female", "1985-07-12", id_number=number),
+    )
+    assert person_of(platform.mpi, "id-a") == person_of(platform.mpi, "id-b")
+
+
+def test_a_probable_match_without_an_id_goes_to_review_before_any_training(
+    platform: Platform,
+) -> None:
+    ingest(
+        platform,
+        patient("p-a", HOSPITAL_A, "A-3", "王秀英", "female", "1950-02-03",
+                phone="13700001111", address="贵阳市云岩区中华北路12号3栋2单元401室"),
+        patient("p-b", HOSPITAL_B, "B-3", "王秀英", "female", "1950-02-03",
+                phone="13700001111", address="云岩区中华北路12号3-2-401"),
+    )  # fmt: skip
+    assert person_of(platform.mpi, "p-a") != person_of(platform.mpi, "p-b")
+    [review] = platform.mpi.reviews(CTX)
+    assert {review.patient_id, review.person_id} & {"p-b", person_of(platform.mpi, "p-a")}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kangtong.mpi.compare.contact import ADDRESS_DWELLING, PHONE_EXACT
-from kangtong.mpi.compare.identity import BIRTH_DIFFERENT, ID_CONFLICT, ID_TYPO
+from kangtong.mpi.compare.identity import BIRTH_DIFFERENT, ID_CONFLICT, ID_EXACT, ID_TYPO
 from kangtong.mpi.compare.names import FAMILY_ONLY, ONE_CHARACTER
 from kangtong.mpi.normalise.record import PersonRecord
 
@@ -38,6 +38,12 @@ def is_twin_or_typo(a: PersonRecord, b: PersonRecord, levels: Mapping[str, int])
     if not shares_household(levels) or levels["citizen_id"] >= ID_TYPO:
         return False
     return levels["name"] == ONE_CHARACTER
+
+
+def same_valid_id(a: PersonRecord, b: PersonRecord, levels: Mapping[str, int]) -> bool:
+    """One valid citizen ID number on both: GB 11643 numbers one person (the link an MPI makes
+    before it has learned anything from its region)."""
+    return levels["citizen_id"] == ID_EXACT and a.valid_id is not None
 
 
 def has_conflicting_ids(a: PersonRecord, b: PersonRecord, levels: Mapping[str, int]) -> bool:
