@@ -300,6 +300,8 @@ class MpiWriter:
         # A person's golden record is rebuilt from its members' registrations at every change;
         # the members registered lately are normalised once, not at every rebuild.
         self.normalise = lru_cache(maxsize=NORMALISED_CACHE)(normaliser.normalise)
+        self.retries = 0  # keyed writes retried with more locks (contention; benchmarks read it)
+        self.alone = 0  # keyed writes that ran alone after `KEYED_ATTEMPTS`
 
     @contextmanager
     def write(self, ctx: AccessContext, plan: LockPlan | None = None) -> Iterator[MpiWrite]:
@@ -324,7 +326,9 @@ class MpiWriter:
                 with self.write(ctx, plan) as unit:
                     return operation(unit)
             except LockSetGrew as grew:
+                self.retries += 1
                 plan = plan.adding(grew.locks)
+        self.alone += 1
         with self.write(ctx) as unit:
             return operation(unit)
 
