@@ -24,6 +24,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from multiprocessing import get_context
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import orjson
 from bench.common import DEFAULT_PG, environment, postgresql_store, write_results
+from sqlalchemy import create_engine, text
 
 from kangtong.core.config import Settings
 from kangtong.fhir.access import AccessContext
@@ -103,8 +105,11 @@ def run(
         shares = [ids[k::linkers] for k in range(linkers)]
         context = get_context("spawn")
         start_at = time.time() + 8.0  # every linker has built its services by then
+        waits = LockWaits(store.url)
+        waits.start()
         with context.Pool(linkers) as pool:
             done = pool.starmap(_link, [(store.url, share, start_at) for share in shares])
+        waits.stop()
         seconds = max(ended for _, ended, _ in done) - start_at
         report = {
             "linkers": linkers,
@@ -112,12 +117,50 @@ def run(
             "seconds": round(seconds, 2),
             "links_per_s": round(sum(count for count, _, _ in done) / seconds, 1),
             "retried_writes": sum(retried for _, _, retried in done),
+            **waits.summary(),
             "model_records": summary.records,
             **_check(platform, ids, truth),
         }
         platform.close()
     print(report, flush=True)
     return report
+
+
+class LockWaits(threading.Thread):
+    """Samples pg_stat_activity every 20 ms while the linkers run: how many of this schema's
+    sessions are running a statement, and how many of those wait for an advisory lock."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.engine = create_engine(url)
+        self.samples: list[tuple[int, int]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        query = text(
+            "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE "
+            "wait_event_type = 'Lock' AND wait_event = 'advisory') FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        with self.engine.connect() as conn:
+            while not self.done.wait(0.02):
+                active, waiting = conn.execute(query).one()
+                conn.rollback()
+                self.samples.append((int(active), int(waiting)))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+        self.engine.dispose()
+
+    def summary(self) -> dict[str, Any]:
+        busy = [s for s in self.samples if s[0] > 0]
+        if not busy:
+            return {}
+        return {
+            "mean_active_statements": round(sum(a for a, _ in busy) / len(busy), 2),
+            "mean_waiting_for_mpi_locks": round(sum(w for _, w in busy) / len(busy), 2),
+        }
 
 
 def _check(platform: Any, ids: list[str], truth: dict[str, str]) -> dict[str, Any]:
