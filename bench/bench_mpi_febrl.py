@@ -370,7 +370,7 @@ def main() -> None:
     import sys
 
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-    from bench_mpi_data import pairwise_scores
+    from bench_mpi_metrics import pairwise_scores
 
     for which in (3, 4):
         frame, truth = load_febrl(which)

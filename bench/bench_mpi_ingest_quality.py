@@ -24,7 +24,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_mpi_data import evaluation_sets, pairwise_scores
+from bench.bench_mpi_data import evaluation_sets
+from bench.bench_mpi_metrics import pairwise_scores
 from bench.common import RESULTS_DIR
 
 from kangtong.core.config import Settings

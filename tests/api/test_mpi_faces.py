@@ -13,14 +13,17 @@ from tests.unit.mpi.test_service import (
     HOSPITAL_A,
     HOSPITAL_B,
     RESIDENTS,
+    trust_shipped_weights,
 )
 
 MATCH_GRADE = "http://hl7.org/fhir/StructureDefinition/match-grade"
 
 
 def ingest(client: TestClient, platform: Platform, *patients: dict[str, Any]) -> None:
-    """Store, then link: the background dispatcher is stopped so the model learns from all."""
+    """Store, then link (the background dispatcher stopped), with the shipped weights stored as
+    the region's trained model (a handful of records is too few to train on)."""
     platform.events.stop()
+    trust_shipped_weights(platform)
     for resource in patients:
         response = client.put(f"/fhir/Patient/{resource['id']}", json=resource)
         assert response.status_code in (200, 201), response.text

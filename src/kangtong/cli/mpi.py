@@ -76,6 +76,12 @@ def link(
         f"{len(records)} records → {persons} persons; {len(result.pairs)} candidate pairs; "
         f"{sum(result.timings.values()):.1f} s. Wrote {out}"
     )
+    if not result.trusted and result.assessment is not None:
+        failed = "; ".join(c.detail for c in result.assessment.failures)
+        console.print(
+            f"[yellow]The model fitted to this file is not trusted ({failed}): linked on exact "
+            "valid citizen IDs only, other probable matches are review pairs.[/yellow]"
+        )
 
 
 def _write_review(
@@ -111,12 +117,39 @@ def train(
     limit: int = typer.Option(50_000, "--limit", help="Train on at most this many Patients."),
     database_url: str | None = DatabaseOption,
 ) -> None:
-    """Train the matching model on the stored source Patients and keep it in the database."""
+    """Train the matching model on the stored source Patients, check the fit, and keep it in
+    the database when it passes every check (exit code 1 when it does not)."""
     with _mpi(database_url) as mpi:
         summary = mpi.train(SYSTEM, limit)
     typer.echo(
         f"trained on {summary.records} records, {summary.candidate_pairs} candidate pairs; "
         f"prior {summary.prior_bits:.1f} bits"
+    )
+    for check in summary.assessment.checks:
+        typer.echo(f"  {'pass' if check.passed else 'FAIL'}  {check.name}: {check.detail}")
+    if not summary.stored:
+        typer.echo("not stored: the model in use is kept (links on an exact citizen ID only)")
+        raise typer.Exit(1)
+    typer.echo("stored: the MPI links with this model from now on")
+
+
+@mpi_app.command("model")
+def model(database_url: str | None = DatabaseOption) -> None:
+    """Which model the MPI scores with (the region's own or the shipped default weights) and
+    whether it links on its own."""
+    with _mpi(database_url) as mpi:
+        status = mpi.models.status()
+    source = "the region's own" if status.source == "region" else "the shipped default weights"
+    typer.echo(f"{source}, trained on {status.records} records")
+    for check in status.checks:
+        typer.echo(f"  {'pass' if check.passed else 'FAIL'}  {check.name}: {check.detail}")
+    if status.note:
+        typer.echo(f"note: {status.note}")
+    typer.echo(
+        "links automatically"
+        if status.trusted
+        else "links on an exact valid citizen ID only; "
+        "other probable matches go to review (run `kangtong mpi train`)"
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kangtong.core.errors import Invalid
 from kangtong.mpi.chinese import chinese_identity_schema
+from kangtong.mpi.default_model import default_model
 from kangtong.mpi.linker import Linker, LinkerSettings, LinkResult, Progress
 from kangtong.mpi.normalise.record import IdentityRecord, PersonRecord, RecordNormaliser
 
@@ -76,4 +77,5 @@ def link_identity_records(
     people = [normaliser.normalise(r) for r in records]
     if progress:
         progress("normalising", len(people), len(people))
-    return people, Linker(chinese_identity_schema(), settings).link(people, progress)
+    fallback = default_model().model
+    return people, Linker(chinese_identity_schema(), settings).link(people, progress, fallback)

@@ -17,9 +17,15 @@ from kangtong.mpi.compare.contact import (
     compare_phones,
     compare_sex,
 )
-from kangtong.mpi.compare.household import has_conflicting_ids, is_household_member
+from kangtong.mpi.compare.household import (
+    has_conflicting_ids,
+    is_household_member,
+    is_twin_or_typo,
+    same_valid_id,
+)
 from kangtong.mpi.compare.identity import (
     BIRTH_LEVELS,
+    BIRTH_TIERS,
     ID_LEVELS,
     compare_birth_dates,
     compare_citizen_ids,
@@ -47,6 +53,7 @@ def comparisons() -> tuple[Comparison[PersonRecord], ...]:
             "birth_date",
             BIRTH_LEVELS,
             lambda a, b: compare_birth_dates(a.birth_dates, b.birth_dates),
+            tiers=BIRTH_TIERS,
         ),
         Comparison("sex", SEX_LEVELS, lambda a, b: compare_sex(a.sex, b.sex)),
         Comparison("phone", PHONE_LEVELS, lambda a, b: compare_phones(a.phone, b.phone)),
@@ -100,6 +107,24 @@ def _name_place_keys(r: PersonRecord) -> Iterator[str]:
         yield from (f"{reading}|{place}" for reading in r.name.readings)
 
 
+def _family_birth_month_keys(r: PersonRecord) -> Iterator[str]:
+    """Family name and birth year-month: a given name typed shorter or longer and a birth day
+    a day off (or a placeholder 1st) still meet."""
+    if r.name is None or not r.name.family_key:
+        return
+    for born in r.birth_dates:
+        yield f"{r.name.family_key}|{born.year}-{born.month}"
+
+
+def _family_place_keys(r: PersonRecord) -> Iterator[str]:
+    """Family name and road with its number (or, without a road, the residential complex)."""
+    if r.name is None or not r.name.family_key or r.address is None:
+        return
+    place = r.address.road or r.address.complex
+    if place:
+        yield f"{r.name.family_key}|{place}"
+
+
 def _dwelling_keys(r: PersonRecord) -> Iterator[str]:
     address = r.address
     if address is None or address.room is None or r.name is None:
@@ -124,6 +149,16 @@ def blocking_rules() -> tuple[BlockingRule[PersonRecord], ...]:
         BlockingRule("phone", lambda r: [r.phone] if r.phone else [], ("phone", "address")),
         BlockingRule("name pinyin + road or complex", _name_place_keys, ("name", "address")),
         BlockingRule("dwelling + family name", _dwelling_keys, ("address", "name", "phone")),
+        BlockingRule(
+            "family name + birth year-month", _family_birth_month_keys, ("name", "birth_date")
+        ),
+        # Mostly relatives: it finds candidates, it does not teach the model.
+        BlockingRule(
+            "family name + road or complex",
+            _family_place_keys,
+            ("name", "address", "phone"),
+            trains=False,
+        ),
     )
 
 
@@ -166,8 +201,11 @@ def vetoes() -> tuple[Veto[PersonRecord], ...]:
     return (
         Veto("conflicting citizen IDs", has_conflicting_ids),
         Veto("household member, not the same person", is_household_member),
+        Veto("twin or typo in one household", is_twin_or_typo, doubt=True),
     )
 
 
 def chinese_identity_schema() -> LinkageSchema[PersonRecord]:
-    return LinkageSchema(comparisons(), blocking_rules(), golden_record, vetoes())
+    return LinkageSchema(
+        comparisons(), blocking_rules(), golden_record, vetoes(), identifies=same_valid_id
+    )

@@ -22,6 +22,7 @@ from kangtong.mpi.schema import LinkageSchema
 
 R = TypeVar("R")
 GOLDEN_DISAGREES = "golden records disagree"
+NOT_IDENTIFIED = "identifiers do not prove one person (model not trusted)"
 
 
 @dataclass
@@ -36,11 +37,19 @@ class Clustering:
 
 class ConstrainedClusterer(Generic[R]):
     def __init__(
-        self, schema: LinkageSchema[R], model: FellegiSunterModel[R], link_threshold: float
+        self,
+        schema: LinkageSchema[R],
+        model: FellegiSunterModel[R],
+        link_threshold: float,
+        *,
+        identified_only: bool = False,
     ) -> None:
+        """`identified_only`: groups merge only when their identifiers prove one person (the
+        model is not trusted to link on its own)."""
         self.schema = schema
         self.model = model
         self.link_threshold = link_threshold
+        self.identified_only = identified_only
 
     def cluster(
         self, records: Sequence[R], left: IndexArray, right: IndexArray, scores: FloatArray
@@ -89,6 +98,8 @@ class ConstrainedClusterer(Generic[R]):
             return reason
         if self.model.score_pair(ga, gb, levels) < self.link_threshold:
             return GOLDEN_DISAGREES
+        if self.identified_only and not self.schema.identified(ga, gb, levels):
+            return NOT_IDENTIFIED
         return None
 
 

@@ -3,19 +3,26 @@
 Everything an MPI operation changes happens in one `MpiWrite`: the resource service's changeset
 (so Person versions are validated, indexed, audited and evented with the change) plus the MPI's
 own index rows and topic events on the same connection. An error anywhere rolls all of it back,
-so a refused operation changes nothing. Writers take an MPI-wide lock (PostgreSQL; SQLite has
-one writer at a time anyway), so two registrations of one resident cannot both found a person.
+so a refused operation changes nothing.
+
+Concurrent writers (PostgreSQL; SQLite has one writer at a time anyway) are kept apart by the
+locks of `store/mpi_locks`: link-on-ingest names up front the blocking keys and the source
+record it files (`LockPlan`), so two registrations of one resident that could find each other
+take turns and the second sees the first's person; each person a write changes is claimed when
+it is marked for a rebuild — tried, never waited for — and a claim another writer holds, or a
+person changed since this write read it, retries the whole write with that lock named up front
+(`MpiWriter.run`). Operations without a plan (a clerk's merge, accept …) run alone.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
 
@@ -35,15 +42,35 @@ from kangtong.mpi.person_resource import (
     record_status_of,
 )
 from kangtong.mpi.schema import LinkageSchema
-from kangtong.store.locks import hold_until_commit
 from kangtong.store.mpi_curation import MpiCurationStore, ReviewRow
 from kangtong.store.mpi_index import IndexedPerson, MpiIndexStore, SourceLink
+from kangtong.store.mpi_locks import person_lock, take_in_order, take_mpi_wide, try_take
 from kangtong.store.outbox import OutboxStore
 from kangtong.store.records import OutboxEvent
 
-MPI_LOCK = "mpi:write"
+T = TypeVar("T")
 EMPTY_FEATURES = encode_features(PersonRecord("", "golden", None, None, (), None, None, None))
 NORMALISED_CACHE = 4096  # source records whose normalised form a writer keeps (rebuilds)
+KEYED_ATTEMPTS = 4  # keyed tries before a write runs alone (MPI-wide lock, exclusive)
+
+
+@dataclass(frozen=True)
+class LockPlan:
+    """The locks a keyed MPI write takes up front (besides the MPI-wide lock, shared)."""
+
+    locks: frozenset[int] = frozenset()
+
+    def adding(self, more: Iterable[int]) -> LockPlan:
+        return LockPlan(self.locks | frozenset(more))
+
+
+class LockSetGrew(Exception):
+    """A lock this write found it needs is another writer's, or what it read has changed since:
+    the write is retried with `locks` taken up front."""
+
+    def __init__(self, locks: Iterable[int]) -> None:
+        super().__init__("MPI write retried with more locks")
+        self.locks = frozenset(locks)
 
 
 class Unread(Enum):
@@ -80,6 +107,10 @@ class MpiWrite:
     # What this write has already read (index rows, parsed Persons), so nothing is read twice.
     persons: dict[int, IndexedPerson] = field(default_factory=dict)
     stored: dict[str, JsonObject | None] = field(default_factory=dict)
+    # Locking: None runs alone (MPI-wide lock exclusive); else the locks held so far.
+    plan: LockPlan | None = None
+    held: set[int] = field(default_factory=set)
+    created: set[int] = field(default_factory=set)  # persons new in this write (no one else's)
 
     @property
     def conn(self) -> Any:
@@ -114,6 +145,24 @@ class MpiWrite:
             self.statuses[person_id] = record_status_of(self.stored_person(person_id))
         return self.statuses[person_id]
 
+    # -- locking -----------------------------------------------------------------------
+    def claim(self, pk: int) -> None:
+        """Lock a person this write changes. Never waits: a person another writer holds, or
+        one that changed since this write read it, retries the write with its lock up front."""
+        if self.plan is None or pk in self.created:
+            return
+        lock = person_lock(pk)
+        if lock in self.held:
+            return
+        if not try_take(self.conn, lock):
+            raise LockSetGrew({lock})
+        self.held.add(lock)
+        seen = self.persons.get(pk)
+        if seen is not None:  # read before the lock: is it still what this write decided on?
+            current = self.index.person(self.conn, seen.person_id)
+            if current is None or current.features != seen.features:
+                raise LockSetGrew({lock})
+
     # -- changing ----------------------------------------------------------------------
     def new_person(self) -> IndexedPerson:
         person_id = new_resource_id()
@@ -121,6 +170,7 @@ class MpiWrite:
         self.statuses[person_id] = RecordStatus()
         self.merged_into[person_id] = None
         self.stored[person_id] = None
+        self.created.add(pk)
         self.dirty[pk] = person_id
         person = IndexedPerson(pk, person_id, EMPTY_FEATURES)
         self.persons[pk] = person
@@ -137,7 +187,9 @@ class MpiWrite:
         source record)."""
         if previous is Unread.UNREAD:
             previous = self.index.source(self.conn, link.patient_id)
+        self.claim(person.pk)
         if previous is not None and previous.person_pk != person.pk:
+            self.claim(previous.person_pk)
             self.dirty.setdefault(previous.person_pk, "")
         self.index.save_source(self.conn, link, new=previous is None)
         self.dirty[person.pk] = person.person_id
@@ -145,10 +197,12 @@ class MpiWrite:
     def remove_source(self, link: SourceLink) -> None:
         """Take a source record out of the index (its Patient is gone); its person is rebuilt
         from the records left, and deactivated when none is."""
+        self.claim(link.person_pk)
         self.index.delete_source(self.conn, link.patient_id)
         self.dirty.setdefault(link.person_pk, "")
 
     def touch(self, person: IndexedPerson) -> None:
+        self.claim(person.pk)
         self.dirty[person.pk] = person.person_id
 
     def queue_review(
@@ -246,15 +300,37 @@ class MpiWriter:
         # A person's golden record is rebuilt from its members' registrations at every change;
         # the members registered lately are normalised once, not at every rebuild.
         self.normalise = lru_cache(maxsize=NORMALISED_CACHE)(normaliser.normalise)
+        self.retries = 0  # keyed writes retried with more locks (contention; benchmarks read it)
+        self.alone = 0  # keyed writes that ran alone after `KEYED_ATTEMPTS`
 
     @contextmanager
-    def write(self, ctx: AccessContext) -> Iterator[MpiWrite]:
+    def write(self, ctx: AccessContext, plan: LockPlan | None = None) -> Iterator[MpiWrite]:
+        """One MPI write transaction. Without a plan it runs alone (the MPI-wide lock taken
+        exclusively); with one, beside other keyed writes (see the module docstring)."""
         with self.service.changeset(ctx) as changes:
-            hold_until_commit(changes.conn, [MPI_LOCK])
+            take_mpi_wide(changes.conn, exclusive=plan is None)
+            if plan is not None:
+                take_in_order(changes.conn, plan.locks)
             now_us = _now_us(self.service)
             unit = MpiWrite(changes, self.index, self.curation, self.schema, self.normalise, now_us)
+            unit.plan = plan
+            unit.held = set(() if plan is None else plan.locks)
             yield unit
             unit.finish()
+
+    def run(self, ctx: AccessContext, plan: LockPlan, operation: Callable[[MpiWrite], T]) -> T:
+        """`operation` in a keyed write, retried with the locks it found it needs; after
+        `KEYED_ATTEMPTS` it runs alone, so it always finishes."""
+        for _ in range(KEYED_ATTEMPTS):
+            try:
+                with self.write(ctx, plan) as unit:
+                    return operation(unit)
+            except LockSetGrew as grew:
+                self.retries += 1
+                plan = plan.adding(grew.locks)
+        self.alone += 1
+        with self.write(ctx) as unit:
+            return operation(unit)
 
 
 def _now_us(service: ResourceService) -> int:

@@ -21,7 +21,8 @@ from kangtong.mpi.blocking import CandidatePairs, IndexArray, candidate_pairs
 from kangtong.mpi.cluster import Clustering, ConstrainedClusterer
 from kangtong.mpi.em import FloatArray, LevelArray
 from kangtong.mpi.model import FellegiSunterModel
-from kangtong.mpi.schema import LinkageSchema
+from kangtong.mpi.model_checks import ModelAssessment, TrainingPolicy, assess_model
+from kangtong.mpi.schema import LinkageSchema, hold_below
 from kangtong.mpi.training import TrainingOptions, TrainingReport, train_model
 
 R = TypeVar("R")
@@ -31,12 +32,18 @@ CHUNK = 20_000
 
 @dataclass(frozen=True)
 class LinkerSettings:
-    """Thresholds are match weights in bits (log2 posterior odds that a pair is one person)."""
+    """Thresholds are match weights in bits (log2 posterior odds that a pair is one person).
+
+    With a `policy` (the default), the model trained on the records must pass its checks (`model_checks`)
+    to link on its own; otherwise only pairs the schema `identifies` link and every other pair
+    that would have linked is held for review.
+    """
 
     link_threshold: float = 6.0
     review_threshold: float = 0.0
     max_block_size: int = 200
     training: TrainingOptions = field(default_factory=TrainingOptions)
+    policy: TrainingPolicy | None = field(default_factory=TrainingPolicy)
 
 
 @dataclass
@@ -50,6 +57,8 @@ class LinkResult(Generic[R]):
     clustering: Clustering
     vetoed: Counter[str] = field(default_factory=Counter)
     timings: dict[str, float] = field(default_factory=dict)
+    assessment: ModelAssessment | None = None  # the trained model's checks (with a policy)
+    trusted: bool = True  # False: the default (fallback) model, links on identifiers only
 
     def review_pairs(self, settings: LinkerSettings) -> list[tuple[int, int, float]]:
         """Pairs for a clerk: between the thresholds, or above but refused by clustering."""
@@ -66,8 +75,14 @@ class Linker(Generic[R]):
         self.schema = schema
         self.settings = settings or LinkerSettings()
 
-    def link(self, records: Sequence[R], progress: Progress | None = None) -> LinkResult[R]:
-        """Group `records` into persons."""
+    def link(
+        self,
+        records: Sequence[R],
+        progress: Progress | None = None,
+        fallback: FellegiSunterModel[R] | None = None,
+    ) -> LinkResult[R]:
+        """Group `records` into persons. With a policy in the settings, a trained model that
+        fails a check is replaced by `fallback` (when given) and links on identifiers only."""
         report = progress or (lambda stage, done, total: None)
         timings: dict[str, float] = {}
         clock = time.perf_counter()
@@ -76,17 +91,46 @@ class Linker(Generic[R]):
         levels = self.compare_pairs(records, pairs.left, pairs.right, report)
         timings["comparing"], clock = time.perf_counter() - clock, time.perf_counter()
         model, training = train_model(self.schema, records, pairs, levels, self.settings.training)
+        assessment = None
+        if self.settings.policy is not None:
+            assessment = assess_model(model, training, len(records), self.settings.policy)
+        trusted = assessment is None or assessment.trusted
+        if not trusted and fallback is not None:
+            model = fallback
         timings["training"], clock = time.perf_counter() - clock, time.perf_counter()
         scores = self.score(records, pairs, levels, model)
         vetoed = self.apply_vetoes(records, pairs, levels, scores)
-        clustering = ConstrainedClusterer(self.schema, model, self.settings.link_threshold).cluster(
-            records, pairs.left, pairs.right, scores
-        )
+        if not trusted:
+            self.hold_unidentified(records, pairs, levels, scores)
+        clustering = ConstrainedClusterer(
+            self.schema, model, self.settings.link_threshold, identified_only=not trusted
+        ).cluster(records, pairs.left, pairs.right, scores)
         timings["clustering"] = time.perf_counter() - clock
         report("clustering", 1, 1)
         return LinkResult(
-            clustering.labels, pairs, levels, scores, model, training, clustering, vetoed, timings
+            clustering.labels,
+            pairs,
+            levels,
+            scores,
+            model,
+            training,
+            clustering,
+            vetoed,
+            timings,
+            assessment,
+            trusted,
         )
+
+    def hold_unidentified(
+        self, records: Sequence[R], pairs: CandidatePairs, levels: LevelArray, scores: FloatArray
+    ) -> None:
+        """Untrusted model: a pair that would link without its identifiers proving it is held
+        just below the link threshold (a clerk decides)."""
+        below = np.nextafter(self.settings.link_threshold, -np.inf)
+        for k in np.flatnonzero(scores >= self.settings.link_threshold).tolist():
+            a, b = records[int(pairs.left[k])], records[int(pairs.right[k])]
+            if not self.schema.identified(a, b, levels[k].tolist()):
+                scores[k] = below
 
     def compare_pairs(
         self, records: Sequence[R], left: IndexArray, right: IndexArray, report: Progress
@@ -125,12 +169,13 @@ class Linker(Generic[R]):
     def apply_vetoes(
         self, records: Sequence[R], pairs: CandidatePairs, levels: LevelArray, scores: FloatArray
     ) -> Counter[str]:
-        """Pairs a veto forbids get score -inf (only pairs that could link are checked)."""
+        """Pairs a veto forbids get score -inf; pairs a doubt stands between are held just
+        below the link threshold, for review (only pairs that could link are checked)."""
         vetoed: Counter[str] = Counter()
         for k in np.flatnonzero(scores >= self.settings.review_threshold).tolist():
             a, b = records[int(pairs.left[k])], records[int(pairs.right[k])]
-            reason = self.schema.veto(a, b, levels[k].tolist())
-            if reason:
-                vetoed[reason] += 1
-                scores[k] = -np.inf
+            objection = self.schema.objection(a, b, levels[k].tolist())
+            if objection is not None:
+                vetoed[objection.name] += 1
+                scores[k] = hold_below(float(scores[k]), objection, self.settings.link_threshold)
         return vetoed

@@ -1,7 +1,8 @@
 """Scoring one record against a few candidate golden records with a trained model (PDQm, ingest).
 
 The same comparisons, vetoes and term-frequency adjustment as the batch engine; a vetoed
-candidate scores -inf. Results come strongest first.
+candidate scores -inf, one a doubt stands against is held just below the link threshold (a
+clerk decides). Results come strongest first.
 
 Candidates come from the blocking index ordered by how many blocking keys they share with the
 record, and the person a registration belongs to shares the most (its ID, name and birth date,
@@ -18,7 +19,7 @@ from itertools import count
 from typing import Generic, TypeVar
 
 from kangtong.mpi.model import FellegiSunterModel, probability
-from kangtong.mpi.schema import LinkageSchema
+from kangtong.mpi.schema import LinkageSchema, hold_below
 
 R = TypeVar("R")
 C = TypeVar("C")
@@ -29,7 +30,8 @@ class ScoredCandidate(Generic[C]):
     candidate: C
     score: float  # match weight in bits; -inf when a veto forbids the link
     levels: tuple[int, ...]
-    veto: str | None
+    veto: str | None  # the veto or doubt that stands between the two, if any
+    identified: bool = False  # identifiers alone prove them one person (an exact valid ID)
 
     @property
     def probability(self) -> float:
@@ -49,6 +51,7 @@ class Shortcut:
 class CandidateScorer(Generic[R]):
     schema: LinkageSchema[R]
     model: FellegiSunterModel[R]
+    link_threshold: float = 6.0  # a doubt holds a candidate's score just below it
     # log2(m/u) per comparison, index level + 1 (0: missing), and the prior, as plain floats:
     # one pair is scored in pure Python, with the same sums in the same order as `score_levels`.
     _bits: tuple[tuple[float, ...], ...] = field(init=False, repr=False, compare=False)
@@ -62,14 +65,18 @@ class CandidateScorer(Generic[R]):
     def score(self, record: R, key: C, golden: R) -> ScoredCandidate[C]:
         """`record` against one golden record."""
         levels = self.schema.compare(record, golden)
-        veto = self.schema.veto(record, golden, levels)
-        if veto:
-            return ScoredCandidate(key, float("-inf"), tuple(levels), veto)
+        objection = self.schema.objection(record, golden, levels)
+        if objection is not None and not objection.doubt:
+            return ScoredCandidate(key, float("-inf"), tuple(levels), objection.name)
         total = self._prior
         for bits, level in zip(self._bits, levels, strict=True):
             total += bits[level + 1]
         total += self.model.tf_bits(record, golden, levels)
-        return ScoredCandidate(key, total, tuple(levels), None)
+        identified = self.schema.identified(record, golden, levels)
+        if objection is None:
+            return ScoredCandidate(key, total, tuple(levels), None, identified)
+        held = hold_below(total, objection, self.link_threshold)
+        return ScoredCandidate(key, held, tuple(levels), objection.name, identified)
 
     def rank(
         self,

@@ -68,7 +68,9 @@ class FellegiSunterModel(Generic[R]):
         data set, otherwise keeps its smoothed prior odds and could come out positive).
         """
         raw = [np.log2(m / u) for m, u in zip(self.parameters.m, self.parameters.u, strict=True)]
-        return [np.minimum.accumulate(bits[::-1])[::-1] for bits in raw]
+        return [
+            _monotone(bits, c.level_tiers) for bits, c in zip(raw, self.comparisons, strict=True)
+        ]
 
     def fit_term_frequencies(self, records: Sequence[R]) -> None:
         for index, comparison in enumerate(self.comparisons):
@@ -114,6 +116,15 @@ class FellegiSunterModel(Generic[R]):
                     }
                 )
         return rows
+
+
+def _monotone(bits: FloatArray, tiers: Sequence[int]) -> FloatArray:
+    """Each level's bits at most those of every level of a higher tier."""
+    tier = np.asarray(tiers)
+    return np.asarray(
+        [min([bits[level], *bits[tier > tier[level]]]) for level in range(len(bits))],
+        dtype=np.float64,
+    )
 
 
 def probability(bits: npt.ArrayLike) -> FloatArray:

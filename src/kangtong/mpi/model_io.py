@@ -1,11 +1,17 @@
 """Persisting a trained model: m, u, λ and term frequencies as JSON, so matching one record
 never retrains. The comparisons themselves are code (the schema); the JSON names them, and a
 model whose comparisons or levels differ from the schema's is refused rather than misread.
+
+Format 2 also keeps what the model went through (`model_checks`: the assessment that decides
+whether it may link on its own) and where it came from (for the shipped default weights, the
+synthetic training run that made them). A format-1 model (before the checks existed) loads
+with no assessment, so it is not trusted.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import orjson
@@ -13,13 +19,28 @@ import orjson
 from kangtong.core.errors import Invalid
 from kangtong.mpi.em import FSParameters
 from kangtong.mpi.model import FellegiSunterModel, TermFrequencies
+from kangtong.mpi.model_checks import ModelAssessment
 from kangtong.mpi.schema import LinkageSchema
 
 R = TypeVar("R")
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 
 
-def dump_model(model: FellegiSunterModel[R]) -> bytes:
+@dataclass(frozen=True)
+class SavedModel(Generic[R]):
+    """A model with its assessment and provenance."""
+
+    model: FellegiSunterModel[R]
+    assessment: ModelAssessment = field(default_factory=lambda: ModelAssessment(()))
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+def dump_model(
+    model: FellegiSunterModel[R],
+    assessment: ModelAssessment | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> bytes:
     return orjson.dumps(
         {
             "format": FORMAT,
@@ -33,15 +54,25 @@ def dump_model(model: FellegiSunterModel[R]) -> bytes:
             "term_frequencies": {
                 model.comparisons[i].name: table.bits for i, table in model.term_frequencies.items()
             },
-        }
+            "assessment": [] if assessment is None else assessment.as_json(),
+            "provenance": provenance or {},
+        },
+        option=orjson.OPT_INDENT_2 if provenance else 0,
     )
 
 
 def load_model(raw: bytes, schema: LinkageSchema[R]) -> FellegiSunterModel[R]:
+    return load_saved(raw, schema).model
+
+
+def load_saved(raw: bytes, schema: LinkageSchema[R]) -> SavedModel[R]:
     data = orjson.loads(raw)
     stored = data.get("comparisons", [])
     expected = [(c.name, list(c.levels)) for c in schema.comparisons]
-    if data.get("format") != FORMAT or [(c["name"], c["levels"]) for c in stored] != expected:
+    if (
+        data.get("format") not in READABLE_FORMATS
+        or [(c["name"], c["levels"]) for c in stored] != expected
+    ):
         raise Invalid("The stored MPI model does not fit this version's comparisons: retrain it")
     parameters = FSParameters(
         float(data["match_rate"]),
@@ -54,4 +85,5 @@ def load_model(raw: bytes, schema: LinkageSchema[R]) -> FellegiSunterModel[R]:
         model.term_frequencies[names.index(name)] = TermFrequencies(
             {k: float(v) for k, v in bits.items()}
         )
-    return model
+    assessment = ModelAssessment.from_json(data.get("assessment") or [])
+    return SavedModel(model, assessment, dict(data.get("provenance") or {}))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -23,17 +23,18 @@ from kangtong.fhir.service import ResourceService
 from kangtong.mpi.chinese import chinese_identity_schema
 from kangtong.mpi.curation import Curation
 from kangtong.mpi.features import block_keys, decode_features
-from kangtong.mpi.filing import MpiWrite, MpiWriter, decode_identity, encode_identity
+from kangtong.mpi.filing import MpiWriter, decode_identity, encode_identity
+from kangtong.mpi.ingest import LinkDecision, Registration, SourceFiler
 from kangtong.mpi.lifecycle import RecordLifecycle
 from kangtong.mpi.linker import LinkerSettings
 from kangtong.mpi.matcher import CandidateScorer, ScoredCandidate, Shortcut
-from kangtong.mpi.models import ModelKeeper, TrainingSummary
+from kangtong.mpi.model_checks import TrainingPolicy
+from kangtong.mpi.models import ActiveModel, ModelKeeper, TrainingSummary
 from kangtong.mpi.normalise.record import PersonRecord, RecordNormaliser
 from kangtong.mpi.patients import identity_of, source_identifiers
-from kangtong.mpi.person_resource import VERIFIED_METHODS
-from kangtong.mpi.review_rules import CERTAIN, PROBABLE, match_grade
+from kangtong.mpi.review_rules import CERTAIN, model_grade
 from kangtong.store.mpi_curation import ReviewRow
-from kangtong.store.mpi_index import IndexedPerson, SourceLink
+from kangtong.store.mpi_index import IndexedPerson
 from kangtong.store.records import DeliveredEvent
 
 INGEST_TOPICS = ("Patient.created", "Patient.updated", "Patient.deleted")
@@ -48,17 +49,6 @@ class PersonMatch:
     grade: str  # certain | probable | possible
     evidence: str
     patients: tuple[str, ...] = ()  # the source Patients linked to the person
-
-
-@dataclass(frozen=True)
-class LinkDecision:
-    """What link-on-ingest did with one source record."""
-
-    patient_id: str
-    person_id: str
-    outcome: str  # linked | new | review | updated | relinked | unchanged | removed
-    score: float | None = None
-    review_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +69,7 @@ class MpiOptions:
     # and the rest share fewer blocking keys (PDQm: at least `count`). 0: score every one.
     score_at_least: int = 10
     model_recheck_seconds: float = 3.0  # how often a process looks for a retrained model
+    policy: TrainingPolicy = field(default_factory=TrainingPolicy)  # what a fit must show
 
 
 class MpiService:
@@ -95,30 +86,22 @@ class MpiService:
             self.schema,
             self.options.linker,
             recheck_seconds=self.options.model_recheck_seconds,
+            policy=self.options.policy,
         )
-        self.curation = Curation(self.writer, self._scorer_or_none, self.options.linker)
+        self.curation = Curation(self.writer, self.models.scorer, self.options.linker)
         self.lifecycle = RecordLifecycle(self.writer, zone)
+        self.filer = SourceFiler(self.writer, self.options.linker, self._ranked)
 
     # -- the model ------------------------------------------------------------------------
     def train(self, ctx: AccessContext, limit: int | None = None) -> TrainingSummary:
-        """Train on the current source Patients (up to `limit`) and store the model."""
+        """Train on the current source Patients (up to `limit`), check the fit, and store the
+        model when it passes every check (`model_checks`); the model in use is kept otherwise."""
         self.service.policy.authorize(ctx, "operation", "Person", None)
         records = [
             self.normaliser.normalise(identity_of(p))
             for p in self.source_patients(ctx, limit or self.options.training_limit)
         ]
         return self.models.train(records, _now_us(self.service))
-
-    def _scorer_or_none(self) -> CandidateScorer[PersonRecord] | None:
-        """The stored model; on first use, one trained on the Patients stored so far."""
-        scorer = self.models.scorer()
-        if scorer is None:
-            try:
-                self.train(SYSTEM)
-            except Invalid:
-                return None  # too few records to learn from yet: every record founds a person
-            scorer = self.models.scorer()
-        return scorer
 
     def source_patients(self, ctx: AccessContext, limit: int) -> Iterator[JsonObject]:
         """Stored Patients, in pages, at most `limit`."""
@@ -147,11 +130,9 @@ class MpiService:
 
     def match_record(self, record: PersonRecord, count: int = 10) -> list[PersonMatch]:
         """The master persons `record` may be, strongest first, down to the "possible" floor."""
-        scorer = self._scorer_or_none()
-        if scorer is None:
-            return []
+        active = self.models.active()
         with self.service.db.read() as conn:
-            ranked = self._rank(conn, scorer, record, at_least=count)
+            ranked = self._rank(conn, active.scorer, record, at_least=count)
             kept = [s for s in ranked[:count] if s.score >= self.options.possible_floor]
             patients = self.writer.index.patient_ids_of(conn, [s.candidate.pk for s in kept])
         return [
@@ -159,12 +140,17 @@ class MpiService:
                 s.candidate.person_id,
                 s.score,
                 s.probability,
-                match_grade(s.score, self.options.linker),
-                scorer.evidence(s.levels),
+                model_grade(active, s, self.options.linker),
+                active.scorer.evidence(s.levels),
                 tuple(patients[s.candidate.pk]),
             )
             for s in kept
         ]
+
+    def _ranked(
+        self, conn: Connection, active: ActiveModel, record: PersonRecord, exclude: int | None
+    ) -> list[ScoredCandidate[IndexedPerson]]:
+        return self._rank(conn, active.scorer, record, exclude=exclude)
 
     def _rank(
         self,
@@ -244,172 +230,25 @@ class MpiService:
     def link_source_record(
         self, ctx: AccessContext, patient: JsonObject, version: int
     ) -> LinkDecision:
-        """Match a source Patient: link (≥ link threshold), queue for review (between the
-        thresholds; the record founds its own person meanwhile), or found a new person. A
-        Patient seen before is matched again when its identity fields changed."""
+        """Match a source Patient: link (certain), queue for review (probable; the record founds
+        its own person meanwhile), or found a new person. A Patient seen before is matched
+        again when its identity fields changed (`ingest.SourceFiler`)."""
         identity = identity_of(patient)
         if not identity.record_id:
             raise Invalid("A source Patient must have an id to be linked")
-        record = self.writer.normalise(identity)
-        raw = encode_identity(identity, list(source_identifiers(patient)))
-        scorer = self._scorer_or_none()
-        with self.writer.write(ctx) as unit:
-            existing = unit.index.source(unit.conn, identity.record_id)
-            if existing is not None:
-                return self._refresh_source(unit, existing, record, raw, version, scorer)
-            ranked = [] if scorer is None else self._rank(unit.conn, scorer, record)
-            best = self._best(unit, identity.record_id, ranked)
-            return self._file_new_source(
-                unit, identity.record_id, version, raw, best, scorer, previous=None
-            )
+        registration = Registration(
+            identity.record_id,
+            version,
+            self.writer.normalise(identity),
+            encode_identity(identity, list(source_identifiers(patient))),
+        )
+        return self.filer.link(ctx, registration, self.models.active())
 
     def remove_source_record(self, ctx: AccessContext, patient_id: str) -> LinkDecision | None:
         """A deleted source Patient leaves the MPI: its link goes, its person's golden record
         and blocking keys are rebuilt from the records left (a person left with none is
         deactivated, not deleted) and its open reviews are withdrawn. None: it was not linked."""
-        with self.service.db.read() as conn:
-            if self.writer.index.source(conn, patient_id) is None:
-                return None  # never linked, or already removed: nothing to take the lock for
-        with self.writer.write(ctx) as unit:
-            existing = unit.index.source(unit.conn, patient_id)
-            if existing is None:
-                return None
-            person_id = unit.index.person_ids(unit.conn, [existing.person_pk])[existing.person_pk]
-            unit.remove_source(existing)
-            self._withdraw(unit, unit.curation.withdraw_reviews(
-                unit.conn, unit.now_us, patient_id=patient_id
-            ))  # fmt: skip
-            if not unit.index.sources_of(unit.conn, existing.person_pk):
-                self._withdraw(unit, unit.curation.withdraw_reviews(
-                    unit.conn, unit.now_us, person_id=person_id
-                ))  # fmt: skip
-            unit.announce("mpi.source-deleted", person_id, {"patient": patient_id})
-        return LinkDecision(patient_id, person_id, "removed", existing.score)
-
-    def _withdraw(self, unit: MpiWrite, reviews: list[ReviewRow]) -> None:
-        for review in reviews:
-            payload = {"review": review.id, "patient": review.patient_id}
-            unit.announce("mpi.review-withdrawn", review.person_id, payload)
-
-    def _best(
-        self, unit: MpiWrite, patient_id: str, ranked: list[ScoredCandidate[IndexedPerson]]
-    ) -> ScoredCandidate[IndexedPerson] | None:
-        """The strongest candidate a clerk has not rejected for this record (reviews are read
-        only when a candidate could link or be reviewed)."""
-        if not ranked or ranked[0].score < self.options.linker.review_threshold:
-            return ranked[0] if ranked else None
-        rejected = {
-            r.person_id
-            for r in unit.curation.reviews_of_patient(unit.conn, patient_id)
-            if r.status == "rejected"
-        }
-        return next((s for s in ranked if s.candidate.person_id not in rejected), None)
-
-    def _refresh_source(
-        self,
-        unit: MpiWrite,
-        existing: SourceLink,
-        record: PersonRecord,
-        raw: bytes,
-        version: int,
-        scorer: CandidateScorer[PersonRecord] | None,
-    ) -> LinkDecision:
-        """A Patient the MPI has filed before, in a newer version. Identity unchanged: only the
-        version is noted. A link a clerk made or confirmed stays (the golden record follows
-        the new values). An automatic link stays while the record still certainly matches the
-        rest of its person; otherwise the record is matched again like a new one."""
-        person_id = unit.index.person_ids(unit.conn, [existing.person_pk])[existing.person_pk]
-        if existing.patient_version >= version:
-            return LinkDecision(existing.patient_id, person_id, "unchanged", existing.score)
-        if raw == existing.identity:  # e.g. a new telecom use or marital status: no MPI change
-            unit.index.save_source(unit.conn, _refreshed(existing, version, raw))
-            return LinkDecision(existing.patient_id, person_id, "unchanged", existing.score)
-        if existing.method in VERIFIED_METHODS or scorer is None:
-            return self._keep(unit, _refreshed(existing, version, raw), person_id)
-        others = [
-            s
-            for s in unit.index.sources_of(unit.conn, existing.person_pk)
-            if s.patient_id != existing.patient_id
-        ]
-        own: ScoredCandidate[IndexedPerson] | None = None
-        if others:
-            rest = self.schema.golden_record(
-                [unit.normalise(decode_identity(s.identity)[0]) for s in others]
-            )
-            own = scorer.score(record, unit.person(person_id), rest)
-            if match_grade(own.score, self.options.linker) == CERTAIN:
-                fresh = _refreshed(existing, version, raw)
-                if existing.method == "auto":  # the evidence of the link as it is now
-                    fresh = replace(fresh, score=own.score, evidence=scorer.evidence(own.levels))
-                return self._keep(unit, fresh, person_id)
-        # No longer (or never) agreeing with the rest of its person: match it afresh. Its own
-        # person's index entry still holds the old values, so it is scored on the rest only.
-        # Reviews asked about its old values are withdrawn; the new values may ask again.
-        self._withdraw(
-            unit,
-            unit.curation.withdraw_reviews(unit.conn, unit.now_us, patient_id=existing.patient_id),
-        )
-        ranked = self._rank(unit.conn, scorer, record, exclude=existing.person_pk)
-        if own is not None:
-            ranked = sorted([*ranked, own], key=lambda s: s.score, reverse=True)
-        best = self._best(unit, existing.patient_id, ranked)
-        grade = None if best is None else match_grade(best.score, self.options.linker)
-        certain = grade == CERTAIN
-        if not others and not certain:  # alone, and no one else it surely is: it stays
-            kept = self._keep(unit, _refreshed(existing, version, raw), person_id)
-            if best is None or grade != PROBABLE:
-                return kept
-            evidence = scorer.evidence(best.levels)
-            review = unit.queue_review(
-                existing.patient_id, best.candidate.person_id, best.score, evidence
-            )
-            return replace(kept, outcome="review", score=best.score, review_id=review.id)
-        decision = self._file_new_source(
-            unit, existing.patient_id, version, raw, best, scorer, previous=existing
-        )
-        unit.announce(
-            "mpi.unlinked",
-            person_id,
-            {"patient": existing.patient_id, "to": decision.person_id, "reason": "updated"},
-        )
-        return replace(decision, outcome="relinked" if certain else decision.outcome)
-
-    def _keep(self, unit: MpiWrite, link: SourceLink, person_id: str) -> LinkDecision:
-        unit.file_source(link, unit.person(person_id), previous=link)
-        unit.announce("mpi.source-updated", person_id, {"patient": link.patient_id})
-        return LinkDecision(link.patient_id, person_id, "updated", link.score)
-
-    def _file_new_source(
-        self,
-        unit: MpiWrite,
-        patient_id: str,
-        version: int,
-        raw: bytes,
-        best: ScoredCandidate[IndexedPerson] | None,
-        scorer: CandidateScorer[PersonRecord] | None,
-        previous: SourceLink | None,
-    ) -> LinkDecision:
-        grade = None if best is None else match_grade(best.score, self.options.linker)
-        evidence = "" if best is None or scorer is None else scorer.evidence(best.levels)
-        if best is not None and grade == CERTAIN:
-            person = unit.known(best.candidate)
-            link = SourceLink(
-                patient_id, person.pk, version, raw, best.score, evidence, "auto", unit.now_us
-            )
-            unit.file_source(link, person, previous=previous)
-            unit.announce("mpi.linked", person.person_id, _payload(patient_id, best.score, "auto"))
-            return LinkDecision(patient_id, person.person_id, "linked", best.score)
-        person = unit.new_person()
-        unit.file_source(
-            SourceLink(patient_id, person.pk, version, raw, None, "", "new", unit.now_us),
-            person,
-            previous=previous,
-        )
-        unit.announce("mpi.linked", person.person_id, _payload(patient_id, None, "new"))
-        if best is None or grade != PROBABLE:
-            return LinkDecision(patient_id, person.person_id, "new")
-        review = unit.queue_review(patient_id, best.candidate.person_id, best.score, evidence)
-        return LinkDecision(patient_id, person.person_id, "review", best.score, review.id)
+        return self.filer.remove(ctx, patient_id)
 
     # -- PIXm cross-references ---------------------------------------------------------------
     def cross_references(self, ctx: AccessContext, system: str, value: str) -> CrossReference:
@@ -435,19 +274,6 @@ class MpiService:
         self, ctx: AccessContext, status: str = "open", count: int = 50, offset: int = 0
     ) -> list[ReviewRow]:
         return self.curation.reviews(ctx, status, count, offset)
-
-
-def _refreshed(link: SourceLink, version: int, raw: bytes) -> SourceLink:
-    """The same link, for a newer version of its Patient."""
-    return replace(link, patient_version=version, identity=raw)
-
-
-def _payload(patient_id: str, score: float | None, method: str) -> dict[str, object]:
-    return {
-        "patient": patient_id,
-        "score": None if score is None else round(score, 2),
-        "method": method,
-    }
 
 
 def _now_us(service: ResourceService) -> int:

@@ -91,7 +91,7 @@ def _learn_m(
     sessions = []
     for rule in schema.blocking_rules:
         members = pairs.rule_pairs.get(rule.name)
-        if members is None or len(members) < MIN_SESSION_PAIRS:
+        if not rule.trains or members is None or len(members) < MIN_SESSION_PAIRS:
             continue
         subset = levels[members].copy()
         masked = [names.index(f) for f in rule.fields]

@@ -18,20 +18,37 @@ class NoiseRates:
 
     Each rate is a probability among the records the error can apply to (its eligibility is in
     docs/synth.md: e.g. a 15-digit legacy ID only for people born 1900-1999, a swapped day/month
-    only when the day is 12 or less and differs from the month).
+    only when the day is 12 or less and differs from the month). Kinds of one family (name, ID,
+    birth date, phone, address) exclude each other on one record.
     """
 
     name_typo: float = 0.02
     name_homophone: float = 0.03
     name_traditional: float = 0.01
     name_pinyin: float = 0.01
+    name_shorter: float = 0.005
+    name_longer: float = 0.005
+    name_spaced: float = 0.01
     legacy_15_digit_id: float = 0.03
     missing_id_child: float = 0.40
     missing_id_adult: float = 0.03
     id_typo: float = 0.01
+    id_transposition: float = 0.005
     swapped_day_month: float = 0.01
+    birth_day_off: float = 0.01
+    birth_unknown_day: float = 0.005
     phone_changed: float = 0.10
+    phone_typo: float = 0.01
+    phone_transposition: float = 0.005
     address_changed: float = 0.08
+    address_moved: float = 0.04
+    address_partial: float = 0.05
+
+    def scaled(self, factor: float, cap: float = 0.6) -> NoiseRates:
+        """Every rate times `factor` (at most `cap`)."""
+        return NoiseRates(
+            **{name: min(getattr(self, name) * factor, cap) for name in self.__dataclass_fields__}
+        )
 
     @classmethod
     def none(cls) -> NoiseRates:

@@ -274,3 +274,12 @@ class SourceRecord:
     phone: str
     address: Address
     noise: tuple[str, ...]
+    typed_name: str = ""  # the whole name as typed, when it is not family + given (spaces, order)
+
+    @property
+    def name_as_typed(self) -> str:
+        """The name as one string, the way the desk typed it."""
+        if self.typed_name:
+            return self.typed_name
+        separator = " " if self.name_is_pinyin else ""
+        return self.family_name + separator + self.given_name

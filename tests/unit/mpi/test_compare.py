@@ -29,7 +29,14 @@ def level(a: str, b: str) -> int:
         ("张晓琳", "张琳晓", names.MISREAD),  # given characters swapped
         ("李未", "李末", names.MISREAD),  # look-alike 未/末
         ("张子涵", "张子轩", names.ONE_CHARACTER),
+        ("张伟", "张伟强", names.ONE_MORE_OR_FEWER),  # a character added
+        ("张晓伟", "张伟", names.ONE_MORE_OR_FEWER),  # a character left out
+        ("张晓伟", "张玮", names.ONE_MORE_OR_FEWER),  # left out, and a homophone
+        ("Zhang Wei", "张晓伟", names.ONE_MORE_OR_FEWER),  # pinyin, a syllable fewer
+        ("ZHANG Xiaowei", "张伟", names.ONE_MORE_OR_FEWER),  # pinyin, a syllable more
+        ("张 伟", "张伟", names.EXACT),  # spaces typed between the characters
         ("张伟", "张强", names.FAMILY_ONLY),
+        ("张伟", "张强军", names.FAMILY_ONLY),
         ("张伟", "李娜", names.DIFFERENT),
     ],
 )
@@ -83,7 +90,13 @@ def test_two_invalid_near_misses_prove_nothing() -> None:
         (dt.date(1980, 3, 5), dt.date(1980, 3, 5), identity.BIRTH_EXACT),
         (dt.date(1980, 3, 5), dt.date(1980, 5, 3), identity.BIRTH_SWAPPED),
         (dt.date(1980, 3, 5), dt.date(1981, 3, 5), identity.BIRTH_NEAR),
-        (dt.date(1980, 3, 5), dt.date(1980, 3, 6), identity.BIRTH_NEAR),
+        (dt.date(1980, 3, 5), dt.date(1980, 3, 6), identity.BIRTH_DAY_OFF),
+        (dt.date(1980, 2, 29), dt.date(1980, 3, 1), identity.BIRTH_DAY_OFF),  # across a month
+        (dt.date(1980, 3, 5), dt.date(1980, 3, 25), identity.BIRTH_NEAR),  # one digit
+        (dt.date(1980, 3, 5), dt.date(1980, 1, 1), identity.BIRTH_PLACEHOLDER),  # year known
+        (dt.date(1980, 3, 17), dt.date(1980, 3, 1), identity.BIRTH_PLACEHOLDER),  # day unknown
+        (dt.date(1980, 3, 5), dt.date(1981, 1, 1), identity.BIRTH_DIFFERENT),  # other year
+        (dt.date(1980, 3, 5), dt.date(1980, 7, 19), identity.BIRTH_DIFFERENT),
         (dt.date(1980, 3, 5), dt.date(1955, 11, 20), identity.BIRTH_DIFFERENT),
     ],
 )

@@ -157,3 +157,28 @@ def test_missing_sex_and_birth_date_come_from_the_id() -> None:
     citizen_id = make_citizen_id("520103", dt.date(1990, 3, 5), 42)
     record = RecordNormaliser().normalise(IdentityRecord("r1", id_number=citizen_id, sex="9"))
     assert record.sex == "2" and record.birth_date == dt.date(1990, 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "district", "road"),
+    [
+        ("云岩区兴安盟路63号人民新村", "云岩区", "兴安盟路63号"),  # a road named after a 盟
+        ("兴安盟街61号阳光花园", None, "兴安盟街61号"),
+        ("云岩区呼和浩特街12号", "云岩区", "呼和浩特街12号"),
+    ],
+)
+def test_a_road_named_after_a_place_is_a_road(text: str, district: str | None, road: str) -> None:
+    parsed = parse_address(text)
+    assert parsed is not None
+    assert (parsed.province, parsed.city) == (None, None)
+    assert (parsed.district, parsed.road) == (district, road)
+
+
+def test_autonomous_regions_and_leagues_are_still_read() -> None:
+    parsed = parse_address("内蒙古自治区兴安盟乌兰浩特市兴安南大路1号")
+    assert parsed is not None
+    assert (parsed.province, parsed.city, parsed.district) == (
+        "内蒙古自治区",
+        "兴安盟",
+        "乌兰浩特市",
+    )

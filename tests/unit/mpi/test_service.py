@@ -12,6 +12,8 @@ from kangtong.core.config import Settings
 from kangtong.core.errors import Conflict, Invalid, NotFound
 from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir.access import AccessContext
+from kangtong.mpi.default_model import default_model
+from kangtong.mpi.model_checks import Check, ModelAssessment
 from kangtong.mpi.person_resource import LINK_EVIDENCE, LINK_SCORE
 from kangtong.mpi.service import MpiService
 from kangtong.platform import Platform, build_platform
@@ -64,13 +66,25 @@ RESIDENTS = [
     patient("c1", HOSPITAL_B, "X10", "王芳", "female", "1975-01-02",
             id_number=citizen_id("52010319750102002"), phone="13700002222", address="观山湖区"),
 ]  # fmt: skip
-# Shares a near name and birth date with 张伟 but nothing else: between the thresholds.
-DOUBTFUL = patient("r1", HOSPITAL_B, "X77", "张卫", "male", "1981-03-05")
+# Shares a near name and a birth date a day off with 张伟 but nothing else: between the
+# thresholds.
+DOUBTFUL = patient("r1", HOSPITAL_B, "X77", "张卫", "male", "1980-03-06")
+
+
+def trust_shipped_weights(platform: Platform) -> None:
+    """Store the shipped default weights as the region's own trusted model. These tests are about
+    what the MPI does with its decisions (links, reviews, merges), not about training, and their
+    handful of records is far below what a region trains on (test_untrained_model.py)."""
+    saved = default_model()
+    passed = ModelAssessment((Check("test", True, "stored by the test as a trained model"),))
+    platform.mpi.models.save(saved.model, records=30_000, now_us=1, assessment=passed)
 
 
 @pytest.fixture
 def platform(settings: Settings, database: Database) -> Iterator[Platform]:
-    yield build_platform(settings, database=database)
+    built = build_platform(settings, database=database)
+    trust_shipped_weights(built)
+    yield built
 
 
 def ingest(platform: Platform, *patients: dict[str, Any]) -> None:

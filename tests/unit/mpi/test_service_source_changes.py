@@ -26,6 +26,7 @@ from tests.unit.mpi.test_service import (
     linked_patients,
     person,
     person_of,
+    trust_shipped_weights,
 )
 
 ZHANG_A, ZHANG_B, TWIN_1, TWIN_2, WANG = RESIDENTS
@@ -33,7 +34,9 @@ ZHANG_A, ZHANG_B, TWIN_1, TWIN_2, WANG = RESIDENTS
 
 @pytest.fixture
 def platform(settings: Settings, database: Database) -> Iterator[Platform]:
-    yield build_platform(settings, database=database)
+    built = build_platform(settings, database=database)
+    trust_shipped_weights(built)
+    yield built
 
 
 def delete(platform: Platform, patient_id: str) -> None:

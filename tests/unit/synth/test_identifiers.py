@@ -8,12 +8,12 @@ from pathlib import Path
 import orjson
 
 from kangtong.core.ids import citizen_id_check, credit_code_check
-from kangtong.synth import SynthSummary, systems
+from kangtong.synth import SynthSummary, noise, systems
 from kangtong.synth.model import Person
 
 from .conftest import read_csv
 
-ID_NOISE = {"missing_id_child", "missing_id_adult", "legacy_15_digit_id", "id_typo"}
+ID_NOISE = set(noise.ID_NOISE)
 
 
 def ndjson(path: Path) -> list[dict]:  # type: ignore[type-arg]

@@ -11,7 +11,15 @@ from kangtong.core.ids.gb11643 import citizen_id_check, upgrade_legacy_15
 from kangtong.synth.config import NoiseRates
 from kangtong.synth.facilities import DistrictBuilder
 from kangtong.synth.model import Facility, Person, SourceRecord
-from kangtong.synth.noise import eligible_noise, register
+from kangtong.synth.noise import (
+    ADDRESS_NOISE,
+    BIRTH_NOISE,
+    FAMILIES,
+    NAME_NOISE,
+    PHONE_NOISE,
+    eligible_noise,
+    register,
+)
 from kangtong.synth.population import CitizenIdRegistry
 
 from .conftest import LARGE_POPULATION
@@ -23,13 +31,23 @@ RATES = NoiseRates(
     name_homophone=0.06,
     name_traditional=0.04,
     name_pinyin=0.03,
+    name_shorter=0.04,
+    name_longer=0.03,
+    name_spaced=0.03,
     legacy_15_digit_id=0.05,
     missing_id_child=0.4,
     missing_id_adult=0.05,
     id_typo=0.03,
+    id_transposition=0.03,
     swapped_day_month=0.04,
+    birth_day_off=0.04,
+    birth_unknown_day=0.03,
     phone_changed=0.1,
+    phone_typo=0.04,
+    phone_transposition=0.03,
     address_changed=0.08,
+    address_moved=0.05,
+    address_partial=0.06,
 )
 
 
@@ -57,18 +75,52 @@ def test_observed_rate_of_each_error_is_the_configured_rate(
 def test_every_recorded_error_changed_what_it_says(records: list[SourceRecord]) -> None:
     for record in records:
         person, noise = record.person, set(record.noise)
-        name_changed = (record.family_name, record.given_name) != (
-            person.family_name,
-            person.given_name,
-        )
-        assert name_changed == bool(
-            noise & {"name_typo", "name_homophone", "name_traditional", "name_pinyin"}
-        )
+        assert len(noise) == len(record.noise)
+        for family in FAMILIES:
+            assert len(noise & set(family)) <= 1  # kinds of one family exclude each other
+        _assert_name_matches_noise(record, noise)
         assert record.name_is_pinyin == ("name_pinyin" in noise)
-        assert (record.phone != person.phone) == ("phone_changed" in noise)
-        assert (record.address != person.address) == ("address_changed" in noise)
-        assert (record.birth_date != person.birth_date) == ("swapped_day_month" in noise)
+        assert (record.phone != person.phone) == bool(noise & set(PHONE_NOISE))
+        assert (record.address != person.address) == bool(noise & set(ADDRESS_NOISE))
+        assert (record.birth_date != person.birth_date) == bool(noise & set(BIRTH_NOISE))
         _assert_id_matches_noise(record, noise)
+        _assert_birth_matches_noise(record, noise)
+        _assert_phone_matches_noise(record, noise)
+
+
+def _assert_name_matches_noise(record: SourceRecord, noise: set[str]) -> None:
+    person = record.person
+    changed = (record.family_name, record.given_name) != (person.family_name, person.given_name)
+    assert changed == bool(noise & (set(NAME_NOISE) - {"name_spaced"}))
+    if "name_spaced" in noise:
+        typed = record.name_as_typed
+        assert typed != person.name and "".join(typed.split()) == person.name
+    if "name_shorter" in noise:
+        given = person.given_name
+        assert record.given_name in (given[1:], given[:-1])
+    if "name_longer" in noise:
+        assert len(record.given_name) == len(person.given_name) + 1
+        assert person.given_name in record.given_name
+
+
+def _assert_birth_matches_noise(record: SourceRecord, noise: set[str]) -> None:
+    born, typed = record.person.birth_date, record.birth_date
+    if "birth_day_off" in noise:
+        assert abs((typed - born).days) == 1
+    if "birth_unknown_day" in noise:
+        assert (typed.year, typed.month, typed.day) == (born.year, 1, 1)
+    if "swapped_day_month" in noise:
+        assert (typed.month, typed.day) == (born.day, born.month)
+
+
+def _assert_phone_matches_noise(record: SourceRecord, noise: set[str]) -> None:
+    true, typed = record.person.phone, record.phone
+    differing = [i for i in range(len(true)) if true[i] != typed[i]]
+    if "phone_typo" in noise:
+        assert len(differing) == 1 and differing[0] >= 3
+    if "phone_transposition" in noise:
+        i, j = differing
+        assert j == i + 1 and (true[i], true[j]) == (typed[j], typed[i])
 
 
 def _assert_id_matches_noise(record: SourceRecord, noise: set[str]) -> None:
@@ -78,8 +130,9 @@ def _assert_id_matches_noise(record: SourceRecord, noise: set[str]) -> None:
     elif "legacy_15_digit_id" in noise:
         assert record.id_number is not None and len(record.id_number) == 15
         assert upgrade_legacy_15(record.id_number) == true_id
-    elif "id_typo" in noise:
+    elif noise & {"id_typo", "id_transposition"}:
         assert record.id_number is not None and not citizen_id_check(record.id_number).valid
+        assert sorted(record.id_number) == sorted(true_id) or "id_typo" in noise
     else:
         assert record.id_number == true_id
 
@@ -87,6 +140,9 @@ def _assert_id_matches_noise(record: SourceRecord, noise: set[str]) -> None:
 def test_pinyin_names_are_latin_letters(records: list[SourceRecord]) -> None:
     pinyin = [r for r in records if r.name_is_pinyin]
     assert pinyin and all((r.family_name + r.given_name).isascii() for r in pinyin)
+    assert all(r.name_as_typed.isascii() for r in pinyin)
+    styles = {r.name_as_typed.split()[0].isupper() for r in pinyin if " " in r.name_as_typed}
+    assert styles == {True, False}  # passport capitals and plain spellings both occur
 
 
 def test_without_noise_every_record_is_the_truth(

@@ -22,6 +22,11 @@ class Comparison(Generic[R]):
 
     `tf_levels` are the levels whose weight is adjusted by how common the agreed value is
     (`tf_value`): agreeing on 王伟 says less than agreeing on 欧阳娜娜.
+
+    `tiers` rank the levels by the evidence they can carry (default: their order). A level is
+    never worth more than a level of a higher tier; levels of one tier are not ranked against
+    each other (a placeholder date and a year off by one are different slips, neither a
+    weaker form of the other).
     """
 
     name: str
@@ -29,7 +34,12 @@ class Comparison(Generic[R]):
     compare: Callable[[R, R], int]
     tf_levels: frozenset[int] = field(default_factory=frozenset)
     tf_value: Callable[[R], str | None] | None = None
+    tiers: tuple[int, ...] = ()
 
     @property
     def size(self) -> int:
         return len(self.levels)
+
+    @property
+    def level_tiers(self) -> tuple[int, ...]:
+        return self.tiers or tuple(range(self.size))

@@ -27,6 +27,7 @@ _ROOM = re.compile(r"(\d+)(?:室|房|号房|户)$")
 _UNIT = re.compile(r"(\d+)单元")
 _BUILDING = re.compile(r"([0-9A-Z]+)(?:栋|幢|号楼|座|楼)")
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?=栋|幢|号楼|单元|室|座)")
+_ROAD_STARTS = frozenset("路街巷弄道")
 _DIGIT_OF = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _DIGIT_OF.update({"五": 5, "六": 6, "七": 7, "八": 8, "九": 9})
 
@@ -95,7 +96,11 @@ def _administrative(text: str, found: dict[str, str]) -> str:
         text = _take(_PROVINCE, text, "province", found)
         text = _take(_CITY, text, "city", found)
     district = _DISTRICT.match(text)
-    if district and not district[1].endswith(_NOT_DISTRICT):
+    if (
+        district
+        and not district[1].endswith(_NOT_DISTRICT)
+        and not _names_a_road(text, district.end())
+    ):
         found["district"] = district[1]
         text = text[district.end() :]
     return _take(_STREET, text, "street", found)
@@ -124,7 +129,20 @@ def _dwelling(text: str, found: dict[str, str]) -> str:
 
 def _take(pattern: re.Pattern[str], text: str, part: str, found: dict[str, str]) -> str:
     match = pattern.match(text)
-    if match is None:
+    if match is None or _names_a_road(text, match.end()) or _crosses_a_level(match[1], part):
         return text
     found[part] = match[1]
     return text[match.end() :]
+
+
+def _names_a_road(text: str, end: int) -> bool:
+    """A place name that goes on into a road's name (兴安盟路, 呼和浩特街) is not that place."""
+    return text[end : end + 1] in _ROAD_STARTS or text[end : end + 2] == "大道"
+
+
+def _crosses_a_level(name: str, part: str) -> bool:
+    """A city or province name with a district in it (云岩区兴安盟) was read too far."""
+    if part not in ("province", "city"):
+        return False
+    stem = re.sub("(省|自治区|特别行政区|市|自治州|地区|盟)$", "", name)
+    return any(c in stem for c in "区县")

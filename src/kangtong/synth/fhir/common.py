@@ -48,18 +48,21 @@ def concept(
 
 
 def address(value: Address, use: str = "home") -> Resource:
-    """A structured address: street (街道), road and complex, then building / unit / room."""
-    return {
+    """A structured address: street (街道), road and complex, then building / unit / room. Parts a
+    desk left out are absent (FHIR strings may not be empty)."""
+    dwelling = f"{value.building}{value.unit}{value.room}"
+    parts = {
         "use": use,
         "type": "physical",
         "text": value.text,
-        "line": [value.street, value.road, f"{value.building}{value.unit}{value.room}"],
+        "line": [line for line in (value.street, value.road, dwelling) if line],
         "city": value.city,
         "district": value.district,
         "state": value.province,
         "postalCode": value.postal_code,
         "country": "CN",
     }
+    return {key: part for key, part in parts.items() if part}
 
 
 def sex_extension(sex: str) -> Resource:

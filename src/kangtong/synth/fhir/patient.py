@@ -33,7 +33,6 @@ def source_patient(record: SourceRecord, facility: Facility, health_code_system:
     identifiers.append(
         {"use": "secondary", "system": health_code_system, "value": person.health_code}
     )
-    separator = " " if record.name_is_pinyin else ""
     resource: Resource = {
         "resourceType": "Patient",
         "id": record.patient_id,
@@ -51,7 +50,7 @@ def source_patient(record: SourceRecord, facility: Facility, health_code_system:
         "name": [
             {
                 "use": "official",
-                "text": record.family_name + separator + record.given_name,
+                "text": record.name_as_typed,
                 "family": record.family_name,
                 "given": [record.given_name],
             }

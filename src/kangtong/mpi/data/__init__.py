@@ -1,0 +1,1 @@
+"""Data shipped with the master patient index: the default model weights (default-model.json)."""
