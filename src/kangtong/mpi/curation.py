@@ -39,7 +39,7 @@ class Curation:
     def reviews(self, ctx: AccessContext, status: str, count: int, offset: int) -> list[ReviewRow]:
         if status not in REVIEW_STATUSES:
             raise Invalid(f"status must be one of {', '.join(REVIEW_STATUSES)}")
-        self.writer.service.policy.authorize(ctx, "search", "Person", None)
+        self.writer.service.authorize(ctx, "search", "Person", None)
         with self.writer.service.db.read() as conn:
             return self.writer.curation.reviews(conn, status, count, offset)
 

@@ -96,7 +96,7 @@ class MpiService:
     def train(self, ctx: AccessContext, limit: int | None = None) -> TrainingSummary:
         """Train on the current source Patients (up to `limit`), check the fit, and store the
         model when it passes every check (`model_checks`); the model in use is kept otherwise."""
-        self.service.policy.authorize(ctx, "operation", "Person", None)
+        self.service.authorize(ctx, "operation", "Person", None)
         records = [
             self.normaliser.normalise(identity_of(p))
             for p in self.source_patients(ctx, limit or self.options.training_limit)
@@ -120,7 +120,7 @@ class MpiService:
     def match(
         self, ctx: AccessContext, patient: JsonObject, count: int = 10, only_certain: bool = False
     ) -> list[PersonMatch]:
-        self.service.policy.authorize(ctx, "operation", "Patient", None)
+        self.service.authorize(ctx, "operation", "Patient", None)
         record = self.writer.normalise(identity_of(patient))
         matches = self.match_record(record, count)
         if only_certain:  # FHIR $match: one certain match, or nothing

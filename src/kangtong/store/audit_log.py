@@ -50,19 +50,24 @@ class AuditLogStore:
         the head row (`FOR UPDATE`); SQLite's single writer already excludes other appenders.
         Before the first append there is no head row to lock, so the advisory lock does it.
         """
+        found = self._head_row(conn)
+        if found is None:
+            # The first appenders take turns at the advisory lock; the winner's head row may
+            # exist by the time a waiter gets it, and is then locked like any other head (a
+            # later appender that found the row at once holds that row lock, not this one).
+            self.lock_chain(conn)
+            found = self._head_row(conn)
+        return None if found is None else Anchor(int(found[0]), str(found[1]))
+
+    def _head_row(self, conn: Connection) -> Any:
         driver: Any = conn.connection.driver_connection
         postgres = conn.dialect.name == "postgresql"
-        sql = _HEAD_FOR_UPDATE if postgres else _HEAD
         cursor = driver.cursor()
         try:
-            cursor.execute(sql)
-            found = cursor.fetchone()
+            cursor.execute(_HEAD_FOR_UPDATE if postgres else _HEAD)
+            return cursor.fetchone()
         finally:
             cursor.close()
-        if found is None:
-            self.lock_chain(conn)
-            return self.anchor(conn, "head")
-        return Anchor(int(found[0]), str(found[1]))
 
     def move_head(self, conn: Connection, anchor: Anchor, at_us: int) -> None:
         """Point the head at the last appended row (inserting the anchor the first time)."""

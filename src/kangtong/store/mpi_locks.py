@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, text
 
-from kangtong.store.locks import lock_key
+from kangtong.store.locks import advisory_key, lock_key
 
 MPI_WIDE = lock_key("mpi:write")
 
@@ -53,13 +53,15 @@ def take_mpi_wide(conn: Connection, *, exclusive: bool) -> None:
     if not locks_apply(conn):
         return
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    conn.execute(text(f"SELECT {function}(:key)"), {"key": MPI_WIDE})
+    conn.execute(text(f"SELECT {function}(:key)"), {"key": _in_schema(conn, MPI_WIDE)})
 
 
 def take_in_order(conn: Connection, locks: Iterable[int]) -> None:
     """Wait for every lock in `locks`, in ascending order (one round trip)."""
-    wanted = sorted(set(locks))
-    if wanted and locks_apply(conn):
+    if not locks_apply(conn):
+        return
+    wanted = sorted({_in_schema(conn, lock) for lock in locks})
+    if wanted:
         conn.execute(_TAKE_SORTED, {"keys": wanted})
 
 
@@ -67,5 +69,11 @@ def try_take(conn: Connection, lock: int) -> bool:
     """Take `lock` if no other transaction holds it; never wait."""
     if not locks_apply(conn):
         return True
-    found = conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": lock})
+    key = _in_schema(conn, lock)
+    found = conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})
     return bool(found.scalar())
+
+
+def _in_schema(conn: Connection, lock: int) -> int:
+    """The lock's number in this connection's schema (`store.locks.advisory_key`)."""
+    return advisory_key(conn, f"mpi:{lock}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import orjson
@@ -186,3 +187,62 @@ def test_concurrent_appenders_keep_one_unbroken_chain(
     report = trail.verify()
     assert report.intact, report
     assert trail.count() == 1 + 12 * 3
+
+
+def test_a_first_appender_and_a_head_row_locker_never_share_a_head(
+    database: Database, clock: FrozenClock
+) -> None:
+    """B waited at the advisory lock for the first head row; C arrived after it existed and
+    locked that row. Both must not build on the same head (they used to collide on `seq`)."""
+    import threading
+
+    from kangtong.store.audit_log import AuditLogStore
+
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite's single writer serialises every appender")
+    trail_b, trail_c = AuditTrail(database, clock), AuditTrail(database, clock)
+    first_done, c_locked, b_read = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    class BWaitsForC(AuditLogStore):
+        def lock_chain(self, conn):  # type: ignore[no-untyped-def]
+            super().lock_chain(conn)  # the advisory lock, free once the first append committed
+            c_locked.wait(10)  # C has locked the head row meanwhile
+
+        def append_many(self, conn, rows):  # type: ignore[no-untyped-def]
+            b_read.set()
+            super().append_many(conn, rows)
+
+    class CHoldsTheRow(AuditLogStore):
+        def locked_head(self, conn):  # type: ignore[no-untyped-def]
+            head = super().locked_head(conn)
+            c_locked.set()
+            b_read.wait(1)  # give B the chance to read the same head (it blocks if it cannot)
+            return head
+
+    trail_b._store, trail_c._store = BWaitsForC(), CHoldsTheRow()
+
+    def append(trail: AuditTrail, n: int) -> None:
+        try:
+            with database.write() as conn:
+                trail.append_many(conn, [("read", "success", _event(n, clock))])
+        except BaseException as exc:
+            errors.append(exc)
+
+    def first() -> None:
+        with database.write() as conn:
+            AuditTrail(database, clock).append_many(conn, [("read", "success", _event(0, clock))])
+            b.start()  # B finds no head row and waits at the advisory lock
+            time.sleep(0.3)
+        first_done.set()
+
+    b = threading.Thread(target=append, args=(trail_b, 1))
+    c = threading.Thread(target=lambda: (first_done.wait(10), append(trail_c, 2)))
+    c.start()
+    first()
+    b.join(30)
+    c.join(30)
+    assert errors == []
+    report = trail_b.verify()
+    assert report.intact, report
+    assert trail_b.count() == 3
