@@ -30,6 +30,7 @@ from kangtong.core.config import Settings
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform, build_platform
 from kangtong.store.migrate import upgrade
+from kangtong.store.outbox import OutboxStore
 
 RESULTS_DIR = Path(__file__).parent / "results"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -349,44 +350,28 @@ def _serve(url: str, log: Any, startup_seconds: float, workers: int) -> Iterator
 
 
 def wait_for_outbox(url: str, *, max_seconds: float = 300.0) -> float:
-    """Seconds until every outbox subscriber has acknowledged the newest event (or the limit)."""
-    engine = create_engine(url)
+    """Seconds until every outbox subscriber has acknowledged every event (or the limit)."""
     started = time.monotonic()
-    try:
-        while time.monotonic() - started < max_seconds:
-            with engine.connect() as conn:
-                newest = conn.execute(text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar()
-                # A cursor is a position (xid, seq) in delivery order (ADR 0017), not a seq.
-                behind = conn.execute(
-                    text(
-                        "SELECT count(*) FROM outbox_cursor c WHERE EXISTS (SELECT 1 FROM outbox "
-                        "o WHERE (o.xid, o.seq) > (c.last_xid, c.last_seq))"
-                    )
-                ).scalar()
-                acknowledging = conn.execute(text("SELECT count(*) FROM outbox_cursor")).scalar()
-            if newest == 0 or (acknowledging and not behind):
-                break
-            time.sleep(0.5)
-    finally:
-        engine.dispose()
+    while time.monotonic() - started < max_seconds:
+        backlog = outbox_backlog(url)
+        if backlog["events_written"] == 0 or (
+            backlog["unacknowledged"] and not any(backlog["unacknowledged"].values())
+        ):
+            break
+        time.sleep(0.5)
     return round(time.monotonic() - started, 1)
 
 
 def outbox_backlog(url: str) -> dict[str, Any]:
-    """Per subscriber: events written and events not yet acknowledged (ADR 0017 positions)."""
+    """Events written, and per subscriber those not yet acknowledged (`OutboxStore.backlog`)."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             written = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
-            rows = conn.execute(
-                text(
-                    "SELECT c.subscriber, (SELECT count(*) FROM outbox o "
-                    "WHERE (o.xid, o.seq) > (c.last_xid, c.last_seq)) FROM outbox_cursor c"
-                )
-            ).all()
+            behind = OutboxStore().backlog(conn)
     finally:
         engine.dispose()
-    return {"events_written": written, "unacknowledged": {str(name): int(n) for name, n in rows}}
+    return {"events_written": written, "unacknowledged": behind}
 
 
 BENCH_TOKEN_VARIABLE = "KANGTONG_BENCH_AUTHORIZATION"

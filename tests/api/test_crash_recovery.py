@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
 from kangtong.store.database import Database, open_database
 from kangtong.store.migrate import upgrade
+from kangtong.store.outbox import OutboxStore
 from tests.served import Served, own_schema, served
 
 pytestmark = pytest.mark.slow
@@ -118,19 +118,13 @@ def test_killing_the_server_mid_bundle_loses_nothing_acknowledged_and_shows_no_h
 
 
 def unacknowledged(database_url: str) -> dict[str, int]:
-    """Per subscriber, outbox events past its acknowledged (xid, seq) position (ADR 0017)."""
-    engine = create_engine(database_url)
+    """Per subscriber, outbox events past its acknowledged position."""
+    db = open_database(database_url)
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT c.subscriber, (SELECT count(*) FROM outbox o "
-                    "WHERE (o.xid, o.seq) > (c.last_xid, c.last_seq)) FROM outbox_cursor c"
-                )
-            ).all()
+        with db.read() as conn:
+            return OutboxStore().backlog(conn)
     finally:
-        engine.dispose()
-    return {str(name): int(count) for name, count in rows}
+        db.dispose()
 
 
 def wait_until_delivered(database_url: str, seconds: float) -> dict[str, int]:

@@ -8,11 +8,8 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,56 +21,21 @@ import orjson
 import pytest
 import uvicorn
 
-import kangtong
 from kangtong.core.config import Settings
 from kangtong.platform import Platform
 from kangtong.web.app import create_app
 from tests.api.conftest import bearer, token_for
 from tests.api.fixtures import glucose, patient
-
-SOURCE = Path(kangtong.__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.served import free_port
+from tests.served import served as serve
 
 
 @pytest.fixture
 def served(platform: Platform, settings: Settings, tmp_path: Path) -> Iterator[str]:
     """`kangtong serve` in a process of its own, on the test's database and keys."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(SOURCE),
-        "KANGTONG_SECURITY_KEY_DIR": settings.security_key_dir,
-        "KANGTONG_BASE_URL": settings.base_url,
-    }
-    command = [sys.executable, "-c", "from kangtong.cli.main import app; app()", "serve",
-               "--port", str(port), "--database-url", settings.database_url]  # fmt: skip
-    with (tmp_path / "server.log").open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_until_healthy(f"http://127.0.0.1:{port}", process)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"kangtong serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("kangtong serve did not become healthy")
+    assert Path(settings.security_key_dir) == tmp_path / "keys"  # the keys tokens are signed with
+    with serve(settings.database_url, tmp_path) as server:
+        yield server.base
 
 
 def big_transaction(patients: int) -> bytes:
@@ -129,7 +91,7 @@ def test_healthz_answers_while_a_big_transaction_bundle_is_processed(
 @pytest.fixture
 def threaded_server(platform: Platform) -> Iterator[str]:
     """A uvicorn server in a thread of this process, so a test can break the platform."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="critical")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -126,3 +126,18 @@ def test_drain_counts_events_consumed_not_only_those_a_subscriber_wanted(
     platform.service.delete(SYSTEM, "Patient", "p4")
     assert platform.events.drain() == 6
     assert deletions == ["p4"]
+
+
+def test_the_backlog_counts_what_each_subscriber_has_not_acknowledged(
+    platform: Platform,
+) -> None:
+    platform.events.subscribe("early", lambda _events: None)
+    write_patients(platform, 2)
+    assert platform.events.drain() == 2
+    platform.events.subscribe("late", lambda _events: None, ["Nothing.wanted"])
+    write_patients(platform, 3)  # p0, p1 updated and p2 created: three more events
+    with platform.db.read() as conn:
+        assert platform.service.outbox.backlog(conn) == {"early": 3}  # "late" has no cursor yet
+    platform.events.drain()
+    with platform.db.read() as conn:
+        assert platform.service.outbox.backlog(conn) == {"early": 0, "late": 0}

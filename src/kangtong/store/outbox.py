@@ -126,6 +126,22 @@ class OutboxStore:
         end = OutboxPosition(rows[-1].xid, rows[-1].seq) if rows else after
         return PendingBatch(events, end)
 
+    def backlog(self, conn: Connection) -> dict[str, int]:
+        """Per subscriber with a cursor: events written past its acknowledged position."""
+        rows = conn.execute(
+            select(
+                outbox_cursor.c.subscriber,
+                select(func.count())
+                .select_from(outbox)
+                .where(
+                    tuple_(outbox.c.xid, outbox.c.seq)
+                    > tuple_(outbox_cursor.c.last_xid, outbox_cursor.c.last_seq)
+                )
+                .scalar_subquery(),
+            )
+        )
+        return {str(name): int(count) for name, count in rows}
+
     def position(self, conn: Connection, subscriber: str) -> OutboxPosition:
         """The position of the last event the subscriber acknowledged."""
         row = conn.execute(_POSITION, {"subscriber": subscriber}).one_or_none()
