@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 XHTML = 'xmlns="http://www.w3.org/1999/xhtml"'
-UNFIXED = pytest.mark.xfail(strict=True, reason="issue 13 finding 8: text.div is not checked")
 
 
 def _patient(div: str) -> dict[str, Any]:
@@ -43,7 +42,6 @@ HOSTILE = {
 }
 
 
-@UNFIXED
 @pytest.mark.parametrize("div", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_a_narrative_with_active_content_is_refused_with_txt_1(
     client: TestClient, div: str
@@ -56,7 +54,6 @@ def test_a_narrative_with_active_content_is_refused_with_txt_1(
     assert _stored(client) == 0
 
 
-@UNFIXED
 @pytest.mark.parametrize(
     "div",
     [
@@ -81,7 +78,6 @@ def test_a_narrative_with_a_dtd_is_refused(client: TestClient) -> None:
     assert _stored(client) == 0
 
 
-@UNFIXED
 def test_a_narrative_of_only_whitespace_is_refused_with_txt_2(client: TestClient) -> None:
     response = client.post("/fhir/Patient", json=_patient(f"<div {XHTML}> <p>\n</p> </div>"))
     assert response.status_code == 422, response.text
@@ -99,7 +95,6 @@ def test_an_ordinary_narrative_is_accepted_as_sent(client: TestClient) -> None:
     assert response.json()["text"]["div"] == div
 
 
-@UNFIXED
 def test_a_contained_resources_narrative_is_checked_too(client: TestClient) -> None:
     contained = _patient(f"<div {XHTML}><script>alert(1)</script>x</div>") | {"id": "c1"}
     observation = {

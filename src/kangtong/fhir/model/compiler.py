@@ -25,6 +25,7 @@ from kangtong.fhir.model.fields import (
 from kangtong.fhir.model.issues import Issues, error, json_kind, shown
 from kangtong.fhir.model.primitives import PrimitiveRule, compile_primitive_rule
 from kangtong.fhir.model.structure import ElementDef, StructureModel, TypeDef
+from kangtong.fhir.model.xhtml import check_narrative_div
 
 # Primitives whose JSON form has no "_key" sibling (FHIR R4 §2.6.2: xhtml has no extensions).
 _WITHOUT_PRIMITIVE_EXTENSION = frozenset({"xhtml"})
@@ -121,6 +122,8 @@ class ValidatorCompiler:
             checks["_" + key] = single_primitive_extension_field(extension_check)
         if type_name in _WITHOUT_PRIMITIVE_EXTENSION:
             del checks["_" + key]
+        if type_name == "xhtml":  # Narrative.div, never repeating: txt-1, txt-2 (`xhtml.py`)
+            checks[key] = check_narrative_div
         return checks
 
 

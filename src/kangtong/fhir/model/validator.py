@@ -4,10 +4,11 @@ Checked: a known ``resourceType``; no unknown properties; cardinality (required 
 arrays exactly for repeating elements, no empty arrays); primitive values by JSON type, range and
 regular expression; ``_element`` siblings of primitives; one key per choice element; nested
 datatypes, BackboneElements and contained resources; required bindings on ``code`` elements whose
-value set could be expanded; the invariants ele-1 and ext-1; no control characters in strings;
+value set could be expanded; the invariants ele-1, ext-1, txt-1 and txt-2 (narrative XHTML:
+``xhtml.py``); no control characters in strings;
 Bundle integrity (fullUrls, bdl-7, bdl-8, references inside documents: ``bundle_rules``). Not
-checked: other invariants, non-required bindings, profiles, reference targets, XHTML content
-beyond its ``<div>``.
+checked: other invariants, non-required bindings, profiles, reference targets, the HTML content
+model inside a narrative (which block may sit in which paragraph).
 """
 
 from __future__ import annotations
