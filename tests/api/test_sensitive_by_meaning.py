@@ -20,8 +20,6 @@ from kangtong.platform import Platform
 from kangtong.security.sensitivity import KANGTONG_SENSITIVITY
 from tests.api.conftest import bearer, token_for
 
-UNFIXED = pytest.mark.xfail(strict=True, reason="issue 13 finding 3: only ICD-10 is classified")
-
 ORG_A, ORG_B, DISTRICT = "org-a", "org-b", "520102"
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -86,7 +84,6 @@ def _found(client: TestClient, headers: dict[str, str], kind: str, patient: str)
     return {e["resource"]["id"] for e in response.json().get("entry", [])}
 
 
-@UNFIXED
 @pytest.mark.parametrize("kind", ["Condition", "Observation"])
 def test_another_institution_without_the_residents_permit_cannot_read_hiv_data_coded_by_meaning(
     client: TestClient, platform: Platform, kind: str
@@ -107,7 +104,6 @@ def test_with_the_residents_permit_another_institution_reads_hiv_data_coded_by_m
     assert record[kind] in _found(client, doctor_b, kind, record["Patient"])
 
 
-@UNFIXED
 @pytest.mark.parametrize("kind", ["Condition", "Observation"])
 def test_within_the_recording_institution_only_roles_cleared_for_hiv_read_it(
     client: TestClient, platform: Platform, kind: str
@@ -120,7 +116,6 @@ def test_within_the_recording_institution_only_roles_cleared_for_hiv_read_it(
     assert record[kind] not in _found(client, nurse_a, kind, record["Patient"])
 
 
-@UNFIXED
 def test_the_write_path_labels_hiv_data_coded_by_meaning(
     client: TestClient, platform: Platform
 ) -> None:

@@ -28,6 +28,7 @@ for module_name in (
     "kangtong.cli.audit",
     "kangtong.cli.backup",
     "kangtong.cli.export",
+    "kangtong.cli.security",
 ):
     try:
         command_module = importlib.import_module(module_name)

@@ -31,11 +31,13 @@ from kangtong.security.export.workflow import ExportService
 from kangtong.security.labels import LabellingIndexer
 from kangtong.security.policy import SecurityPolicy, StoredOwnership
 from kangtong.security.relationships import FhirCareRelationships
+from kangtong.security.sensitivity import SensitivityClassifier
 from kangtong.security.services import SecurityServices, build_security
 from kangtong.security.sessions import WebSessions
 from kangtong.security.visibility import VisibilityBuilder, compartment_params
 from kangtong.store.database import Database, open_database
 from kangtong.store.platform_facts import require_canonical_base
+from kangtong.terminology.sensitive_codes import SensitiveCodes
 from kangtong.terminology.service import TerminologyService
 
 
@@ -55,6 +57,7 @@ class Platform:
     exports: ExportService
     web_sessions: WebSessions
     mpi: MpiService
+    classify: SensitivityClassifier  # the sensitive categories of a resource (labels, reads)
 
     def close(self) -> None:
         self.events.stop()
@@ -112,10 +115,14 @@ def build_platform(
     )
     validator = ResourceValidator(model)
     security = build_security(settings, db, clock)
+    lookups = PlatformSearch(db, parser)
+    # What codes mean (SNOMED CT HIV, a LOINC viral load …) decides both the labels written
+    # and every read decision: one classifier for the two.
+    classify = SensitivityClassifier(SensitiveCodes(lookups, clock))
     service = ResourceService(
         db,
-        indexer=LabellingIndexer(indexer),
-        policy=security_policy(PlatformSearch(db, parser), security, registry, clock),
+        indexer=LabellingIndexer(indexer, classify),
+        policy=security_policy(lookups, security, registry, clock, classify),
         audit=security.audit_sink,
         parser=parser,
         clock=clock,
@@ -144,6 +151,7 @@ def build_platform(
         exports=build_exports(db, clock, service, security.audit, settings.security_key_dir),
         web_sessions=WebSessions(db, clock, security.accounts, security.audit),
         mpi=mpi,
+        classify=classify,
     )
 
 
@@ -152,6 +160,7 @@ def security_policy(
     security: SecurityServices,
     registry: SearchParamRegistry,
     clock: Clock,
+    classify: SensitivityClassifier,
 ) -> SecurityPolicy:
     """The access policy, its care and consent questions answered by the platform's searches."""
     care = FhirCareRelationships(lookups, RecentAnswers(clock))
@@ -160,7 +169,7 @@ def security_policy(
         care, consents, security.break_glass, compartment_params(registry), RecentAnswers(clock)
     )
     decider = AccessDecider(care, consents, security.break_glass)
-    return SecurityPolicy(decider, StoredOwnership(lookups.db), visibility)
+    return SecurityPolicy(decider, StoredOwnership(lookups.db), visibility, classify=classify)
 
 
 def _plain_outcome(exc: Exception) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kangtong.security.sensitivity import Sensitivity, sensitivities
+from kangtong.security.sensitivity import Sensitivity, SensitivityClassifier
 
 # Elements that name the patient a resource is about (the core of the R4 Patient compartment).
 PATIENT_ELEMENTS = ("subject", "patient", "beneficiary", "individual", "for")
@@ -42,12 +42,13 @@ def facts_of(
     *,
     owner_org: str | None,
     district: str | None,
+    classify: SensitivityClassifier,
 ) -> ResourceFacts:
     return ResourceFacts(
         resource_type,
         owner_org,
         district,
         patient_ids(resource_type, resource),
-        sensitivities(resource),
+        classify(resource),
         resource,
     )

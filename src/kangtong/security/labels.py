@@ -2,33 +2,99 @@
 indexed under its type's `_security` parameter as a code of `KANGTONG_SENSITIVITY`.
 
 The stored JSON stays as sent; only the search index gains the rows. An unlabelled HIV
-diagnosis is thereby found by `_security=…|hiv` and, above all, hidden by the search filter
-from callers not cleared for it — the filter looks at one code system instead of re-deriving
-categories from ICD-10 ranges in SQL.
+diagnosis — ICD-10 B20, SNOMED CT 86406008 or a LOINC HIV viral load — is thereby found by
+`_security=…|hiv` and, above all, hidden by the search filter from callers not cleared for it:
+the filter looks at one code system instead of re-deriving categories in SQL. Rows of data
+stored before the rules changed are brought up to date by `kangtong security relabel`.
 """
 
 from __future__ import annotations
 
-from kangtong.core.jsonutil import JsonObject
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.ports import Indexer
 from kangtong.fhir.search.definitions import param_key
-from kangtong.security.sensitivity import KANGTONG_SENSITIVITY, sensitivities
-from kangtong.store.index_rows import IndexRows
+from kangtong.security.sensitivity import KANGTONG_SENSITIVITY, Sensitivity, SensitivityClassifier
+from kangtong.store.database import Database
+from kangtong.store.index_rows import IndexRows, TokenRow
+from kangtong.store.label_rows import (
+    LabelledResource,
+    TokenKey,
+    live_resources_after,
+    replace_labels,
+)
 
 
 class LabellingIndexer:
     """Wraps the resource indexer: adds the derived sensitivity labels to the token rows."""
 
-    def __init__(self, inner: Indexer) -> None:
+    def __init__(self, inner: Indexer, classify: SensitivityClassifier) -> None:
         self.inner = inner
+        self.classify = classify
 
     def index(self, resource: JsonObject) -> IndexRows:
         rows = self.inner.index(resource)
-        categories = sensitivities(resource)
+        categories = self.classify(resource)
         if categories:
-            key = param_key(str(resource["resourceType"]), "_security")
             present = {(r[0], r[1], r[2]) for r in rows.token}
-            for category in sorted(categories):
-                if (key, KANGTONG_SENSITIVITY, category.value) not in present:
-                    rows.token.append((key, KANGTONG_SENSITIVITY, category.value, None))
+            for row in label_rows(str(resource["resourceType"]), categories):
+                if row[:3] not in present:
+                    rows.token.append(row)
         return rows
+
+
+def label_rows(res_type: str, categories: Iterable[Sensitivity]) -> list[TokenRow]:
+    """The `_security` token rows that mark a resource of `res_type` with `categories`."""
+    key = param_key(res_type, "_security")
+    return [(key, KANGTONG_SENSITIVITY, category.value, None) for category in sorted(categories)]
+
+
+@dataclass
+class RelabelReport:
+    examined: int = 0  # live resources looked at
+    changed: int = 0  # of them, resources whose label rows were rewritten
+
+
+def relabel(
+    db: Database,
+    classify: SensitivityClassifier,
+    *,
+    batch: int = 500,
+    on_batch: Callable[[RelabelReport], None] | None = None,
+) -> RelabelReport:
+    """Bring the label rows of every live resource in line with what `classify` says now.
+
+    For data stored before a rule was added (a region's value set, a new kangtong release):
+    the write path labels new writes, this labels the rest. Content, versions and history are
+    untouched; one write transaction per `batch` resources, so it can run beside the server.
+    """
+    report = RelabelReport()
+    after = 0
+    while True:
+        with db.write() as conn:
+            page = live_resources_after(conn, after, batch, KANGTONG_SENSITIVITY)
+            for item in page:
+                report.changed += _relabel_one(conn, item, classify)
+        if not page:
+            return report
+        report.examined += len(page)
+        after = page[-1].pk
+        if on_batch is not None:
+            on_batch(report)
+
+
+def _relabel_one(conn: Connection, item: LabelledResource, classify: SensitivityClassifier) -> int:
+    key = param_key(item.res_type, "_security")
+    present = {label for label in item.labels if label[0] == key}
+    categories = classify(parse_fhir_json(item.content))
+    wanted: set[TokenKey] = {
+        (row[0], KANGTONG_SENSITIVITY, str(row[2])) for row in label_rows(item.res_type, categories)
+    }
+    if wanted == present:
+        return 0
+    replace_labels(conn, item.pk, sorted(present - wanted), sorted(wanted - present))
+    return 1

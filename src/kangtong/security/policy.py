@@ -11,6 +11,7 @@ from kangtong.core.errors import Forbidden
 from kangtong.fhir.access import AccessContext, AccessNote, Action, Owner
 from kangtong.security.decision import AccessDecider, Decision
 from kangtong.security.facts import ResourceFacts, facts_of
+from kangtong.security.sensitivity import SensitivityClassifier
 from kangtong.security.visibility import VisibilityBuilder
 from kangtong.store.criteria import AccessFilter
 from kangtong.store.database import Database
@@ -43,10 +44,13 @@ class SecurityPolicy:
         decider: AccessDecider,
         owner_of: OwnerLookup,
         visibility: VisibilityBuilder | None = None,
+        *,
+        classify: SensitivityClassifier,
     ) -> None:
         self.decider = decider
         self.owner_of = owner_of
         self.visibility_builder = visibility
+        self.classify = classify  # the write path's labeller uses the same one
 
     def decision(
         self,
@@ -102,10 +106,16 @@ class SecurityPolicy:
         """A new resource belongs to the writer; an existing one to whoever the store recorded."""
         if owner is not None:
             return facts_of(
-                resource_type, resource, owner_org=owner.organization, district=owner.district
+                resource_type,
+                resource,
+                owner_org=owner.organization,
+                district=owner.district,
+                classify=self.classify,
             )
         stored = None
         if action != "create" and isinstance(resource.get("id"), str):
             stored = self.owner_of(resource_type, resource["id"])
         org, district = stored if stored is not None else (ctx.organization, ctx.district)
-        return facts_of(resource_type, resource, owner_org=org, district=district)
+        return facts_of(
+            resource_type, resource, owner_org=org, district=district, classify=self.classify
+        )

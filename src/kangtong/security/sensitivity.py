@@ -1,15 +1,18 @@
-"""Sensitive categories (敏感类别) and how a resource is found to belong to one.
+"""Sensitive categories (敏感类别) and how a resource is found to belong to one: by its security
+labels, and by what its codes mean.
 
 A resource is sensitive when it carries a security label (`meta.security`) of a sensitive
-category, or when a diagnosis code on it falls in an ICD-10 range of one (an unlabelled HIV
-diagnosis is still HIV data).
+category, or when a code on it means something in one — an unlabelled HIV diagnosis is still
+HIV data, whether coded in ICD-10, SNOMED CT or LOINC. Which codes mean what is terminology, not
+security: the `CodeMeanings` port answers it (implemented in `terminology/sensitive_codes.py`
+from value sets a region can extend); this module only finds the codes and asks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from kangtong.core.canonical import canonical
 
@@ -19,64 +22,119 @@ class Sensitivity(StrEnum):
     MENTAL_HEALTH = "mental-health"  # 精神卫生
     HIV = "hiv"  # 艾滋病
     REPRODUCTIVE = "reproductive"  # 生殖健康
+    SUBSTANCE_USE = "substance-use"  # 物质使用 (alcohol, opioids and other drugs)
 
 
 KANGTONG_SENSITIVITY = canonical("CodeSystem/sensitivity")
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-ICD10_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/icd-10", "urn:oid:2.16.156.10011.2.3.3.11"})
 
 # (system, code) of security labels → category. v3 ActCode information-sensitivity codes.
 SECURITY_LABELS: Mapping[tuple[str, str], Sensitivity] = {
     (V3_ACT_CODE, "HIV"): Sensitivity.HIV,
     (V3_ACT_CODE, "PSY"): Sensitivity.MENTAL_HEALTH,
     (V3_ACT_CODE, "PSYTHPN"): Sensitivity.MENTAL_HEALTH,
+    (V3_ACT_CODE, "BH"): Sensitivity.MENTAL_HEALTH,
     (V3_ACT_CODE, "STD"): Sensitivity.INFECTIOUS,
     (V3_ACT_CODE, "SEX"): Sensitivity.REPRODUCTIVE,
+    (V3_ACT_CODE, "ETH"): Sensitivity.SUBSTANCE_USE,
+    (V3_ACT_CODE, "ETHUD"): Sensitivity.SUBSTANCE_USE,
+    (V3_ACT_CODE, "OPIOIDUD"): Sensitivity.SUBSTANCE_USE,
     **{(KANGTONG_SENSITIVITY, s.value): s for s in Sensitivity},
 }
 
-# ICD-10 block ranges (first three characters, inclusive), most specific first.
-ICD10_RANGES: tuple[tuple[str, str, Sensitivity], ...] = (
-    ("B20", "B24", Sensitivity.HIV),
-    ("Z21", "Z21", Sensitivity.HIV),
-    ("A00", "B99", Sensitivity.INFECTIOUS),
-    ("F00", "F99", Sensitivity.MENTAL_HEALTH),
-    ("O00", "O99", Sensitivity.REPRODUCTIVE),
-    ("Z30", "Z39", Sensitivity.REPRODUCTIVE),
+# CodeableConcept elements whose codes say what a resource is about: Condition/Observation/
+# Procedure/DiagnosticReport.code, the notifiable class in Condition.category, reasons, coded
+# results, a DiagnosticReport's conclusions, a prescription's medicine.
+CODED_ELEMENTS = (
+    "code",
+    "category",
+    "reasonCode",
+    "valueCodeableConcept",
+    "conclusionCode",
+    "medicationCodeableConcept",
 )
+NESTED_DEPTH = 2  # contained resources and Bundle entries, and theirs
 
 
-def icd10_sensitivity(code: str) -> Sensitivity | None:
-    block = code.strip().upper()[:3]
-    for low, high, category in ICD10_RANGES:
-        if low <= block <= high:
-            return category
-    return None
+class CodeMeanings(Protocol):
+    def categories(self, system: str, code: str, display: str) -> frozenset[Sensitivity]:
+        """The sensitive categories a code of `system` falls in ('' display when none sent)."""
+        ...
 
 
-def sensitivities(resource: Mapping[str, Any]) -> frozenset[Sensitivity]:
-    """The sensitive categories of `resource`, from its labels and its diagnosis codes."""
-    found: set[Sensitivity] = set()
+class SensitivityClassifier:
+    """The sensitive categories of a resource: its labels, and what its codes mean.
+
+    The same classifier labels a resource when it is written (`labels.LabellingIndexer`) and
+    decides a read of it (`facts.facts_of`), so the search filter and single reads agree.
+    """
+
+    def __init__(self, meanings: CodeMeanings) -> None:
+        self.meanings = meanings
+
+    def __call__(self, resource: Mapping[str, Any]) -> frozenset[Sensitivity]:
+        found = set(labelled(resource))
+        for system, code, display in codings(resource):
+            found |= self.meanings.categories(system, code, display)
+        return frozenset(found)
+
+
+def labelled(resource: Mapping[str, Any]) -> frozenset[Sensitivity]:
+    """The categories of the sensitive security labels in `meta.security`."""
     meta = resource.get("meta")
-    for label in meta.get("security", []) if isinstance(meta, Mapping) else []:
-        category = SECURITY_LABELS.get((label.get("system", ""), label.get("code", "")))
-        if category is not None:
-            found.add(category)
-    for element in ("code", "reasonCode", "valueCodeableConcept"):
-        for coding in _codings(resource.get(element)):
-            if coding.get("system") in ICD10_SYSTEMS and isinstance(coding.get("code"), str):
-                category = icd10_sensitivity(coding["code"])
-                if category is not None:
-                    found.add(category)
+    labels = meta.get("security") if type(meta) is dict else None
+    if type(labels) is not list:
+        return frozenset()
+    found = set()
+    for label in labels:
+        if type(label) is dict:
+            category = SECURITY_LABELS.get((label.get("system", ""), label.get("code", "")))
+            if category is not None:
+                found.add(category)
     return frozenset(found)
 
 
-def _codings(element: Any) -> list[Mapping[str, Any]]:
-    concepts = element if isinstance(element, list) else [element] if element else []
-    return [
-        c
-        for concept in concepts
-        if isinstance(concept, Mapping)
-        for c in concept.get("coding", [])
-        if isinstance(c, Mapping)
-    ]
+def codings(resource: Mapping[str, Any], depth: int = 0) -> list[tuple[str, str, str]]:
+    """(system, code, display) of every coding that says what `resource` is about, including
+    those of its components, contained resources and Bundle entries.
+
+    On every write and every read decision: plain loops and `dict` checks (JSON gives dicts;
+    an ABC check per value cost more than the classification it feeds)."""
+    found: list[tuple[str, str, str]] = []
+    concepts = [resource.get(element) for element in CODED_ELEMENTS]
+    components = resource.get("component")
+    if type(components) is list:
+        for component in components:
+            if type(component) is dict:
+                concepts += [component.get("code"), component.get("valueCodeableConcept")]
+    for concept in concepts:
+        if concept is None:
+            continue
+        for item in concept if type(concept) is list else (concept,):
+            codings_list = item.get("coding") if type(item) is dict else None
+            if type(codings_list) is not list:
+                continue
+            for coding in codings_list:
+                if type(coding) is not dict:
+                    continue
+                system, code = coding.get("system"), coding.get("code")
+                if type(system) is str and type(code) is str:
+                    display = coding.get("display")
+                    found.append((system, code, display if type(display) is str else ""))
+    if depth < NESTED_DEPTH:
+        for inner in _nested(resource):
+            found += codings(inner, depth + 1)
+    return found
+
+
+def _nested(resource: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Contained resources and the resources of Bundle entries."""
+    inner: list[Mapping[str, Any]] = []
+    contained, entries = resource.get("contained"), resource.get("entry")
+    if type(contained) is list:
+        inner += [c for c in contained if type(c) is dict]
+    if type(entries) is list:
+        inner += [
+            e["resource"] for e in entries if type(e) is dict and type(e.get("resource")) is dict
+        ]
+    return inner

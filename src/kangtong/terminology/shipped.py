@@ -24,6 +24,7 @@ from kangtong.terminology.notifiable import (
     icd10_to_notifiable,
     notifiable_diseases,
 )
+from kangtong.terminology.sensitive_rules import shipped_sensitive_value_sets
 from kangtong.terminology.service import SaveResult, TerminologyService
 from kangtong.terminology.shipped_maps import gender_maps, marital_maps
 
@@ -93,7 +94,8 @@ def shipped_code_systems() -> list[CodeSystemContent]:
 
 
 def shipped_resources() -> list[JsonObject]:
-    """Every shipped resource: code systems, their all-codes value sets, concept maps."""
+    """Every shipped resource: code systems, their all-codes value sets, concept maps, and the
+    value sets of the sensitive categories."""
     systems = shipped_code_systems()
     resources: list[JsonObject] = []
     for system in systems:
@@ -102,7 +104,9 @@ def shipped_resources() -> list[JsonObject]:
     diseases = next(s for s in systems if s.url == urls.NOTIFIABLE_DISEASE)
     icd10_index = CodeSystemIndex(code_system_resource(icd10), StoredVersion("", 0))
     resources += [*gender_maps(), *marital_maps(), icd10_to_notifiable(diseases, icd10_index)]
-    return resources
+    # What the sensitive categories cover: read by the classifier from the package whether
+    # installed or not; installed so that they can be read, expanded and extended (ADR 0024).
+    return resources + shipped_sensitive_value_sets()
 
 
 def install_shipped(

@@ -11,8 +11,12 @@ from kangtong.fhir.access import AccessContext
 from kangtong.security.decision import AccessDecider, SearchRestriction
 from kangtong.security.facts import ResourceFacts, facts_of
 from kangtong.security.ports import BreakGlassGrant, ConsentVerdict
-from kangtong.security.sensitivity import KANGTONG_SENSITIVITY, Sensitivity
+from kangtong.security.sensitivity import KANGTONG_SENSITIVITY, Sensitivity, SensitivityClassifier
+from kangtong.terminology.sensitive_rules import SensitiveCodeRules, shipped_sensitive_value_sets
 from tests.unit.security.memory_ports import MemoryCare, MemoryConsents, MemoryGrants
+
+# The shipped meanings, without a database: ICD-10 B20.0 is HIV.
+CLASSIFY = SensitivityClassifier(SensitiveCodeRules(shipped_sensitive_value_sets(), lambda _: None))
 
 HOSPITAL, CLINIC = "org-hosp", "org-chc"
 DR_LIU = "Practitioner/liu"
@@ -37,7 +41,7 @@ def observation(owner: str = HOSPITAL, patient: str = "p1", **extra: Any) -> Res
         "subject": {"reference": f"Patient/{patient}"},
         **extra,
     }
-    return facts_of("Observation", resource, owner_org=owner, district="520102")
+    return facts_of("Observation", resource, owner_org=owner, district="520102", classify=CLASSIFY)
 
 
 def hiv_condition(owner: str = CLINIC) -> ResourceFacts:
@@ -46,7 +50,7 @@ def hiv_condition(owner: str = CLINIC) -> ResourceFacts:
         "subject": {"reference": "Patient/p1"},
         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "B20.0"}]},
     }
-    return facts_of("Condition", resource, owner_org=owner, district="520102")
+    return facts_of("Condition", resource, owner_org=owner, district="520102", classify=CLASSIFY)
 
 
 @pytest.fixture
