@@ -103,10 +103,20 @@ def wait_until_healthy(base: str, process: subprocess.Popen[bytes], seconds: flo
 
 @contextmanager
 def served(
-    database_url: str, workdir: Path, *, workers: int = 1, startup_seconds: float = 90
+    database_url: str,
+    workdir: Path,
+    *,
+    workers: int = 1,
+    startup_seconds: float = 90,
+    base_url: str = "",
 ) -> Iterator[Served]:
-    """A server on a free port over `database_url` (already migrated); stopped at the end."""
-    settings = Settings(database_url=database_url, security_key_dir=str(workdir / "keys"))
+    """A server on a free port over `database_url` (already migrated); stopped at the end.
+
+    `base_url` is the server's KANGTONG_BASE_URL, and so the issuer its tokens must name.
+    """
+    settings = Settings(
+        database_url=database_url, security_key_dir=str(workdir / "keys"), base_url=base_url
+    )
     port = free_port()
     log = workdir / f"server-{port}.log"
     env = {
@@ -114,6 +124,7 @@ def served(
         "PYTHONUNBUFFERED": "1",
         "KANGTONG_SECURITY_KEY_DIR": settings.security_key_dir,
         "KANGTONG_OUTBOX_POLL_SECONDS": "0.2",
+        "KANGTONG_BASE_URL": base_url,
     }
     command = [
         str(Path(sys.executable).with_name("kangtong")), "serve", "--database-url", database_url,
