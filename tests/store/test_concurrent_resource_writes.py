@@ -16,7 +16,8 @@ import orjson
 import pytest
 
 from kangtong.core.config import Settings
-from kangtong.core.errors import KangtongError, PreconditionFailed
+from kangtong.core.errors import Invalid, KangtongError, PreconditionFailed
+from kangtong.fhir import service as service_module
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform, build_platform
 from kangtong.store.database import Database
@@ -243,3 +244,136 @@ def test_transactions_crossing_on_the_same_resources_all_commit(platform: Platfo
     assert [r for r in results if isinstance(r, BaseException)] == []
     for res_id in ("a", "b"):
         assert platform.service.read(SYSTEM, "Patient", res_id).version == 1 + RACERS
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ("identifier=urn:mrn|r5a,urn:mrn|r5b", "identifier=urn:mrn|r5b,urn:mrn|r5a"),
+        ("identifier=urn:mrn|r5a", "identifier=urn:mrn|r5a&_count=1"),
+        ("family=Zhang&identifier=urn:mrn|r5a", "family=ZHANG&identifier=urn:mrn|r5a"),
+        ("birthdate=1970-01-01&family=Li", "birthdate=eq1970-01-01&family=Li"),
+    ],
+    ids=["or-order", "result-parameter", "string-case", "date-prefix"],
+)
+def test_criteria_written_differently_with_one_meaning_are_the_same_criteria(
+    platform: Platform, spellings: tuple[str, str]
+) -> None:
+    body = patient(
+        identifier=[{"system": "urn:mrn", "value": "r5a"}],
+        name=[{"family": "Zhang" if "amily=Z" in spellings[0] else "Li"}],
+        birthDate="1970-01-01",
+    )
+    results = race(
+        lambda i: platform.service.create(SYSTEM, dict(body), if_none_exist=spellings[i % 2])
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert sorted(r.status for r in results) == [200] * (RACERS - 1) + [201]
+
+
+def test_a_conditional_create_waiting_on_a_delete_creates_the_resource(
+    platform: Platform,
+) -> None:
+    """The match it found was deleted by the writer it waited for: it no longer counts."""
+    identifier = [{"system": "urn:mrn", "value": "race-6"}]
+    old = platform.service.create(SYSTEM, patient(identifier=identifier)).resource.res_id
+    deleting = threading.Event()
+    release = threading.Event()
+
+    def slow_delete() -> None:
+        with platform.service.changeset(SYSTEM) as changes:
+            changes.delete("Patient", old)
+            deleting.set()
+            release.wait(10)
+
+    deleter = threading.Thread(target=slow_delete)
+    deleter.start()
+    assert deleting.wait(10)
+    outcome: list[Any] = []
+    creator = threading.Thread(
+        target=lambda: outcome.append(
+            platform.service.create(
+                SYSTEM, patient(identifier=identifier), if_none_exist="identifier=urn:mrn|race-6"
+            )
+        )
+    )
+    creator.start()
+    creator.join(0.5)  # on PostgreSQL it now waits for the delete's row lock
+    release.set()
+    deleter.join(10)
+    creator.join(10)
+    assert outcome and outcome[0].status == 201
+    assert outcome[0].resource.res_id != old
+    assert count_patients(platform, ("identifier", "urn:mrn|race-6")) == 1
+
+
+def test_a_transaction_with_thousands_of_conditional_entries_holds_a_bounded_number_of_locks(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's lock table is shared by the whole cluster: one bundle must not fill it."""
+    held: set[str] = set()
+    take = service_module.hold_until_commit
+
+    def counting(conn: Any, names: Any) -> None:
+        names = list(names)
+        held.update(names)
+        take(conn, names)
+
+    monkeypatch.setattr(service_module, "hold_until_commit", counting)
+    entries = [
+        {
+            "resource": patient(identifier=[{"system": "urn:mrn", "value": f"many-{n}"}]),
+            "request": {"method": "POST", "url": "Patient", "ifNoneExist": f"identifier=urn:mrn|many-{n}"},
+        }
+        for n in range(3000)
+    ]  # fmt: skip
+    response = platform.bundles.process(
+        SYSTEM, {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    )
+    assert {e["response"]["status"] for e in response["entry"]} == {"201 Created"}
+    assert 0 < len(held) <= service_module.CRITERIA_LOCK_BUCKETS
+
+
+def test_one_transaction_asking_the_same_conditional_question_twice_is_refused(
+    platform: Platform,
+) -> None:
+    """Both entries would find nothing and create two resources for one identity."""
+    identifier = [{"system": "urn:mrn", "value": "twice"}]
+    for second in (
+        {"method": "POST", "url": "Patient", "ifNoneExist": "identifier=urn:mrn|twice"},
+        {"method": "PUT", "url": "Patient?identifier=urn:mrn%7Ctwice"},
+    ):
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [
+                {
+                    "resource": patient(identifier=identifier),
+                    "request": {"method": "POST", "url": "Patient", "ifNoneExist": "identifier=urn:mrn|twice"},
+                },
+                {"resource": patient(identifier=identifier), "request": second},
+            ],
+        }  # fmt: skip
+        with pytest.raises(Invalid, match="same conditional criteria"):
+            platform.bundles.process(SYSTEM, bundle)
+    assert count_patients(platform, ("identifier", "urn:mrn|twice")) == 0
+
+
+@pytest.mark.parametrize("kind", ["transaction", "batch"])
+def test_a_conditional_delete_in_a_bundle_matching_several_deletes_nothing(
+    platform: Platform, kind: str
+) -> None:
+    for n in range(3):
+        platform.service.create(SYSTEM, patient(gender="other", birthDate=f"190{n}"))
+    bundle = {
+        "resourceType": "Bundle",
+        "type": kind,
+        "entry": [{"request": {"method": "DELETE", "url": "Patient?gender=other"}}],
+    }
+    if kind == "transaction":
+        with pytest.raises(PreconditionFailed):
+            platform.bundles.process(SYSTEM, bundle)
+    else:
+        response = platform.bundles.process(SYSTEM, bundle)
+        assert response["entry"][0]["response"]["status"].startswith("412")
+    assert count_patients(platform, ("gender", "other")) == 3

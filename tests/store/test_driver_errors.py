@@ -66,6 +66,7 @@ def test_a_defect_of_ours_is_not_disguised_as_the_callers_fault(database: Databa
         ("22003", Invalid),  # numeric_value_out_of_range
         ("22001", Invalid),  # string_data_right_truncation
         ("57P01", Unavailable),  # admin_shutdown
+        ("53200", Unavailable),  # out_of_memory: e.g. the shared lock table is full
     ],
 )
 def test_postgresql_sqlstates_become_domain_errors(

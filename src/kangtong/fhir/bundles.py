@@ -29,7 +29,7 @@ from kangtong.fhir.changeset import Changeset
 from kangtong.fhir.model.bundle_rules import full_url_problems
 from kangtong.fhir.model.json_shape import JsonLimits
 from kangtong.fhir.results import WriteOutcome
-from kangtong.fhir.service import ResourceService
+from kangtong.fhir.service import ConditionalCriteria, ResourceService
 from kangtong.fhir.status import status_for
 from kangtong.store.index_rows import IndexRows
 
@@ -37,6 +37,16 @@ log = logging.getLogger("kangtong.bundles")
 OutcomeRenderer = Callable[[KangtongError], JsonObject]
 # References that only a fullUrl of the same Bundle can resolve.
 _BUNDLE_LOCAL = ("urn:uuid:", "urn:oid:")
+
+
+def _conditional_write(entry: BundleEntry) -> tuple[str, str] | None:
+    """(type, criteria) of a conditional create, update or delete entry; None for others."""
+    if entry.method == "POST" and entry.if_none_exist and entry.resource is not None:
+        return str(entry.resource.get("resourceType", "")), entry.if_none_exist
+    if entry.method in ("PUT", "DELETE") and "?" in entry.url:
+        path, _, query = entry.url.partition("?")
+        return path.strip("/"), query
+    return None
 
 
 def _parse_entries(bundle: JsonObject) -> list[BundleEntry]:
@@ -87,6 +97,7 @@ class BundleProcessor:
             if early:
                 prepared = self._prepare(entries)
         with self._service.changeset(ctx, prepared) as changes:
+            self._hold_conditional_writes(changes, entries)
             if not assigned:
                 mapping = self._assign_ids(changes, entries, responses)
             if not early:
@@ -103,6 +114,29 @@ class BundleProcessor:
             "type": "transaction-response",
             "entry": [responses[e.position] for e in entries],
         }
+
+    def _hold_conditional_writes(self, changes: Changeset, entries: list[BundleEntry]) -> None:
+        """Hold every conditional write's criteria at once, before any entry is applied.
+
+        Taken together (in one order, a bounded number of locks however many entries), two
+        transactions cannot each hold one and wait for the other's. Two entries asking the same
+        question would both find nothing and both create: the transaction is refused instead
+        (FHIR: a transaction whose entries resolve to one resource twice fails).
+        """
+        held: dict[str, tuple[BundleEntry, ConditionalCriteria]] = {}
+        for entry in entries:
+            criteria = _conditional_write(entry)
+            if criteria is None:
+                continue
+            with _located(entry):
+                parsed = self._service.conditional_criteria(*criteria)
+            first, _ = held.setdefault(parsed.meaning, (entry, parsed))
+            if first is not entry:
+                raise Invalid(
+                    f"Bundle.entry[{first.position}] and Bundle.entry[{entry.position}] have the "
+                    "same conditional criteria: a transaction may name a resource only once"
+                )
+        self._service.hold_criteria(changes, [parsed for _, parsed in held.values()])
 
     def _prepare(self, entries: list[BundleEntry]) -> dict[int, IndexRows]:
         prepared: dict[int, IndexRows] = {}
@@ -169,7 +203,7 @@ class BundleProcessor:
             conditional = conditional or "?" in reference
             if "?" in reference and changes is not None:
                 res_type, _, query = reference.partition("?")
-                matches = self._service.match_ids(changes, res_type, query)
+                matches = self._service.match_ids(changes, res_type, query, for_write=False)
                 if len(matches) != 1:
                     raise PreconditionFailed(
                         f"The conditional reference '{reference}' matches {len(matches)} resources, not one"
@@ -229,7 +263,12 @@ class BundleProcessor:
 
     def _delete(self, changes: Changeset, parts: list[str], query: str) -> JsonObject:
         if query:
-            for res_id in self._service.match_ids(changes, parts[0], query):
+            matches = self._service.match_ids(changes, parts[0], query)
+            if len(matches) > 1:  # conditionalDelete "single", as for the REST interaction
+                raise PreconditionFailed(
+                    f"The conditional delete matches {len(matches)} {parts[0]} resources"
+                )
+            for res_id in matches:
                 changes.delete(parts[0], res_id)
             return {"response": {"status": "204 No Content"}}
         if len(parts) != 2:
@@ -250,7 +289,9 @@ class BundleProcessor:
                 "response": {"status": "200 OK", "etag": f'W/"{current.version}"'},
             }
         if len(parts) == 1:
-            ids = self._service.match_ids(changes, parts[0], query) if query else []
+            ids = (
+                self._service.match_ids(changes, parts[0], query, for_write=False) if query else []
+            )
             return {
                 "response": {"status": "200 OK"},
                 "resource": {

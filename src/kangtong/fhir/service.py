@@ -10,9 +10,9 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import jsonpatch
 import orjson
@@ -48,10 +48,10 @@ from kangtong.fhir.results import (
 from kangtong.fhir.rules import WriteRule, WriteRules
 from kangtong.fhir.search.parser import SearchParser
 from kangtong.fhir.search_page import search_page
-from kangtong.store.criteria import AccessFilter
+from kangtong.store.criteria import AccessFilter, SearchPlan
 from kangtong.store.database import Database
 from kangtong.store.index_rows import IndexRows
-from kangtong.store.locks import hold_until_commit
+from kangtong.store.locks import hold_until_commit, lock_key
 from kangtong.store.outbox import OutboxStore
 from kangtong.store.records import CurrentState
 from kangtong.store.transient import is_transient
@@ -452,17 +452,37 @@ class ResourceService:
         )
 
     # -- conditional helpers ----------------------------------------------------------------
-    def match_ids(self, changes: Changeset, res_type: str, query: str) -> list[str]:
-        """Ids of the visible `res_type` resources matching a query string (at most 2 needed)."""
+    def conditional_criteria(self, res_type: str, query: str) -> ConditionalCriteria:
+        """The parsed criteria of a conditional request, with the name of what they mean."""
         params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
         if not params:
             raise Invalid("A conditional request needs search criteria")
         request = self.parser.parse(res_type, params, strict=True)
-        # Writers that ask the same question take turns until commit, so a racing conditional
-        # create or update cannot find nothing twice and store the resource twice.
-        hold_until_commit(changes.conn, [criteria_lock_name(res_type, params)])
+        return ConditionalCriteria(res_type, request.plan, criteria_meaning(request.plan))
+
+    def hold_criteria(self, changes: Changeset, criteria: Sequence[ConditionalCriteria]) -> None:
+        """Take turns, until commit, with every writer asking one of the same questions.
+
+        So a racing conditional create or update cannot find nothing twice and store the
+        resource twice. Locks are per bucket of meanings (`criteria_lock_name`), taken together
+        in one order, so a transaction of any size holds a bounded number of them.
+        """
+        hold_until_commit(changes.conn, [criteria_lock_name(c) for c in criteria])
+
+    def match_ids(
+        self, changes: Changeset, res_type: str, query: str, *, for_write: bool = True
+    ) -> list[str]:
+        """Ids of the visible, live `res_type` resources matching a query (at most 2 needed).
+
+        `for_write`: the caller will write on the answer (a conditional create, update or
+        delete), so the criteria are held until commit and each match is locked and re-read —
+        a match deleted by a writer we waited for no longer counts.
+        """
+        criteria = self.conditional_criteria(res_type, query)
+        if for_write:
+            self.hold_criteria(changes, [criteria])
         plan = replace(
-            request.plan,
+            criteria.plan,
             count=2,
             offset=0,
             total="none",
@@ -471,7 +491,10 @@ class ResourceService:
             access=changes.visibility(),
         )
         page = self.search_store.search(changes.conn, plan)
-        return [k.res_id for k in self.search_store.keys(changes.conn, page.pks)]
+        ids = [k.res_id for k in self.search_store.keys(changes.conn, page.pks)]
+        if not for_write:
+            return ids
+        return [i for i in ids if (state := changes.current(res_type, i)) and not state.deleted]
 
     def _conditional_match(
         self, changes: Changeset, res_type: str, query: str
@@ -492,6 +515,33 @@ class ResourceService:
         )
 
 
-def criteria_lock_name(res_type: str, params: Sequence[tuple[str, str]]) -> str:
-    """One name for the same criteria however they are ordered or repeated."""
-    return f"criteria:{res_type}?{urlencode(sorted(set(params)))}"
+# Conditional writes of one type share this many locks: a transaction with thousands of
+# conditional entries holds at most this many per type (PostgreSQL's lock table is shared by
+# the whole cluster and small), and unrelated writers rarely meet in one bucket.
+CRITERIA_LOCK_BUCKETS = 64
+
+
+@dataclass(frozen=True)
+class ConditionalCriteria:
+    res_type: str
+    plan: SearchPlan
+    meaning: str  # the same for criteria written differently that ask the same question
+
+
+def criteria_meaning(plan: SearchPlan) -> str:
+    """One text for criteria however they are written: parsed, normalised, sorted.
+
+    Built from the parsed clauses (case-folded strings, default prefixes, split system|code,
+    OR-values and AND-clauses in sorted order), not from the query text; result parameters
+    such as `_count` play no part.
+    """
+    clauses = sorted(
+        ("not " if clause.negate else "") + " | ".join(sorted(repr(c) for c in clause.any_of))
+        for clause in plan.clauses
+    )
+    return f"{plan.res_type}?" + " & ".join(clauses)
+
+
+def criteria_lock_name(criteria: ConditionalCriteria) -> str:
+    bucket = lock_key(criteria.meaning) % CRITERIA_LOCK_BUCKETS
+    return f"criteria:{criteria.res_type}#{bucket}"

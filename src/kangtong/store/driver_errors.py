@@ -4,7 +4,8 @@ Every read and write transaction (`Database.read()` / `Database.write()`) runs i
 `domain_errors()`, so a psycopg or sqlite3 error never reaches the web layer as a 500 or aborts
 a load: a value the database refuses is the caller's input (`Invalid`, 400), a uniqueness race
 is a `Conflict` (409), a serialisation failure or deadlock a `RetryableConflict` (409, try
-again), a lost connection `Unavailable` (503). Anything else (a syntax error is a defect) is
+again), a lost connection or a database short of resources (a full lock table) `Unavailable`
+(503). Anything else (a syntax error is a defect) is
 left as it is. The original is logged with its SQLSTATE, class and constraint name only: driver
 messages quote the offending row (`Key (value)=(11010119900307001X) already exists`).
 """
@@ -35,6 +36,7 @@ _INTEGRITY = "23"
 _UNIQUE_VIOLATION = "23505"
 _RETRYABLE = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock not available
 _CONNECTION = ("08", "57P")  # connection exception, operator intervention (shutdown)
+_INSUFFICIENT_RESOURCES = "53"  # out of (shared) memory — e.g. a full lock table — disk, slots
 
 
 @contextmanager
@@ -80,6 +82,8 @@ def translate(
             "The database cannot store a value of the request "
             "(a NUL character, a number out of range or a value too long)"
         )
+    if state.startswith(_INSUFFICIENT_RESOURCES):
+        return Unavailable("The database is short of resources (locks, memory); try again later")
     if state.startswith(_CONNECTION) or connection_invalidated or _lost_connection(driver):
         return Unavailable("The database is unavailable; try again later")
     return None

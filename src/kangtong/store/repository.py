@@ -69,7 +69,7 @@ def _as_bytes(value: object) -> bytes | None:
 # A bundle creating more resources than this under ids of its own takes no name locks for them
 # (PostgreSQL's shared lock table is finite); a racing creator of the same id then meets the
 # unique index instead, and the service answers 409 rather than waiting.
-MAX_NAME_LOCKS = 1000
+MAX_NAME_LOCKS = 200
 
 
 def _locks_rows(conn: Connection) -> bool:
