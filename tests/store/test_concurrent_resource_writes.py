@@ -20,6 +20,7 @@ from kangtong.core.errors import Invalid, KangtongError, PreconditionFailed
 from kangtong.fhir import service as service_module
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform, build_platform
+from kangtong.store import repository as repository_module
 from kangtong.store.database import Database
 
 SYSTEM = AccessContext.system("race")
@@ -377,3 +378,31 @@ def test_a_conditional_delete_in_a_bundle_matching_several_deletes_nothing(
         response = platform.bundles.process(SYSTEM, bundle)
         assert response["entry"][0]["response"]["status"].startswith("412")
     assert count_patients(platform, ("gender", "other")) == 3
+
+
+def test_a_transaction_of_many_conditional_updates_creating_resources_caps_its_name_locks(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each conditional update names one new id at a time; the cap counts the transaction."""
+    held: set[str] = set()
+    take = repository_module.hold_until_commit
+
+    def counting(conn: Any, names: Any) -> None:
+        names = list(names)
+        held.update(names)
+        take(conn, names)
+
+    monkeypatch.setattr(repository_module, "hold_until_commit", counting)
+    entries = [
+        {
+            "resource": patient(f"cu-{n}", identifier=[{"system": "urn:mrn", "value": f"cu-{n}"}]),
+            "request": {"method": "PUT", "url": f"Patient?identifier=urn:mrn%7Ccu-{n}"},
+        }
+        for n in range(repository_module.MAX_NAME_LOCKS + 50)
+    ]  # fmt: skip
+    response = platform.bundles.process(
+        SYSTEM, {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    )
+    assert {e["response"]["status"] for e in response["entry"]} == {"201 Created"}
+    if platform.db.engine.dialect.name == "postgresql":
+        assert len(held) == repository_module.MAX_NAME_LOCKS

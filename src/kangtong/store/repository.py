@@ -66,10 +66,25 @@ def _as_bytes(value: object) -> bytes | None:
     return bytes(cast(bytes, value))  # PostgreSQL returns a memoryview
 
 
-# A bundle creating more resources than this under ids of its own takes no name locks for them
-# (PostgreSQL's shared lock table is finite); a racing creator of the same id then meets the
+# A transaction creating more resources than this under ids of its own takes no name locks for
+# the rest (PostgreSQL's shared lock table is finite); a racing creator of the same id then meets the
 # unique index instead, and the service answers 409 rather than waiting.
 MAX_NAME_LOCKS = 200
+
+
+def _name_lock_budget(conn: Connection, wanted: int) -> bool:
+    """Whether this transaction may take `wanted` more name locks (and count them if so).
+
+    Counted per transaction, not per call: a bundle of conditional updates asks for one name
+    at a time.
+    """
+    transaction = id(conn.get_transaction())
+    owner, taken = conn.info.get("kangtong_name_locks", (None, 0))
+    taken = taken if owner == transaction else 0
+    if taken + wanted > MAX_NAME_LOCKS:
+        return False
+    conn.info["kangtong_name_locks"] = (transaction, taken + wanted)
+    return True
 
 
 def _locks_rows(conn: Connection) -> bool:
@@ -90,7 +105,7 @@ def lock_for_write(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
     wanted = sorted(set(keys))
     locked = _lock_rows(conn, wanted)
     missing = [k for k in wanted if k not in locked]
-    if missing and len(missing) <= MAX_NAME_LOCKS:
+    if missing and _name_lock_budget(conn, len(missing)):
         hold_until_commit(conn, [f"resource:{t}/{i}" for t, i in missing])
         _lock_rows(conn, missing)  # created and committed while we waited: lock it too
 
