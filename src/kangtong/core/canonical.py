@@ -3,15 +3,19 @@ systems, extensions, value sets and concept maps (`{base}/CodeSystem/…`, `{bas
 
 These URLs are written into stored data and into the messages other systems keep, so they are
 a name the region fixes once, before any data is loaded — not a runtime setting. It is read
-from the environment variable `KANGTONG_CANONICAL_BASE` when kangtong starts (default
-`DEFAULT_BASE`); `kangtong db upgrade` records it in the database, and a process started with a
-different base refuses to open that database (`store.platform_facts`).
+as `KANGTONG_CANONICAL_BASE` from where every setting is read (the environment, then `.env`)
+when kangtong starts (default `DEFAULT_BASE`); `kangtong db upgrade` records it in the
+database, and a process started with a different base refuses to open that database
+(`store.platform_facts`).
 """
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
+
+from pydantic_settings import BaseSettings
+
+from kangtong.core.config import SETTINGS_SOURCES
 
 ENVIRONMENT_VARIABLE = "KANGTONG_CANONICAL_BASE"
 DEFAULT_BASE = "https://kangtong.example/fhir"
@@ -38,7 +42,19 @@ def checked_base(value: str) -> str:
     return base
 
 
-BASE = checked_base(os.environ.get(ENVIRONMENT_VARIABLE) or DEFAULT_BASE)
+class _CanonicalBaseSource(BaseSettings):
+    """Only the base, read exactly as `Settings` reads its fields (not one of them: ADR 0020)."""
+
+    model_config = SETTINGS_SOURCES
+    canonical_base: str = ""
+
+
+def configured_base() -> str:
+    """The base configured now: `KANGTONG_CANONICAL_BASE` from the environment or `.env`."""
+    return checked_base(_CanonicalBaseSource().canonical_base or DEFAULT_BASE)
+
+
+BASE = configured_base()
 
 
 def canonical(path: str) -> str:

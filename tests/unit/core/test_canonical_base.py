@@ -81,7 +81,6 @@ def _without_kangtong_variables() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("KANGTONG_")}
 
 
-@pytest.mark.xfail(strict=True, reason="review finding g1: the base is read from os.environ only")
 def test_the_base_is_read_from_dot_env_like_every_other_setting(tmp_path: Path) -> None:
     """`kangtong db upgrade` in a folder whose `.env` sets the base records that base."""
     (tmp_path / ".env").write_text(
@@ -106,7 +105,6 @@ def test_the_base_is_read_from_dot_env_like_every_other_setting(tmp_path: Path) 
     db.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason="review finding g1: the base is read from os.environ only")
 def test_the_environment_outranks_dot_env_for_the_base_as_for_settings(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("KANGTONG_CANONICAL_BASE=https://from-dot-env.example/fhir\n")
     env = {**_without_kangtong_variables(), "PYTHONPATH": str(SRC.parent)}
