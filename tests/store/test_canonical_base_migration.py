@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from typer.testing import CliRunner
 
+from kangtong.cli.main import app
 from kangtong.core import canonical
 from kangtong.core.config import Settings
 from kangtong.fhir.access import AccessContext
@@ -47,7 +49,6 @@ def _store_a_patient_at_0006(db: Database) -> None:
         platform.security.audit_sink.close()
 
 
-@pytest.mark.xfail(strict=True, reason="review finding g2: 0007 records the configured base")
 def test_upgrading_stored_data_records_the_base_it_was_written_under(
     empty_database: Database, region_base: str
 ) -> None:
@@ -68,3 +69,15 @@ def test_a_new_installation_records_the_configured_base(
     with empty_database.engine.connect() as conn:
         assert stored_canonical_base(conn) == region_base
     require_canonical_base(empty_database, region_base)
+
+
+def test_db_upgrade_says_which_base_the_stored_data_keeps(
+    empty_database: Database, region_base: str
+) -> None:
+    _store_a_patient_at_0006(empty_database)
+    url = empty_database.engine.url.render_as_string(hide_password=False)
+    upgraded = CliRunner().invoke(app, ["db", "upgrade", "--database-url", url])
+    assert upgraded.exit_code == 1
+    assert f"KANGTONG_CANONICAL_BASE={BASE_BEFORE_0007}" in " ".join(upgraded.output.split())
+    with empty_database.engine.connect() as conn:  # migrated all the same, base kept
+        assert stored_canonical_base(conn) == BASE_BEFORE_0007

@@ -11,6 +11,7 @@ database, and a process started with a different base refuses to open that datab
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from pydantic_settings import BaseSettings
@@ -21,6 +22,15 @@ ENVIRONMENT_VARIABLE = "KANGTONG_CANONICAL_BASE"
 DEFAULT_BASE = "https://kangtong.example/fhir"
 # Written in shipped data files where the base goes, e.g. "{canonical}/ConceptMap/…".
 PLACEHOLDER = "{canonical}"
+# What kangtong wrote before the base was configurable (`git show 08db29b^`, ADR 0020): data
+# stored at schema 0006 or earlier uses this base, whatever is configured now (migration 0007).
+BASE_BEFORE_0007 = "https://kangtong.example/fhir"
+# URLs that sat under another host before ADR 0020. Readers accept them beside the current
+# URL, so labels and identifiers stored, or kept by other systems, under them still count.
+LEGACY_URLS: Mapping[str, tuple[str, ...]] = {
+    "CodeSystem/sensitivity": ("https://kangtong.org/fhir/CodeSystem/sensitivity",),
+    "NamingSystem/guardian-of": ("https://kangtong.org/fhir/NamingSystem/guardian-of",),
+}
 
 
 class CanonicalBaseError(ValueError):
@@ -65,3 +75,8 @@ def canonical(path: str) -> str:
 def fill_placeholder(text: str) -> str:
     """Shipped data with `{canonical}` where the base goes, with the base put in."""
     return text.replace(PLACEHOLDER, BASE)
+
+
+def with_legacy(path: str) -> tuple[str, ...]:
+    """`canonical(path)` first, then every URL an older kangtong wrote for the same thing."""
+    return (canonical(path), *LEGACY_URLS.get(path.lstrip("/"), ()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from kangtong.core.canonical import BASE
+from kangtong.core import canonical
 
 revision = "0007"
 down_revision = "0006"
@@ -25,8 +25,12 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
-    # Data stored before this revision was written under the base configured now.
-    op.bulk_insert(facts, [{"name": "canonical_base", "value": BASE}])
+    # Data stored before this revision was written under the built-in base, whatever is
+    # configured now: recording that one makes a process with another base refuse the
+    # database (store.platform_facts) instead of splitting every kangtong URL in two.
+    has_data = op.get_bind().execute(sa.text("SELECT 1 FROM resource LIMIT 1")).first()
+    base = canonical.BASE_BEFORE_0007 if has_data is not None else canonical.BASE
+    op.bulk_insert(facts, [{"name": "canonical_base", "value": base}])
 
 
 def downgrade() -> None:
