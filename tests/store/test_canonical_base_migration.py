@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from kangtong.cli.main import app
@@ -81,3 +82,57 @@ def test_db_upgrade_says_which_base_the_stored_data_keeps(
     assert f"KANGTONG_CANONICAL_BASE={BASE_BEFORE_0007}" in " ".join(upgraded.output.split())
     with empty_database.engine.connect() as conn:  # migrated all the same, base kept
         assert stored_canonical_base(conn) == BASE_BEFORE_0007
+
+
+OLD_SENSITIVITY = "https://kangtong.org/fhir/CodeSystem/sensitivity"
+ORG_A, DISTRICT = "org-a", "520102"
+
+
+def _as(roles: str, principal: str) -> AccessContext:
+    scopes = "system/*.cruds" if roles == "institution-system" else "user/*.cruds"
+    return AccessContext(
+        principal, ORG_A, DISTRICT, frozenset({roles}), frozenset({scopes})
+    )  # fmt: skip
+
+
+def _store_a_labelled_note_at_0006(db: Database) -> str:
+    """A note labelled mental-health under the old system, indexed as kangtong before ADR
+    0020 indexed it: its label rows under the old system only."""
+    upgrade(db, "0006")
+    platform = build_platform(Settings(database_url=str(db.engine.url)), database=db)
+    try:
+        note = {
+            "resourceType": "Observation", "status": "final", "code": {"text": "心理咨询记录"},
+            "meta": {"security": [{"system": OLD_SENSITIVITY, "code": "mental-health"}]},
+        }  # fmt: skip
+        written = platform.service.create(_as("institution-system", "system/his-a"), note)
+    finally:
+        platform.events.stop()
+        platform.security.audit_sink.close()
+    with db.write() as conn:
+        conn.execute(
+            text("DELETE FROM idx_token WHERE system = :s"),
+            {"s": f"{BASE_BEFORE_0007}/CodeSystem/sensitivity"},
+        )
+    return written.resource.res_id
+
+
+@pytest.mark.xfail(strict=True, reason="review finding g3: old label rows do not count")
+def test_records_labelled_under_the_old_system_stay_hidden_after_the_upgrade(
+    empty_database: Database,
+) -> None:
+    note = _store_a_labelled_note_at_0006(empty_database)
+    upgrade(empty_database)
+    platform = build_platform(
+        Settings(database_url=str(empty_database.engine.url)), database=empty_database
+    )
+    try:
+        nurse = _as("nurse", "Practitioner/nurse-a")
+        found = platform.service.search(nurse, "Observation", [("_id", note)])
+        assert [e.res_id for e in found.entries] == []
+        doctor = _as("clinician", "Practitioner/doctor-a")
+        found = platform.service.search(doctor, "Observation", [("_id", note)])
+        assert [e.res_id for e in found.entries] == [note]
+    finally:
+        platform.events.stop()
+        platform.security.audit_sink.close()
