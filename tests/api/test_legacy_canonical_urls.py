@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from kangtong.fhir.access import AccessContext
@@ -24,13 +23,6 @@ HOSPITAL_A = AccessContext(
     "system/his-a", ORG_A, DISTRICT, frozenset({"institution-system"}),
     frozenset({"system/*.cruds"}),
 )  # fmt: skip
-
-LABELS_IGNORED = pytest.mark.xfail(
-    strict=True, reason="review finding g3: labels under the old sensitivity system do not count"
-)
-GUARDIAN_IGNORED = pytest.mark.xfail(
-    strict=True, reason="review finding g3: guardians under the old naming system do not count"
-)
 
 
 def _create(platform: Platform, resource: dict[str, Any]) -> str:
@@ -46,7 +38,6 @@ def _counselling_note(platform: Platform, patient: str) -> str:
     })  # fmt: skip
 
 
-@LABELS_IGNORED
 def test_a_record_labelled_under_the_old_sensitivity_system_is_refused_to_a_reader_not_cleared(
     client: TestClient, platform: Platform
 ) -> None:
@@ -62,7 +53,6 @@ def test_a_record_labelled_under_the_old_sensitivity_system_is_refused_to_a_read
     assert client.get(f"/fhir/Observation/{note}", headers=doctor).status_code == 200
 
 
-@GUARDIAN_IGNORED
 def test_a_guardian_named_under_the_old_naming_system_still_acts_for_the_dependant(
     client: TestClient, platform: Platform
 ) -> None:

@@ -117,7 +117,6 @@ def _store_a_labelled_note_at_0006(db: Database) -> str:
     return written.resource.res_id
 
 
-@pytest.mark.xfail(strict=True, reason="review finding g3: old label rows do not count")
 def test_records_labelled_under_the_old_system_stay_hidden_after_the_upgrade(
     empty_database: Database,
 ) -> None:
