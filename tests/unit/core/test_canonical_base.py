@@ -118,3 +118,11 @@ def test_the_environment_outranks_dot_env_for_the_base_as_for_settings(tmp_path:
         [sys.executable, "-c", show], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert read.stdout.strip() == "https://from-environment.example/fhir", read.stderr
+
+
+def test_readers_get_the_current_url_first_then_the_ones_kangtong_wrote_before() -> None:
+    assert canonical.with_legacy("CodeSystem/sensitivity") == (
+        canonical.canonical("CodeSystem/sensitivity"),
+        "https://kangtong.org/fhir/CodeSystem/sensitivity",
+    )
+    assert canonical.with_legacy("sid/health-code") == (canonical.canonical("sid/health-code"),)
