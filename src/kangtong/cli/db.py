@@ -6,8 +6,10 @@ import typer
 from rich.console import Console
 
 from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.core import canonical
 from kangtong.store.database import open_database
 from kangtong.store.migrate import current_revision, upgrade
+from kangtong.store.platform_facts import CanonicalBaseMismatch, require_canonical_base
 from kangtong.store.statistics import refresh_statistics
 
 db_app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
@@ -22,6 +24,11 @@ def upgrade_command(database_url: str | None = DatabaseOption, revision: str = "
     try:
         upgrade(db, revision)
         console.print(f"[green]Schema at revision {current_revision(db)}[/green] ({db.dialect})")
+        # Say now, not at the next start, that the data keeps the base it was written under.
+        require_canonical_base(db, canonical.BASE)
+    except CanonicalBaseMismatch as mismatch:
+        console.print(f"[red]{mismatch}[/red]")
+        raise typer.Exit(1) from None
     finally:
         db.dispose()
 

@@ -9,12 +9,14 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "kangtong.db"
+# Where every KANGTONG_* value is read from: the environment, then `.env` in the working folder.
+SETTINGS_SOURCES = SettingsConfigDict(env_prefix="KANGTONG_", env_file=".env", extra="ignore")
 
 
 class Settings(BaseSettings):
     """Runtime configuration; every field can be set as an environment variable `KANGTONG_<NAME>`."""
 
-    model_config = SettingsConfigDict(env_prefix="KANGTONG_", env_file=".env", extra="ignore")
+    model_config = SETTINGS_SOURCES
 
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_SQLITE_PATH}",

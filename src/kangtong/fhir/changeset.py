@@ -74,6 +74,16 @@ class Changeset:
             self.ctx, action, res_type, res_id, resource, owner, denials=self._denials
         )
 
+    def decide_about(self, res_type: str, res_id: str) -> None:
+        """A decision about a resource that leaves it unchanged (an MPI review rejected):
+        authorised as writing it — so only those who may change it decide — and audited as an
+        operation on it in this transaction. A denial is audited after the rollback."""
+        current = self.current(res_type, res_id)
+        live = current is not None and not current.deleted and current.content is not None
+        stored = parse_fhir_json(current.content) if live and current and current.content else None
+        note = self._authorize("update", res_type, res_id, stored, current if live else None)
+        self._audit.append(AuditEntry("operation", res_type, res_id, "success", note))
+
     def visibility(self) -> AccessFilter | None:
         """The caller's search filter, for conditional matches (computed once)."""
         if self._visibility is None:

@@ -58,6 +58,9 @@ class Curation:
         """The clerk refuses: the two stay apart, and ingest never proposes the pair again."""
         with self.writer.write(ctx) as unit:
             review = self._open_review(unit, review_id)
+            # Nothing of the Person changes, so the changeset would neither authorise nor
+            # audit it: a reject is decided by those who may write that Person, on the record.
+            unit.changes.decide_about("Person", review.person_id)
             self._decide(unit, review, "rejected", ctx)
         return self._review(review_id)
 

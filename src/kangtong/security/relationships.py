@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from kangtong.core.canonical import canonical
+from kangtong.core.canonical import canonical, with_legacy
 from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.lookup import PlatformSearch
@@ -27,6 +27,8 @@ from kangtong.security.answers import RecentAnswers
 from kangtong.security.facts import patient_ids
 
 GUARDIAN_SYSTEM = canonical("NamingSystem/guardian-of")
+# Guardians named under the URL kangtong wrote before ADR 0020 still count.
+GUARDIAN_SYSTEMS = with_legacy("NamingSystem/guardian-of")
 ACTIVE_ENCOUNTER = "arrived,triaged,in-progress,onleave"
 PRACTITIONER_PREFIXES = ("Practitioner/", "PractitionerRole/")
 
@@ -67,7 +69,8 @@ class FhirCareRelationships:
         own = own_patient(ctx)
         if own is None:
             return frozenset()
-        guardian = [("identifier", f"{GUARDIAN_SYSTEM}|{own}"), ("active", "true")]
+        named = ",".join(f"{system}|{own}" for system in GUARDIAN_SYSTEMS)
+        guardian = [("identifier", named), ("active", "true")]
         return self.answers.get(
             ("represented", own),
             lambda: frozenset({own} | self._patients_of("RelatedPerson", guardian)),

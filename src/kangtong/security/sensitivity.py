@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Protocol
 
-from kangtong.core.canonical import canonical
+from kangtong.core.canonical import canonical, with_legacy
 
 
 class Sensitivity(StrEnum):
@@ -26,6 +26,9 @@ class Sensitivity(StrEnum):
 
 
 KANGTONG_SENSITIVITY = canonical("CodeSystem/sensitivity")
+# Labels are read under the current URL and the one kangtong wrote before ADR 0020, so records
+# labelled then (or by systems that kept the old URL) stay protected; writes use the current.
+SENSITIVITY_SYSTEMS = with_legacy("CodeSystem/sensitivity")
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
 # (system, code) of security labels → category. v3 ActCode information-sensitivity codes.
@@ -39,7 +42,7 @@ SECURITY_LABELS: Mapping[tuple[str, str], Sensitivity] = {
     (V3_ACT_CODE, "ETH"): Sensitivity.SUBSTANCE_USE,
     (V3_ACT_CODE, "ETHUD"): Sensitivity.SUBSTANCE_USE,
     (V3_ACT_CODE, "OPIOIDUD"): Sensitivity.SUBSTANCE_USE,
-    **{(KANGTONG_SENSITIVITY, s.value): s for s in Sensitivity},
+    **{(system, s.value): s for system in SENSITIVITY_SYSTEMS for s in Sensitivity},
 }
 
 # CodeableConcept elements whose codes say what a resource is about: Condition/Observation/

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from kangtong.core.canonical import BASE
+from kangtong.core import canonical
 from kangtong.store.database import Database
 from kangtong.store.platform_facts import record_canonical_base
 from kangtong.store.statistics import seed_statistics
@@ -32,7 +32,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
         conn.commit()
     with db.engine.connect() as conn:
         seed_statistics(conn)
-        record_canonical_base(conn, BASE)
+        record_canonical_base(conn, canonical.BASE)
         conn.commit()
 
 

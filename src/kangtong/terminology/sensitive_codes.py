@@ -23,7 +23,7 @@ from collections.abc import Hashable
 from kangtong.core.clock import Clock
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.lookup import PlatformSearch
-from kangtong.security.sensitivity import KANGTONG_SENSITIVITY, Sensitivity
+from kangtong.security.sensitivity import SENSITIVITY_SYSTEMS, Sensitivity
 from kangtong.terminology.code_system_index import CodeSystemIndex, StoredVersion
 from kangtong.terminology.sensitive_rules import SensitiveCodeRules, shipped_sensitive_value_sets
 
@@ -88,7 +88,7 @@ class SensitiveCodes:
         return rules
 
     def _stored(self) -> list[JsonObject]:
-        wanted = ",".join(f"{KANGTONG_SENSITIVITY}|{c.value}" for c in Sensitivity)
+        wanted = ",".join(f"{s}|{c.value}" for s in SENSITIVITY_SYSTEMS for c in Sensitivity)
         found = self.lookups.search(
             "ValueSet", [("context", wanted), ("status", "active"), ("_count", str(MAX_STORED))]
         )

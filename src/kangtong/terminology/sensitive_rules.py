@@ -36,7 +36,7 @@ from typing import Any
 from kangtong.core.canonical import fill_placeholder
 from kangtong.core.errors import KangtongError
 from kangtong.core.jsonutil import JsonObject
-from kangtong.security.sensitivity import KANGTONG_SENSITIVITY, Sensitivity
+from kangtong.security.sensitivity import SENSITIVITY_SYSTEMS, Sensitivity
 from kangtong.terminology.code_system_index import CodeSystemIndex
 
 FOCUS = ("http://terminology.hl7.org/CodeSystem/usage-context-type", "focus")
@@ -63,7 +63,7 @@ def category_of(value_set: Mapping[str, Any]) -> Sensitivity | None:
         if (code.get("system"), code.get("code")) != FOCUS:
             continue
         for coding in (context.get("valueCodeableConcept") or {}).get("coding") or []:
-            if coding.get("system") == KANGTONG_SENSITIVITY:
+            if coding.get("system") in SENSITIVITY_SYSTEMS:
                 try:
                     return Sensitivity(coding.get("code"))
                 except ValueError:

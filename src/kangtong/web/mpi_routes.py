@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from kangtong.core.errors import Invalid
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
+from kangtong.fhir.search.parser import whole_number
 from kangtong.mpi.ihe import match_bundle, pix_parameters
 from kangtong.mpi.person_resource import RecordStatus
 from kangtong.platform import Platform
@@ -132,11 +133,14 @@ def ihe_pix(request: Request) -> Response:
 @router.get("/mpi/reviews")
 def reviews(request: Request) -> Response:
     query = request.query_params
-    rows = _platform(request).mpi.reviews(
+    platform = _platform(request)
+    # The FHIR routes' paging rules: digits only, within 64 bits, `_count` capped (else 400).
+    count = whole_number("_count", query.get("_count") or "50")
+    rows = platform.mpi.reviews(
         access_context(request),
         query.get("status", "open"),
-        int(query.get("_count", "50")),
-        int(query.get("_offset", "0")),
+        min(count, platform.settings.max_page_size),
+        whole_number("_offset", query.get("_offset") or "0"),
     )
     return responses.fhir_response(
         {"resourceType": "Parameters", "parameter": [_review(r) for r in rows]}

@@ -75,3 +75,54 @@ def test_a_database_keeps_the_base_its_data_was_written_under(tmp_path: Path) ->
     with pytest.raises(CanonicalBaseMismatch, match=canonical.ENVIRONMENT_VARIABLE):
         require_canonical_base(db, "https://fhir.other.example/r4")
     db.dispose()
+
+
+def _without_kangtong_variables() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("KANGTONG_")}
+
+
+def test_the_base_is_read_from_dot_env_like_every_other_setting(tmp_path: Path) -> None:
+    """`kangtong db upgrade` in a folder whose `.env` sets the base records that base."""
+    (tmp_path / ".env").write_text(
+        f"KANGTONG_DATABASE_URL=sqlite:///{tmp_path / 'k.db'}\n"
+        "KANGTONG_CANONICAL_BASE=https://fhir.health.gz.example.gov.cn/fhir\n"
+    )
+    upgrade_here = (
+        "from kangtong.cli.main import app; "
+        "app(['db', 'upgrade'], prog_name='kangtong', standalone_mode=False)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", upgrade_here],
+        cwd=tmp_path,
+        env={**_without_kangtong_variables(), "PYTHONPATH": str(SRC.parent)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    db = open_database(f"sqlite:///{tmp_path / 'k.db'}")
+    require_canonical_base(db, "https://fhir.health.gz.example.gov.cn/fhir")
+    db.dispose()
+
+
+def test_the_environment_outranks_dot_env_for_the_base_as_for_settings(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("KANGTONG_CANONICAL_BASE=https://from-dot-env.example/fhir\n")
+    env = {**_without_kangtong_variables(), "PYTHONPATH": str(SRC.parent)}
+    show = "from kangtong.core import canonical; print(canonical.BASE)"
+    read = subprocess.run(
+        [sys.executable, "-c", show], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert read.stdout.strip() == "https://from-dot-env.example/fhir", read.stderr
+    env[canonical.ENVIRONMENT_VARIABLE] = "https://from-environment.example/fhir"
+    read = subprocess.run(
+        [sys.executable, "-c", show], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert read.stdout.strip() == "https://from-environment.example/fhir", read.stderr
+
+
+def test_readers_get_the_current_url_first_then_the_ones_kangtong_wrote_before() -> None:
+    assert canonical.with_legacy("CodeSystem/sensitivity") == (
+        canonical.canonical("CodeSystem/sensitivity"),
+        "https://kangtong.org/fhir/CodeSystem/sensitivity",
+    )
+    assert canonical.with_legacy("sid/health-code") == (canonical.canonical("sid/health-code"),)

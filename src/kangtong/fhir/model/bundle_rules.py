@@ -92,13 +92,14 @@ def bundle_issues(bundle: dict[str, Any]) -> list[ValidationIssue]:
 
 def document_reference_issues(entries: list[Any]) -> list[ValidationIssue]:
     """A reference in a document that does not resolve to exactly one of its entries."""
+    index = _EntryIndex(entries)  # built once: each reference is then a lookup, not a scan
     issues: list[ValidationIssue] = []
     for position, entry in enumerate(entries):
         resource = entry.get("resource") if type(entry) is dict else None
         if type(resource) is not dict:
             continue
         for reference in _literal_references(resource):
-            matches = len(_resolve(reference, entry.get("fullUrl"), entries))
+            matches = len(index.resolve(reference, entry.get("fullUrl")))
             if matches != 1:
                 found = "no entry" if not matches else f"{matches} entries"
                 message = f"the reference '{reference}' resolves to {found} of the document"
@@ -107,41 +108,56 @@ def document_reference_issues(entries: list[Any]) -> list[ValidationIssue]:
     return issues
 
 
-def _resolve(reference: str, referrer_url: Any, entries: list[Any]) -> list[int]:
-    """Positions of the entries `reference` names (R4 §2.36.4)."""
-    wanted_version = None
-    if _SCHEME(reference):
-        restful = _RESTFUL(reference)
-        if restful and restful["version"]:
-            wanted_version = restful["version"]
-            reference = reference.partition("/_history/")[0]
-        return _with_full_url(entries, reference, wanted_version)
-    relative = _RELATIVE(reference)
-    if relative is None:
-        return []
-    referrer = _RESTFUL(referrer_url) if type(referrer_url) is str else None
-    if referrer is not None:
-        absolute = f"{referrer['base']}/{relative['type']}/{relative['id']}"
-        return _with_full_url(entries, absolute, relative["version"])
-    return [
-        position
-        for position, entry in enumerate(entries)
-        if type(entry) is dict
-        and type(resource := entry.get("resource")) is dict
-        and resource.get("resourceType") == relative["type"]
-        and resource.get("id") == relative["id"]
-        and relative["version"] in (None, _version_id(entry))
-    ]
+class _EntryIndex:
+    """A document's entries by fullUrl and by Type/id, so resolving costs no scan."""
+
+    def __init__(self, entries: list[Any]) -> None:
+        self.versions: list[Any] = []
+        self.by_url: dict[str, list[int]] = {}
+        self.by_type_id: dict[tuple[str, str], list[int]] = {}
+        for position, entry in enumerate(entries):
+            is_entry = type(entry) is dict
+            self.versions.append(_version_id(entry) if is_entry else None)
+            if not is_entry:
+                continue
+            if type(full_url := entry.get("fullUrl")) is str:
+                self.by_url.setdefault(full_url, []).append(position)
+            resource = entry.get("resource")
+            if type(resource) is dict and _is_text(
+                resource.get("resourceType"), resource.get("id")
+            ):
+                key = (resource["resourceType"], resource["id"])
+                self.by_type_id.setdefault(key, []).append(position)
+
+    def resolve(self, reference: str, referrer_url: Any) -> list[int]:
+        """Positions of the entries `reference` names (R4 §2.36.4)."""
+        if _SCHEME(reference):
+            restful = _RESTFUL(reference)
+            if restful and restful["version"]:
+                return self._of_version(
+                    self.by_url.get(reference.partition("/_history/")[0], []),
+                    restful["version"],
+                )
+            return self.by_url.get(reference, [])
+        relative = _RELATIVE(reference)
+        if relative is None:
+            return []
+        referrer = _RESTFUL(referrer_url) if type(referrer_url) is str else None
+        if referrer is not None:
+            absolute = f"{referrer['base']}/{relative['type']}/{relative['id']}"
+            found = self.by_url.get(absolute, [])
+        else:
+            found = self.by_type_id.get((relative["type"], relative["id"]), [])
+        return self._of_version(found, relative["version"])
+
+    def _of_version(self, positions: list[int], version: str | None) -> list[int]:
+        if version is None:
+            return positions
+        return [p for p in positions if self.versions[p] == version]
 
 
-def _with_full_url(entries: list[Any], full_url: str, version: str | None) -> list[int]:
-    return [
-        position
-        for position, entry in enumerate(entries)
-        if type(entry) is dict
-        and entry.get("fullUrl") == full_url
-        and version in (None, _version_id(entry))
-    ]
+def _is_text(*values: Any) -> bool:
+    return all(type(value) is str for value in values)
 
 
 def _version_id(entry: dict[str, Any]) -> Any:
