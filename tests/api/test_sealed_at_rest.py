@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -71,7 +70,6 @@ def _leaks(rows: list[bytes], clear: list[str]) -> list[str]:
     return [text for text in clear if text in dump]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 finding 13: sensitive records stored in clear")
 def test_a_plain_select_shows_no_clear_text_of_a_sensitive_condition(platform: Platform) -> None:
     patient = _patient(platform)
     condition = platform.service.create(SYSTEM, _hiv_condition(patient)).resource.res_id
@@ -80,7 +78,6 @@ def test_a_plain_select_shows_no_clear_text_of_a_sensitive_condition(platform: P
     assert _leaks(rows, [NAME, NOTE, CASE_NUMBER, DISPLAY, f"Patient/{patient}"]) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 finding 13: sensitive records stored in clear")
 def test_the_api_reads_and_finds_a_sealed_condition_as_written(
     platform: Platform, client: TestClient
 ) -> None:

@@ -29,6 +29,7 @@ def relabel(
         report = relabel_resources(
             platform.db,
             platform.classify,
+            sealing=platform.service.repository.sealing,
             batch=batch,
             on_batch=lambda r: console.print(f"  {r.examined} examined, {r.changed} relabelled"),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import Connection
 
@@ -27,24 +28,44 @@ from kangtong.store.label_rows import (
     live_resources_after,
     replace_labels,
 )
+from kangtong.store.sealing import ContentSealing
+
+
+class RowSealer(Protocol):
+    def seal_rows(self, res_type: str, rows: IndexRows) -> None:
+        """Mark the rows of a sensitive resource sealed and strip identifying values."""
+        ...
 
 
 class LabellingIndexer:
-    """Wraps the resource indexer: adds the derived sensitivity labels to the token rows."""
+    """Wraps the resource indexer: adds the derived sensitivity labels to the token rows, and
+    has a labelled resource's rows sealed (`security.sealing`). Unlabelled resources cost
+    nothing more than the classification."""
 
-    def __init__(self, inner: Indexer, classify: SensitivityClassifier) -> None:
+    def __init__(self, inner: Indexer, classify: SensitivityClassifier, sealer: RowSealer) -> None:
         self.inner = inner
         self.classify = classify
+        self.sealer = sealer
 
     def index(self, resource: JsonObject) -> IndexRows:
         rows = self.inner.index(resource)
         categories = self.classify(resource)
         if categories:
+            res_type = str(resource["resourceType"])
+            self.sealer.seal_rows(res_type, rows)
             present = {(r[0], r[1], r[2]) for r in rows.token}
-            for row in label_rows(str(resource["resourceType"]), categories):
+            for row in label_rows(res_type, categories):
                 if row[:3] not in present:
                     rows.token.append(row)
         return rows
+
+
+class ClearRows:
+    """A `RowSealer` that leaves rows (and so content) in clear: only for a benchmark's
+    baseline or a tool that says so, never a default."""
+
+    def seal_rows(self, res_type: str, rows: IndexRows) -> None:
+        return None
 
 
 def label_rows(res_type: str, categories: Iterable[Sensitivity]) -> list[TokenRow]:
@@ -63,6 +84,7 @@ def relabel(
     db: Database,
     classify: SensitivityClassifier,
     *,
+    sealing: ContentSealing,
     batch: int = 500,
     on_batch: Callable[[RelabelReport], None] | None = None,
 ) -> RelabelReport:
@@ -76,7 +98,7 @@ def relabel(
     after = 0
     while True:
         with db.write() as conn:
-            page = live_resources_after(conn, after, batch, KANGTONG_SENSITIVITY)
+            page = live_resources_after(conn, after, batch, KANGTONG_SENSITIVITY, sealing)
             for item in page:
                 report.changed += _relabel_one(conn, item, classify)
         if not page:
