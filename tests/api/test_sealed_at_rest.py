@@ -10,13 +10,22 @@ dates and labels, still find it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import orjson
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from kangtong.core.errors import Invalid
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
+from kangtong.security.crypto.field_cipher import UndecryptableField
+from kangtong.security.keys import KeyFiles
+from kangtong.security.sealing import ResourceSealer
+from kangtong.store.repository import ResourceRepository
+from kangtong.store.sealing import NoSealing
 from kangtong.store.tables import INDEX_TABLES, resource, resource_version
 
 SYSTEM = AccessContext.system("test")
@@ -95,3 +104,67 @@ def test_the_api_reads_and_finds_a_sealed_condition_as_written(
     ):
         found = client.get(f"/fhir/Condition?{query}").json()
         assert [e["resource"]["id"] for e in found.get("entry", [])] == [condition], query
+
+
+def test_an_ordinary_resource_is_stored_as_plain_json_with_its_index(platform: Platform) -> None:
+    patient = _patient(platform)
+    rows = _stored_rows(platform, "Patient", patient)
+    assert rows[0].startswith(b"{") and NAME.encode() in rows[0]
+    assert any(NAME in row.decode() for row in rows[1:])  # name search keeps its string rows
+
+
+def test_every_version_of_a_sealed_resource_reads_back_and_none_is_clear(
+    platform: Platform, client: TestClient
+) -> None:
+    condition = _hiv_condition(_patient(platform))
+    res_id = platform.service.create(SYSTEM, condition).resource.res_id
+    platform.service.update(SYSTEM, "Condition", res_id, condition | {"id": res_id,
+                            "note": [{"text": NOTE + "。复诊"}]})  # fmt: skip
+    platform.service.delete(SYSTEM, "Condition", res_id)
+    assert _leaks(_stored_rows(platform, "Condition", res_id), [NAME, NOTE]) == []
+    history = client.get(f"/fhir/Condition/{res_id}/_history").json()
+    notes = [e["resource"]["note"][0]["text"] for e in history["entry"] if "resource" in e]
+    assert sorted(notes) == [NOTE, NOTE + "。复诊"]
+    assert client.get(f"/fhir/Condition/{res_id}/_history/1").json()["subject"]["display"] == NAME
+
+
+def test_sealed_resources_are_not_found_by_display_text(
+    platform: Platform, client: TestClient
+) -> None:
+    platform.service.create(SYSTEM, _hiv_condition(_patient(platform)))
+    found = client.get("/fhir/Condition?code:text=人类").json()
+    assert found.get("entry", []) == []  # :text needs the clear display, which is not stored
+
+
+def test_a_key_rotation_leaves_sealed_resources_readable_and_findable(
+    platform: Platform, client: TestClient
+) -> None:
+    before = platform.service.create(SYSTEM, _hiv_condition(_patient(platform))).resource.res_id
+    platform.security.keys.rotate_field_keys()
+    after = platform.service.create(SYSTEM, _hiv_condition(_patient(platform))).resource.res_id
+    assert client.get(f"/fhir/Condition/{before}").json()["note"][0]["text"] == NOTE
+    found = client.get(f"/fhir/Condition?identifier={CASE_SYSTEM}|{CASE_NUMBER}").json()
+    assert {e["resource"]["id"] for e in found["entry"]} == {before, after}
+
+
+def test_the_field_keys_live_in_the_key_folder_and_never_in_the_database(
+    platform: Platform,
+) -> None:
+    res_id = platform.service.create(SYSTEM, _hiv_condition(_patient(platform))).resource.res_id
+    keys = orjson.loads((Path(platform.settings.security_key_dir) / "field-keys.json").read_bytes())
+    secrets = [k for version in keys["keys"].values() for k in version.values()]
+    dump = b"\n".join(_stored_rows(platform, "Condition", res_id)).decode("utf-8", "replace")
+    assert secrets and not any(s in dump or s.upper() in dump for s in secrets)
+
+
+def test_without_the_field_keys_a_sealed_resource_is_refused_not_misread(
+    platform: Platform,
+) -> None:
+    res_id = platform.service.create(SYSTEM, _hiv_condition(_patient(platform))).resource.res_id
+    blind = ResourceRepository(NoSealing())
+    with platform.db.read() as conn, pytest.raises(Invalid, match="sealed"):
+        blind.current(conn, "Condition", res_id)
+    other_keys = KeyFiles(Path(platform.settings.security_key_dir) / "other")
+    stranger = ResourceRepository(ResourceSealer(other_keys))
+    with platform.db.read() as conn, pytest.raises(UndecryptableField):
+        stranger.current(conn, "Condition", res_id)
