@@ -19,6 +19,7 @@ from kangtong.cli.main import app
 from kangtong.core.config import Settings
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
+from kangtong.security.backup_archive import sha256_of
 from kangtong.security.tokens import TokenClaims
 
 SYSTEM = AccessContext("system/test", district="520103", roles=frozenset({"system"}))
@@ -31,6 +32,11 @@ def _env(settings: Settings) -> dict[str, str]:
 
 def _run(settings: Settings, *args: str) -> Any:
     return CliRunner().invoke(app, list(args), env=_env(settings))
+
+
+def _said(result: Any) -> str:
+    """The command's messages as one line (the console wraps long ones)."""
+    return " ".join(str(result.output).split())
 
 
 def _flip_one_byte(path: Path) -> None:
@@ -47,7 +53,6 @@ def _backup(platform: Platform, settings: Settings, tmp_path: Path) -> Path:
     return Path(made.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 finding 13: backups are not signed")
 def test_a_backup_verifies_and_one_changed_byte_is_refused(
     platform: Platform, settings: Settings, tmp_path: Path
 ) -> None:
@@ -56,7 +61,41 @@ def test_a_backup_verifies_and_one_changed_byte_is_refused(
     assert good.exit_code == 0, good.output
     _flip_one_byte(next(archive.glob("database.*")))
     damaged = _run(settings, "backup", "verify", str(archive))
-    assert damaged.exit_code != 0 and "checksum" in damaged.output
+    assert damaged.exit_code != 0 and "checksum" in _said(damaged)
+
+
+def test_a_rewritten_manifest_or_another_key_is_refused_and_not_restored(
+    platform: Platform, settings: Settings, tmp_path: Path
+) -> None:
+    archive = _backup(platform, settings, tmp_path)
+    manifest = archive / "manifest.json"
+    payload = next(archive.glob("database.*"))
+    _flip_one_byte(payload)  # the attacker changes the data and writes matching checksums
+    fields = orjson.loads(manifest.read_bytes())
+    fields["sha256"] = sha256_of(payload)
+    manifest.write_bytes(orjson.dumps(fields, option=orjson.OPT_INDENT_2))
+    rewritten = _run(settings, "backup", "verify", str(archive))
+    assert rewritten.exit_code == 1 and "altered after signing" in _said(rewritten)
+    target = f"sqlite:///{tmp_path / 'restored.db'}"
+    refused = _run(settings, "restore", str(archive), "--database-url", target)
+    assert refused.exit_code == 1 and "altered after signing" in _said(refused)
+    stranger = Settings(database_url=settings.database_url,
+                        security_key_dir=str(tmp_path / "other-keys"))  # fmt: skip
+    other = _run(stranger, "backup", "verify", str(_backup(platform, settings, tmp_path)))
+    assert other.exit_code == 1 and "not by this platform's SM2 key" in _said(other)
+
+
+def test_an_unsigned_archive_is_restored_only_when_the_operator_says_so(
+    platform: Platform, settings: Settings, tmp_path: Path
+) -> None:
+    archive = _backup(platform, settings, tmp_path)
+    (archive / "manifest.sig.json").unlink()
+    target = f"sqlite:///{tmp_path / 'restored.db'}"
+    refused = _run(settings, "restore", str(archive), "--database-url", target)
+    assert refused.exit_code == 1 and "not signed" in _said(refused)
+    if settings.database_url.startswith("sqlite"):
+        accepted = _run(settings, "restore", str(archive), "--unsigned", "--database-url", target)
+        assert accepted.exit_code == 0, accepted.output
 
 
 def _token(platform: Platform, who: str, role: str) -> str:
@@ -92,5 +131,5 @@ def test_an_export_verifies_and_one_changed_byte_is_refused(
     assert good.exit_code == 0, good.output
     _flip_one_byte(out)
     damaged = _run(settings, "export", "verify", str(out))
-    assert damaged.exit_code != 0 and "checksum" in damaged.output
+    assert damaged.exit_code != 0 and "checksum" in _said(damaged)
     assert orjson.loads(out.with_name(out.name + ".sig.json").read_bytes())["signature"]
