@@ -8,11 +8,11 @@ platform's public key and every checksum in it, and exit non-zero naming what fa
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 from typer.testing import CliRunner
 
 from kangtong.cli.main import app
@@ -20,6 +20,7 @@ from kangtong.core.config import Settings
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
 from kangtong.security.backup_archive import sha256_of
+from kangtong.security.crypto.sm3 import sm3_digest
 from kangtong.security.tokens import TokenClaims
 
 SYSTEM = AccessContext("system/test", district="520103", roles=frozenset({"system"}))
@@ -122,7 +123,6 @@ def _export(platform: Platform, settings: Settings, tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 finding 13: exports are not signed")
 def test_an_export_verifies_and_one_changed_byte_is_refused(
     platform: Platform, settings: Settings, tmp_path: Path
 ) -> None:
@@ -133,3 +133,22 @@ def test_an_export_verifies_and_one_changed_byte_is_refused(
     damaged = _run(settings, "export", "verify", str(out))
     assert damaged.exit_code != 0 and "checksum" in _said(damaged)
     assert orjson.loads(out.with_name(out.name + ".sig.json").read_bytes())["signature"]
+
+
+def test_an_export_with_a_rewritten_manifest_is_refused(
+    platform: Platform, settings: Settings, tmp_path: Path
+) -> None:
+    out = _export(platform, settings, tmp_path)
+    sidecar = out.with_name(out.name + ".sig.json")
+    lines = out.read_bytes().splitlines()
+    forged = b"\n".join(lines[:-1]) + b"\n"  # a withheld line dropped: the counts lie now
+    out.write_bytes(forged)
+    record = orjson.loads(sidecar.read_bytes())
+    record["manifest"] |= {"bytes": len(forged), "sha256": hashlib.sha256(forged).hexdigest(),
+                           "sm3": sm3_digest(forged).hex()}  # fmt: skip
+    sidecar.write_bytes(orjson.dumps(record))
+    refused = _run(settings, "export", "verify", str(out))
+    assert refused.exit_code == 1 and "altered after signing" in _said(refused)
+    sidecar.unlink()
+    missing = _run(settings, "export", "verify", str(out))
+    assert missing.exit_code == 1 and "cannot be verified" in _said(missing)
