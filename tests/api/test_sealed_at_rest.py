@@ -168,3 +168,18 @@ def test_without_the_field_keys_a_sealed_resource_is_refused_not_misread(
     stranger = ResourceRepository(ResourceSealer(other_keys))
     with platform.db.read() as conn, pytest.raises(UndecryptableField):
         stranger.current(conn, "Condition", res_id)
+
+
+def test_re_encryption_after_a_rotation_moves_sealed_versions_to_the_new_key(
+    platform: Platform, client: TestClient
+) -> None:
+    res_id = platform.service.create(SYSTEM, _hiv_condition(_patient(platform))).resource.res_id
+    platform.security.field_keys.rotate("test")
+    done = platform.security.field_keys.re_encrypt("test")
+    counts = {c.field: c for c in done.fields}["resource_version.content"]
+    assert (counts.examined, counts.resealed, counts.unreadable) == (1, 1, 0)
+    sealed = _stored_rows(platform, "Condition", res_id)[0]
+    assert platform.security.keys.field_cipher().key_version(sealed) == 2
+    assert client.get(f"/fhir/Condition/{res_id}").json()["note"][0]["text"] == NOTE
+    again = platform.security.field_keys.re_encrypt("test")
+    assert {c.field: c.resealed for c in again.fields}["resource_version.content"] == 0

@@ -13,8 +13,13 @@ from __future__ import annotations
 
 from kangtong.fhir.search.blind import BLIND_PREFIX, BLIND_TOKEN_PARAMS
 from kangtong.fhir.search.definitions import param_key
+from kangtong.security.accounts import ResealCount
+from kangtong.security.crypto.field_cipher import UndecryptableField
 from kangtong.security.keys import KeyFiles
+from kangtong.store.database import Database
 from kangtong.store.index_rows import IndexRows
+from kangtong.store.sealed_content import replace_sealed, sealed_versions_after
+from kangtong.store.sealing import content_context
 
 
 class ResourceSealer:
@@ -52,3 +57,32 @@ class ResourceSealer:
         ]
         rows.string = []
         rows.sealed = True
+
+
+RESOURCE_CONTENT = "resource_version.content"
+
+
+def reseal_resource_content(db: Database, keys: KeyFiles, batch: int = 500) -> ResealCount:
+    """Re-encrypt every sealed resource version still under an older field key (rotation).
+
+    Blind tokens in the index keep the key version they were made with: searches look for the
+    tokens of every version, so they still match until the resource is next written.
+    """
+    cipher = keys.field_cipher()
+    after, examined, resealed, unreadable = (0, 0), 0, 0, 0
+    while True:
+        with db.write() as conn:
+            rows = sealed_versions_after(conn, after, batch)
+            for pk, version, res_type, res_id, sealed in rows:
+                try:
+                    if not cipher.needs_rotation(sealed):
+                        continue
+                    fresh = cipher.reseal(sealed, content_context(res_type, res_id))
+                except UndecryptableField:
+                    unreadable += 1
+                    continue
+                resealed += replace_sealed(conn, pk, version, sealed, fresh)
+        examined += len(rows)
+        if len(rows) < batch:
+            return ResealCount(RESOURCE_CONTENT, examined, resealed, unreadable)
+        after = (rows[-1][0], rows[-1][1])
