@@ -183,3 +183,20 @@ def test_re_encryption_after_a_rotation_moves_sealed_versions_to_the_new_key(
     assert client.get(f"/fhir/Condition/{res_id}").json()["note"][0]["text"] == NOTE
     again = platform.security.field_keys.re_encrypt("test")
     assert {c.field: c.resealed for c in again.fields}["resource_version.content"] == 0
+
+
+def test_a_labelled_patient_is_sealed_and_found_by_phone_but_not_by_name(
+    platform: Platform, client: TestClient
+) -> None:
+    phone = "13800138000"
+    patient = {
+        "resourceType": "Patient", "gender": "female", "name": [{"text": NAME}],
+        "telecom": [{"system": "phone", "value": phone}],
+        "meta": {"security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                               "code": "HIV"}]},
+    }  # fmt: skip
+    res_id = platform.service.create(SYSTEM, patient).resource.res_id
+    assert _leaks(_stored_rows(platform, "Patient", res_id), [NAME, phone]) == []
+    by_phone = client.get(f"/fhir/Patient?phone={phone}").json()
+    assert [e["resource"]["id"] for e in by_phone["entry"]] == [res_id]
+    assert client.get(f"/fhir/Patient?name={NAME}").json().get("entry", []) == []
