@@ -23,6 +23,7 @@ from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
 from kangtong.security.crypto.field_cipher import UndecryptableField
 from kangtong.security.keys import KeyFiles
+from kangtong.security.labels import ClearRows, LabellingIndexer, relabel
 from kangtong.security.sealing import ResourceSealer
 from kangtong.store.repository import ResourceRepository
 from kangtong.store.sealing import NoSealing
@@ -200,3 +201,28 @@ def test_a_labelled_patient_is_sealed_and_found_by_phone_but_not_by_name(
     by_phone = client.get(f"/fhir/Patient?phone={phone}").json()
     assert [e["resource"]["id"] for e in by_phone["entry"]] == [res_id]
     assert client.get(f"/fhir/Patient?name={NAME}").json().get("entry", []) == []
+
+
+def test_relabel_seals_a_sensitive_resource_stored_in_clear_before_sealing(
+    platform: Platform, client: TestClient
+) -> None:
+    service = platform.service
+    indexer = service.indexer
+    assert isinstance(indexer, LabellingIndexer)
+    service.indexer = LabellingIndexer(indexer.inner, indexer.classify, ClearRows())
+    condition = _hiv_condition(_patient(platform))
+    res_id = service.create(SYSTEM, condition).resource.res_id  # as an older release stored it
+    service.update(SYSTEM, "Condition", res_id, condition | {"id": res_id})
+    service.indexer = indexer
+    assert _leaks(_stored_rows(platform, "Condition", res_id), [NAME]) == [NAME]
+
+    report = relabel(platform.db, platform.classify, sealing=service.repository.sealing,
+                     indexer=indexer)  # fmt: skip
+    assert report.sealed == 1
+    assert _leaks(_stored_rows(platform, "Condition", res_id), [NAME, NOTE, CASE_NUMBER]) == []
+    assert client.get(f"/fhir/Condition/{res_id}/_history/1").json()["note"][0]["text"] == NOTE
+    found = client.get(f"/fhir/Condition?identifier={CASE_SYSTEM}|{CASE_NUMBER}").json()
+    assert [e["resource"]["id"] for e in found["entry"]] == [res_id]
+    again = relabel(platform.db, platform.classify, sealing=service.repository.sealing,
+                    indexer=indexer)  # fmt: skip
+    assert (again.sealed, again.changed) == (0, 0)

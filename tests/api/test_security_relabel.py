@@ -84,14 +84,23 @@ def test_relabel_labels_data_stored_before_its_rule_and_changes_nothing_else(
     platform.service.update(SYSTEM, "ValueSet", "region-hiv-lab", _regional_value_set())
     _recheck(platform)
     report = relabel(
-        platform.db, platform.classify, sealing=platform.service.repository.sealing, batch=2
+        platform.db,
+        platform.classify,
+        sealing=platform.service.repository.sealing,
+        indexer=platform.service.indexer,
+        batch=2,
     )
 
     assert stored in _labelled_hiv(client)
     assert client.get(f"/fhir/Observation/{stored}").json() == before  # same version, same JSON
     assert report.changed == 1 and report.examined >= 2
     assert (
-        relabel(platform.db, platform.classify, sealing=platform.service.repository.sealing).changed
+        relabel(
+            platform.db,
+            platform.classify,
+            sealing=platform.service.repository.sealing,
+            indexer=platform.service.indexer,
+        ).changed
         == 0
     )  # a second run has nothing to do
 
@@ -104,7 +113,12 @@ def test_relabel_removes_labels_whose_rule_is_gone(client: TestClient, platform:
     platform.service.delete(SYSTEM, "ValueSet", "region-hiv-lab")
     _recheck(platform)
     assert (
-        relabel(platform.db, platform.classify, sealing=platform.service.repository.sealing).changed
+        relabel(
+            platform.db,
+            platform.classify,
+            sealing=platform.service.repository.sealing,
+            indexer=platform.service.indexer,
+        ).changed
         == 1
     )
     assert stored not in _labelled_hiv(client)

@@ -28,6 +28,7 @@ from kangtong.store.label_rows import (
     live_resources_after,
     replace_labels,
 )
+from kangtong.store.sealed_content import seal_in_place
 from kangtong.store.sealing import ContentSealing
 
 
@@ -78,6 +79,7 @@ def label_rows(res_type: str, categories: Iterable[Sensitivity]) -> list[TokenRo
 class RelabelReport:
     examined: int = 0  # live resources looked at
     changed: int = 0  # of them, resources whose label rows were rewritten
+    sealed: int = 0  # of those, resources stored in clear and sealed now (ADR 0026)
 
 
 def relabel(
@@ -85,14 +87,18 @@ def relabel(
     classify: SensitivityClassifier,
     *,
     sealing: ContentSealing,
+    indexer: Indexer,
     batch: int = 500,
     on_batch: Callable[[RelabelReport], None] | None = None,
 ) -> RelabelReport:
     """Bring the label rows of every live resource in line with what `classify` says now.
 
     For data stored before a rule was added (a region's value set, a new kangtong release):
-    the write path labels new writes, this labels the rest. Content, versions and history are
-    untouched; one write transaction per `batch` resources, so it can run beside the server.
+    the write path labels new writes, this labels the rest. A resource found sensitive that is
+    stored in clear is sealed in place, every version, and indexed again by `indexer` (the
+    write path's `LabellingIndexer`), as if written now. Otherwise content, versions and
+    history are untouched; one write transaction per `batch` resources, so it can run beside
+    the server.
     """
     report = RelabelReport()
     after = 0
@@ -100,7 +106,13 @@ def relabel(
         with db.write() as conn:
             page = live_resources_after(conn, after, batch, KANGTONG_SENSITIVITY, sealing)
             for item in page:
-                report.changed += _relabel_one(conn, item, classify)
+                resource = parse_fhir_json(item.content)
+                categories = classify(resource)
+                if categories and _seal_one(conn, item, resource, indexer, sealing):
+                    report.sealed += 1
+                    report.changed += 1
+                else:
+                    report.changed += _relabel_one(conn, item, categories)
         if not page:
             return report
         report.examined += len(page)
@@ -109,10 +121,28 @@ def relabel(
             on_batch(report)
 
 
-def _relabel_one(conn: Connection, item: LabelledResource, classify: SensitivityClassifier) -> int:
+def _seal_one(
+    conn: Connection,
+    item: LabelledResource,
+    resource: JsonObject,
+    indexer: Indexer,
+    sealing: ContentSealing,
+) -> bool:
+    """Seal a sensitive resource stored in clear; False if it is sealed already."""
+    if item.sealed:
+        return False
+    rows = indexer.index(resource)
+    if not rows.sealed:
+        return False
+    seal_in_place(conn, item.pk, (item.res_type, item.res_id), sealing, rows)
+    return True
+
+
+def _relabel_one(
+    conn: Connection, item: LabelledResource, categories: frozenset[Sensitivity]
+) -> int:
     key = param_key(item.res_type, "_security")
     present = {label for label in item.labels if label[0] == key}
-    categories = classify(parse_fhir_json(item.content))
     wanted: set[TokenKey] = {
         (row[0], KANGTONG_SENSITIVITY, str(row[2])) for row in label_rows(item.res_type, categories)
     }

@@ -27,8 +27,10 @@ _CURRENT = resource.join(
 class LabelledResource:
     pk: int
     res_type: str
-    content: bytes
+    content: bytes  # opened if it was stored sealed
     labels: frozenset[TokenKey]  # the rows of the labelling system present now
+    res_id: str = ""
+    sealed: bool = False  # the content is stored sealed
 
 
 def live_resources_after(
@@ -49,18 +51,19 @@ def live_resources_after(
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=resource)
     rows = [
-        (int(pk), str(t), _opened(bytes(c), str(t), str(i), sealing))
-        for pk, t, i, c in conn.execute(stmt)
-        if c is not None
+        (int(pk), str(t), str(i), bytes(c)) for pk, t, i, c in conn.execute(stmt) if c is not None
     ]
-    present: dict[int, set[TokenKey]] = {pk: set() for pk, _, _ in rows}
+    present: dict[int, set[TokenKey]] = {pk: set() for pk, _, _, _ in rows}
     if rows:
         labels = select(idx_token.c.resource_pk, idx_token.c.param, idx_token.c.code).where(
             idx_token.c.resource_pk.in_(list(present)), idx_token.c.system == system
         )
         for pk, param, code in conn.execute(labels):
             present[int(pk)].add((int(param), system, str(code)))
-    return [LabelledResource(pk, t, c, frozenset(present[pk])) for pk, t, c in rows]
+    return [
+        LabelledResource(pk, t, _opened(c, t, i, sealing), frozenset(present[pk]), i, is_sealed(c))
+        for pk, t, i, c in rows
+    ]
 
 
 def _opened(content: bytes, res_type: str, res_id: str, sealing: ContentSealing) -> bytes:
