@@ -14,8 +14,8 @@ each side, interleaved (alternating which goes first), so both see the same nois
   planner statistics are refreshed, as `kangtong load` and `kangtong db analyze` do: on a
   PostgreSQL table never analysed, `code IN (clear, token)` is planned as a scan).
 
-    python bench/security_sealing.py                       # SQLite, ~1 minute
-    python bench/security_sealing.py --database postgresql --conditions 300
+    python bench/security_sealing.py                       # SQLite, ~10 s
+    python bench/security_sealing.py --database postgresql # ~1 minute
 
 Writes bench/results/security-sealing.json (PostgreSQL: security-sealing-pg.json).
 """
@@ -115,7 +115,7 @@ def compare(sealed: list[float], clear: list[float]) -> dict[str, Any]:
 
 
 def measure(
-    database: str = "sqlite", conditions: int = 300, reads: int = 600, pg_url: str = DEFAULT_PG
+    database: str = "sqlite", conditions: int = 1000, reads: int = 2000, pg_url: str = DEFAULT_PG
 ) -> dict[str, Any]:
     """Ingest, read and search with and without sealing; ratios sealed / clear (same run).
 
@@ -184,8 +184,8 @@ def _measure(platform: Platform, conditions: int, reads: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--conditions", type=int, default=300)
-    parser.add_argument("--reads", type=int, default=600)
+    parser.add_argument("--conditions", type=int, default=1000)
+    parser.add_argument("--reads", type=int, default=2000)
     args = parser.parse_args()
     started = time.perf_counter()
     result = measure(args.database, args.conditions, args.reads)
