@@ -41,6 +41,7 @@ def without_rules(platform: Platform) -> ResourceService:
         is_resource_type=ruled.is_resource_type,
         policy=ruled.policy,
         audit=ruled.audit,
+        sealing=ruled.repository.sealing,
         check=ruled.check,
         default_district=ruled.default_district,
     )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from kangtong.core.errors import Invalid
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
+from kangtong.security.export.signature import verify_export
 from kangtong.security.tokens import TokenClaims
 from kangtong.store.audit_log import AuditLogStore
 
@@ -95,6 +98,22 @@ def test_the_whole_workflow_releases_deidentified_ndjson_once(
     assert again.status_code == 410
     shown = client.get(f"/export/requests/{request_id}", headers=officer).json()
     assert (shown["status"], shown["exported"], shown["withheld"]) == ("downloaded", 12, 4)
+
+
+def test_the_download_carries_the_platforms_sm2_signature_of_its_manifest(
+    platform: Platform, client: TestClient, region: list[str]
+) -> None:
+    officer = bearer(platform, "Practitioner/ph-1", "public-health-officer")
+    manager = bearer(platform, "Practitioner/mgr-1", "manager")
+    request_id = ask(client, officer).json()["id"]
+    token = client.post(f"/export/requests/{request_id}/approve", headers=manager).json()
+    url = f"/export/requests/{request_id}/download"
+    got = client.get(url, headers=officer | {"X-Export-Token": token["download_token"]})
+    signature = base64.urlsafe_b64decode(got.headers["X-Kangtong-Signature"])
+    public = platform.security.keys.sm2_keys().public_hex
+    assert verify_export(got.content, signature, public)["request"] == request_id
+    with pytest.raises(Invalid, match="checksum"):
+        verify_export(got.content + b"\n", signature, public)
 
 
 def export(

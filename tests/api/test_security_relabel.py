@@ -63,7 +63,10 @@ def test_a_regional_value_set_counts_once_the_store_says_value_sets_changed(
     platform: Platform,
 ) -> None:
     clock = FrozenClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
-    codes = SensitiveCodes(PlatformSearch(platform.db, platform.service.parser), clock)
+    codes = SensitiveCodes(
+        PlatformSearch(platform.db, platform.service.parser, platform.service.repository.sealing),
+        clock,
+    )
     assert codes.categories(LAB, "HIVRNA", "") == frozenset()
     platform.service.update(SYSTEM, "ValueSet", "region-hiv-lab", _regional_value_set())
     assert codes.categories(LAB, "HIVRNA", "") == frozenset()  # checked at most every 5 s
@@ -80,12 +83,26 @@ def test_relabel_labels_data_stored_before_its_rule_and_changes_nothing_else(
 
     platform.service.update(SYSTEM, "ValueSet", "region-hiv-lab", _regional_value_set())
     _recheck(platform)
-    report = relabel(platform.db, platform.classify, batch=2)
+    report = relabel(
+        platform.db,
+        platform.classify,
+        sealing=platform.service.repository.sealing,
+        indexer=platform.service.indexer,
+        batch=2,
+    )
 
     assert stored in _labelled_hiv(client)
     assert client.get(f"/fhir/Observation/{stored}").json() == before  # same version, same JSON
     assert report.changed == 1 and report.examined >= 2
-    assert relabel(platform.db, platform.classify).changed == 0  # a second run has nothing to do
+    assert (
+        relabel(
+            platform.db,
+            platform.classify,
+            sealing=platform.service.repository.sealing,
+            indexer=platform.service.indexer,
+        ).changed
+        == 0
+    )  # a second run has nothing to do
 
 
 def test_relabel_removes_labels_whose_rule_is_gone(client: TestClient, platform: Platform) -> None:
@@ -95,7 +112,15 @@ def test_relabel_removes_labels_whose_rule_is_gone(client: TestClient, platform:
     assert stored in _labelled_hiv(client)
     platform.service.delete(SYSTEM, "ValueSet", "region-hiv-lab")
     _recheck(platform)
-    assert relabel(platform.db, platform.classify).changed == 1
+    assert (
+        relabel(
+            platform.db,
+            platform.classify,
+            sealing=platform.service.repository.sealing,
+            indexer=platform.service.indexer,
+        ).changed
+        == 1
+    )
     assert stored not in _labelled_hiv(client)
 
 

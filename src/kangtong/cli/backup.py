@@ -1,5 +1,5 @@
-"""`kangtong backup` and `kangtong restore`: consistent snapshots with checksums (see
-`security.backup_archive`)."""
+"""`kangtong backup`, `kangtong backup verify` and `kangtong restore`: consistent snapshots with
+checksums and an SM2-signed manifest (see `security.backup_archive`)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,25 @@ from kangtong.security.backup_archive import (
     copy_offsite,
     create_backup,
     restore_backup,
+    verify_signed_backup,
 )
+from kangtong.security.crypto.sm2 import Sm2Signer
+from kangtong.security.keys import KeyFiles
+from kangtong.security.signed_manifest import key_id
 from kangtong.store.database import open_database
 
 console = Console(stderr=True)
+backup_app = typer.Typer(help="Backups (备份): make one, or verify one.")
 
 
+def _keys(database_url: str | None = None) -> KeyFiles:
+    return KeyFiles(Path(settings_for(database_url).security_key_dir))
+
+
+@backup_app.callback(invoke_without_command=True)
 def backup(
-    out: Path = typer.Option(..., "--out", help="Folder that receives the archive"),
+    context: typer.Context,
+    out: Path | None = typer.Option(None, "--out", help="Folder that receives the archive"),
     key_file: Path | None = typer.Option(
         None, "--key-file", help="SM4 key (32 hex characters) to encrypt with; created if missing"
     ),
@@ -32,7 +43,12 @@ def backup(
     ),
     database_url: str | None = DatabaseOption,
 ) -> None:
-    """Snapshot the database into a checksummed (optionally encrypted) archive; print its path."""
+    """Snapshot the database into a checksummed, SM2-signed (optionally encrypted) archive."""
+    if context.invoked_subcommand is not None:
+        return
+    if out is None:
+        console.print("[red]Give --out DIR (the folder that receives the archive)[/red]")
+        raise typer.Exit(2)
     db = open_database(settings_for(database_url).database_url)
     try:
         key = None
@@ -40,7 +56,8 @@ def backup(
             key, created = backup_key(key_file)
             if created:
                 console.print(f"Created a new key in {key_file}: keep it apart from the backups")
-        archive = create_backup(db, out, SystemClock(), key)
+        signer = Sm2Signer(_keys(database_url).sm2_keys())
+        archive = create_backup(db, out, SystemClock(), signer, key)
         copy = copy_offsite(archive, offsite) if offsite is not None else None
     except KangtongError as exc:
         console.print(f"[red]{exc}[/red]")
@@ -52,19 +69,38 @@ def backup(
         console.print(f"Off-site copy verified: {copy}")
 
 
+@backup_app.command("verify")
+def verify(
+    archive: Path = typer.Argument(..., help="Archive folder written by `kangtong backup`"),
+) -> None:
+    """Check the archive's SM2 signature (this platform's key) and its checksums; exit 1 if not."""
+    public = _keys().sm2_keys().public_hex
+    try:
+        manifest = verify_signed_backup(archive, public)
+    except KangtongError as exc:
+        console.print(f"[red]{archive}: refused. {exc}[/red]")
+        raise typer.Exit(1) from exc
+    typer.echo(f"{archive}: signature (SM2 key {key_id(public)}) and checksums verified; "
+               f"{manifest.dialect} backup of {manifest.created}, revision {manifest.revision}")  # fmt: skip
+
+
 def restore(
     archive: Path = typer.Argument(..., help="Archive folder written by `kangtong backup`"),
     key_file: Path | None = typer.Option(None, "--key-file", help="The SM4 key of the archive"),
+    unsigned: bool = typer.Option(
+        False, "--unsigned", help="Accept an archive without a signature (made before signing)"
+    ),
     database_url: str | None = DatabaseOption,
 ) -> None:
-    """Verify the archive's checksum and restore it into an empty database."""
+    """Verify the archive's signature and checksums and restore it into an empty database."""
     if key_file is not None and not key_file.exists():
         console.print(f"[red]{key_file} does not exist[/red]")
         raise typer.Exit(1)
+    trusted = None if unsigned else _keys(database_url).sm2_keys().public_hex
     db = open_database(settings_for(database_url).database_url)
     try:
         key = backup_key(key_file)[0] if key_file is not None else None
-        manifest = restore_backup(archive, db, key)
+        manifest = restore_backup(archive, db, key, trusted_public_hex=trusted)
     except KangtongError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
@@ -75,5 +111,5 @@ def restore(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("backup")(backup)
+    app.add_typer(backup_app, name="backup")
     app.command("restore")(restore)

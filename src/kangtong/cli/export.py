@@ -11,11 +11,14 @@ import typer
 from rich.console import Console
 
 from kangtong.cli.common import DatabaseOption, settings_for
-from kangtong.core.errors import KangtongError
+from kangtong.core.errors import Invalid, KangtongError
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform, build_platform
+from kangtong.security.export.signature import verify_export
 from kangtong.security.export.workflow import DEFAULT_K, NewExport
+from kangtong.security.keys import KeyFiles
 from kangtong.security.oauth_errors import OAuthError
+from kangtong.security.signed_manifest import key_id
 
 export_app = typer.Typer(
     help="De-identified exports (脱敏导出) with approval.", no_args_is_help=True
@@ -83,7 +86,7 @@ def download(
     token: str = TokenOption,
     database_url: str | None = DatabaseOption,
 ) -> None:
-    """Run the approved export once and write its NDJSON."""
+    """Run the approved export once; write its NDJSON and the signed manifest FILE.sig.json."""
     if out.exists():
         console.print(f"[red]{out} exists: choose a new file[/red]")
         raise typer.Exit(1)
@@ -95,8 +98,34 @@ def download(
     platform.close()
     out.write_bytes(done.result.ndjson)
     out.chmod(0o600)
+    signature_path(out).write_bytes(done.signature)
     console.print(f"{done.result.exported} resources written to {out}; "
                   f"{done.result.withheld_records} withheld (small cells)")  # fmt: skip
+
+
+def signature_path(out: Path) -> Path:
+    return out.with_name(out.name + ".sig.json")
+
+
+@export_app.command("verify")
+def verify(
+    file: Path = typer.Argument(..., help="NDJSON written by `kangtong export download`"),
+    signature: Path | None = typer.Option(
+        None, "--signature", help="Its signed manifest (default: FILE.sig.json beside it)"
+    ),
+) -> None:
+    """Check the export's SM2 signature (this platform's key) and checksums; exit 1 if not."""
+    public = KeyFiles(Path(settings_for(None).security_key_dir)).sm2_keys().public_hex
+    try:
+        sidecar = signature or signature_path(file)
+        if not file.is_file() or not sidecar.is_file():
+            raise Invalid(f"{file} or its signature {sidecar} is missing: it cannot be verified")
+        manifest = verify_export(file.read_bytes(), sidecar.read_bytes(), public)
+    except KangtongError as exc:
+        console.print(f"[red]{file}: refused. {exc}[/red]")
+        raise typer.Exit(1) from exc
+    typer.echo(f"{file}: signature (SM2 key {key_id(public)}) and checksums verified; "
+               f"export {manifest['request']} of {manifest['created']}, {manifest['bytes']} bytes")  # fmt: skip
 
 
 @export_app.command("list")

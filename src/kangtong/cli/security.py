@@ -22,19 +22,24 @@ def relabel(
 
     Run it after adding or changing a sensitive-category value set, or after an upgrade whose
     release notes say the shipped rules changed: new writes are labelled at once, stored data
-    only by this. Content and history are not changed.
+    only by this. A sensitive resource stored in clear is sealed (every version) and indexed
+    again; other content and history are not changed.
     """
     platform = build_platform(settings_for(database_url))
     try:
         report = relabel_resources(
             platform.db,
             platform.classify,
+            sealing=platform.service.repository.sealing,
+            indexer=platform.service.indexer,
             batch=batch,
             on_batch=lambda r: console.print(f"  {r.examined} examined, {r.changed} relabelled"),
         )
     finally:
         platform.close()
-    console.print(f"{report.examined} resources examined, {report.changed} relabelled")
+    console.print(
+        f"{report.examined} resources examined, {report.changed} relabelled, {report.sealed} sealed"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ from kangtong.fhir.search.parser import SearchParser
 from kangtong.fhir.search_page import search_page
 from kangtong.store.database import Database
 from kangtong.store.repository import ResourceRepository
+from kangtong.store.sealing import ContentSealing
 from kangtong.store.search import SearchStore
 
 
@@ -32,10 +33,10 @@ class FoundResource:
 class PlatformSearch:
     """FHIR search over every row, for the platform's own look-ups (never a caller's)."""
 
-    def __init__(self, db: Database, parser: SearchParser) -> None:
+    def __init__(self, db: Database, parser: SearchParser, sealing: ContentSealing) -> None:
         self.db = db
         self.parser = parser
-        self.repository = ResourceRepository()
+        self.repository = ResourceRepository(sealing)
         self.search_store = SearchStore()
 
     def search(self, res_type: str, params: Sequence[tuple[str, str]]) -> SearchResult:

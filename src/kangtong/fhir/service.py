@@ -54,6 +54,7 @@ from kangtong.store.index_rows import IndexRows
 from kangtong.store.locks import hold_until_commit, lock_key
 from kangtong.store.outbox import OutboxStore
 from kangtong.store.records import CurrentState
+from kangtong.store.sealing import ContentSealing
 from kangtong.store.transient import is_transient
 
 T = TypeVar("T")
@@ -64,8 +65,9 @@ RETRY_PAUSE_SECONDS = 0.02
 class ResourceService:
     """Every read and write of FHIR resources, as a caller (`AccessContext`) may do it.
 
-    The access policy and the audit sink are required: there is no default that allows
-    everything or records nothing (tests of the core pass `AllowAll`/`NoAudit` explicitly).
+    The access policy, the audit sink and the sealing of sensitive content are required:
+    there is no default that allows everything, records nothing or stores sensitive records in
+    clear (tests of the core pass `AllowAll`/`NoAudit`/`NoSealing` explicitly).
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class ResourceService:
         is_resource_type: KnownTypes,
         policy: AccessPolicy,
         audit: AuditSink,
+        sealing: ContentSealing,
         check: ResourceCheck | None = None,
         default_district: str = "",
         rules: Sequence[WriteRule] = (),
@@ -92,7 +95,7 @@ class ResourceService:
         self.audit = audit
         self.default_district = default_district
         self.rules = WriteRules(rules)
-        self.lookups = PlatformSearch(db, parser)
+        self.lookups = PlatformSearch(db, parser, sealing)
         self.repository = self.lookups.repository
         self.search_store = self.lookups.search_store
         self.outbox = OutboxStore()

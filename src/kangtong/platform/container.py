@@ -31,6 +31,7 @@ from kangtong.security.export.workflow import ExportService
 from kangtong.security.labels import LabellingIndexer
 from kangtong.security.policy import SecurityPolicy, StoredOwnership
 from kangtong.security.relationships import FhirCareRelationships
+from kangtong.security.sealing import ResourceSealer
 from kangtong.security.sensitivity import SensitivityClassifier
 from kangtong.security.services import SecurityServices, build_security
 from kangtong.security.sessions import WebSessions
@@ -103,7 +104,13 @@ def build_platform(
     clock = clock or MonotonicClock(SystemClock())
     model = StructureModel.load()
     registry = SearchParamRegistry.load(type_model=model)
-    ctx = SearchContext(zone=ZoneInfo(settings.timezone), base_url=settings.base_url)
+    security = build_security(settings, db, clock)
+    sealer = ResourceSealer(security.keys)  # sensitive records sealed at rest (ADR 0026)
+    ctx = SearchContext(
+        zone=ZoneInfo(settings.timezone),
+        base_url=settings.base_url,
+        blind_tokens=sealer.blind_tokens,
+    )
     indexer = ResourceIndexer(
         registry,
         ctx,
@@ -114,16 +121,16 @@ def build_platform(
         registry, ctx, default_count=settings.default_page_size, max_count=settings.max_page_size
     )
     validator = ResourceValidator(model)
-    security = build_security(settings, db, clock)
-    lookups = PlatformSearch(db, parser)
+    lookups = PlatformSearch(db, parser, sealer)
     # What codes mean (SNOMED CT HIV, a LOINC viral load …) decides both the labels written
     # and every read decision: one classifier for the two.
     classify = SensitivityClassifier(SensitiveCodes(lookups, clock))
     service = ResourceService(
         db,
-        indexer=LabellingIndexer(indexer, classify),
+        indexer=LabellingIndexer(indexer, classify, sealer),
         policy=security_policy(lookups, security, registry, clock, classify),
         audit=security.audit_sink,
+        sealing=sealer,
         parser=parser,
         clock=clock,
         is_resource_type=model.is_resource_type,
@@ -169,7 +176,9 @@ def security_policy(
         care, consents, security.break_glass, compartment_params(registry), RecentAnswers(clock)
     )
     decider = AccessDecider(care, consents, security.break_glass)
-    return SecurityPolicy(decider, StoredOwnership(lookups.db), visibility, classify=classify)
+    return SecurityPolicy(
+        decider, StoredOwnership(lookups.db, lookups.repository), visibility, classify=classify
+    )
 
 
 def _plain_outcome(exc: Exception) -> dict[str, Any]:

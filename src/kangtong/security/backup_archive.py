@@ -6,6 +6,10 @@ dialect, schema, migration revision, the payload's size and SHA-256 (of the file
 and, when encrypted, the SHA-256 of the plaintext and a key fingerprint (SM3 of the key, first
 8 bytes) so a wrong key is named before anything is restored. `restore` refuses an archive whose
 checksum does not match, a wrong key and a target that is not empty.
+
+`manifest.sig.json` holds the platform's SM2 signature over the exact bytes of `manifest.json`
+(issue 13 finding 13): `verify_signed_backup` checks it against the key folder's public key,
+then the checksums, so one changed byte anywhere in the archive is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from pathlib import Path
 
 from kangtong.core.clock import Clock
 from kangtong.core.errors import Invalid
+from kangtong.security import signed_manifest
+from kangtong.security.crypto.sm2 import Sm2Signer
 from kangtong.security.crypto.sm3 import sm3_digest
 from kangtong.security.crypto.sm4_stream import open_file, seal_file
 from kangtong.store import snapshot
@@ -28,6 +34,7 @@ from kangtong.store.database import Database
 from kangtong.store.migrate import current_revision
 
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig.json"
 FORMAT = 1
 
 
@@ -72,8 +79,10 @@ def backup_key(path: Path) -> tuple[bytes, bool]:
     return key, True
 
 
-def create_backup(db: Database, folder: Path, clock: Clock, key: bytes | None = None) -> Path:
-    """Snapshot `db` into a new archive under `folder`; returns the archive's path."""
+def create_backup(
+    db: Database, folder: Path, clock: Clock, signer: Sm2Signer, key: bytes | None = None
+) -> Path:
+    """Snapshot `db` into a new archive under `folder`, its manifest signed by `signer`."""
     moment = clock.now()
     archive = folder / f"kangtong-{db.dialect}-{moment.strftime('%Y%m%dT%H%M%S%fZ')}"
     archive.mkdir(parents=True, mode=0o700)
@@ -98,8 +107,23 @@ def create_backup(db: Database, folder: Path, clock: Clock, key: bytes | None = 
         "SM4-GCM" if key else None, key_fingerprint(key) if key else None,
         plain_sha if key else None,
     )  # fmt: skip
-    (archive / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1) + "\n")
+    manifest_bytes = (json.dumps(asdict(manifest), indent=1) + "\n").encode("utf-8")
+    (archive / MANIFEST).write_bytes(manifest_bytes)
+    signature = signed_manifest.sign(manifest_bytes, signer)
+    (archive / SIGNATURE).write_text(json.dumps(signature, indent=1) + "\n")
     return archive
+
+
+def verify_signed_backup(archive: Path, trusted_public_hex: str) -> Manifest:
+    """The manifest, once its SM2 signature and then every checksum match; `Invalid` if not."""
+    try:
+        manifest_bytes = (archive / MANIFEST).read_bytes()
+        record_bytes = (archive / SIGNATURE).read_bytes()
+    except OSError as exc:
+        raise Invalid(f"{archive} has no {MANIFEST} and {SIGNATURE}: it is not signed") from exc
+    record = signed_manifest.read_record(record_bytes, str(archive))
+    signed_manifest.check(manifest_bytes, record, trusted_public_hex)
+    return verify_backup(archive)
 
 
 def verify_backup(archive: Path) -> Manifest:
@@ -125,9 +149,18 @@ def copy_offsite(archive: Path, offsite: Path) -> Path:
     return copy
 
 
-def restore_backup(archive: Path, db: Database, key: bytes | None = None) -> Manifest:
-    """Verify the archive and restore it into the empty database `db`."""
-    manifest = verify_backup(archive)
+def restore_backup(
+    archive: Path, db: Database, key: bytes | None = None, *, trusted_public_hex: str | None
+) -> Manifest:
+    """Verify the archive and restore it into the empty database `db`.
+
+    The signature is checked against `trusted_public_hex`; None (an archive made before
+    backups were signed) skips it, and only an operator who says so passes None.
+    """
+    if trusted_public_hex is None:
+        manifest = verify_backup(archive)
+    else:
+        manifest = verify_signed_backup(archive, trusted_public_hex)
     if manifest.dialect != db.dialect:
         raise Invalid(f"The archive is a {manifest.dialect} backup; the target is {db.dialect}")
     snapshot.require_empty(db)

@@ -38,12 +38,20 @@ class ReEncryption:
 
 class FieldKeyRotation:
     def __init__(
-        self, keys: KeyFiles, accounts: AccountService, audit: AuditTrail, clock: Clock
+        self,
+        keys: KeyFiles,
+        accounts: AccountService,
+        audit: AuditTrail,
+        clock: Clock,
+        resealers: Sequence[Callable[[], ResealCount]] = (),
     ) -> None:
         self.keys = keys
         self.audit = audit
         self.clock = clock
-        self._resealers: list[Callable[[], ResealCount]] = [accounts.reseal_totp_secrets]
+        self._resealers: list[Callable[[], ResealCount]] = [
+            accounts.reseal_totp_secrets,
+            *resealers,
+        ]
 
     def rotate(self, principal: str) -> int:
         """Make a new key version current; old versions stay readable. Returns the version."""

@@ -90,6 +90,7 @@ class KeyFiles:
         self._sm2: Sm2KeyPair | None = None
         self._cipher: FieldCipher | None = None
         self._cipher_stamp: tuple[int, int, int] | None = None
+        self._blind: tuple[tuple[int, int, int] | None, BlindIndex] | None = None
 
     def signing_key(self) -> ec.EllipticCurvePrivateKey:
         """The P-256 key that signs access tokens (ES256)."""
@@ -139,9 +140,16 @@ class KeyFiles:
         return found.st_ino, found.st_mtime_ns, found.st_size
 
     def blind_index(self) -> BlindIndex:
-        data = self._field_keys()
-        keys = {int(v): bytes.fromhex(k["index"]) for v, k in data["keys"].items()}
-        return BlindIndex(keys, int(data["current"]))
+        """The HMAC-SM3 blind index over every key version, re-read when the key file changed."""
+        stamp = self._field_keys_stamp()
+        if self._blind is None or stamp is None or stamp != self._blind[0]:
+            data = self._field_keys()
+            keys = {int(v): bytes.fromhex(k["index"]) for v, k in data["keys"].items()}
+            self._blind = (
+                stamp or self._field_keys_stamp(),
+                BlindIndex(keys, int(data["current"])),
+            )
+        return self._blind[1]
 
     def rotate_field_keys(self) -> int:
         """Add a new key version and make it current; old versions stay to open old values."""
@@ -151,6 +159,7 @@ class KeyFiles:
         data["current"] = version
         _replace(self.folder / FIELD_KEYS_FILE, orjson.dumps(data))
         self._cipher = None
+        self._blind = None
         return version
 
 

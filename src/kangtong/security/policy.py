@@ -24,9 +24,9 @@ OwnerLookup = Callable[[str, str], tuple[str | None, str | None] | None]
 class StoredOwnership:
     """Owner organisation and district as the store recorded them when the resource was written."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, repository: ResourceRepository) -> None:
         self._db = db
-        self._repository = ResourceRepository()
+        self._repository = repository
 
     def __call__(
         self, resource_type: str, resource_id: str

@@ -19,6 +19,7 @@ from kangtong.security.oauth import TokenService
 from kangtong.security.passwords import PasswordHasher, PasswordPolicy
 from kangtong.security.refused_tokens import RefusedTokens
 from kangtong.security.revocation import TokenRevocations
+from kangtong.security.sealing import reseal_resource_content
 from kangtong.security.smart_config import origin_of, token_endpoint
 from kangtong.security.tokens import MAX_TOKEN_SECONDS, AccessTokens
 from kangtong.store.database import Database
@@ -69,5 +70,7 @@ def build_security(settings: Settings, db: Database, clock: Clock) -> SecuritySe
     return SecurityServices(
         keys, audit, sink, tokens, clients, accounts, oauth,
         StoredBreakGlassGrants(db, clock, trail=audit), issuer, revocations,
-        RefusedTokens(sink.writer, clock), FieldKeyRotation(keys, accounts, audit, clock),
+        RefusedTokens(sink.writer, clock), FieldKeyRotation(
+            keys, accounts, audit, clock, [lambda: reseal_resource_content(db, keys)]
+        ),
     )  # fmt: skip

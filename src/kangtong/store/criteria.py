@@ -39,6 +39,7 @@ class TokenCriterion:
     text: str | None = None  # :text — folded display text, prefix match
     negate: bool = False  # :not
     table: Literal["token", "composite"] = "token"
+    blind: tuple[str, ...] = ()  # `code`'s blind tokens: sealed resources store these instead
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,7 @@ class IndexRows:
     reference: list[ReferenceRow] = field(default_factory=list)
     uri: list[UriRow] = field(default_factory=list)
     composite: list[CompositeRow] = field(default_factory=list)
+    sealed: bool = False  # store the content sealed (a sensitive category: `store.sealing`)
 
     def by_kind(self) -> dict[str, Sequence[tuple[object, ...]]]:
         return {

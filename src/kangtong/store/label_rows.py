@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, delete, select
 
+from kangtong.store.sealing import ContentSealing, content_context, is_sealed
 from kangtong.store.tables import idx_token, resource, resource_version
 
 TokenKey = tuple[int, str, str]  # (param, system, code)
@@ -26,20 +27,22 @@ _CURRENT = resource.join(
 class LabelledResource:
     pk: int
     res_type: str
-    content: bytes
+    content: bytes  # opened if it was stored sealed
     labels: frozenset[TokenKey]  # the rows of the labelling system present now
+    res_id: str = ""
+    sealed: bool = False  # the content is stored sealed
 
 
 def live_resources_after(
-    conn: Connection, after_pk: int, limit: int, system: str
+    conn: Connection, after_pk: int, limit: int, system: str, sealing: ContentSealing
 ) -> list[LabelledResource]:
-    """The next `limit` live resources by key, with their current rows of `system`.
+    """The next `limit` live resources by key (content opened), with their rows of `system`.
 
     On PostgreSQL the resource rows are locked to commit, so a concurrent write of one of them
     waits and then indexes after the relabelling, never under it.
     """
     stmt = (
-        select(resource.c.pk, resource.c.res_type, resource_version.c.content)
+        select(resource.c.pk, resource.c.res_type, resource.c.res_id, resource_version.c.content)
         .select_from(_CURRENT)
         .where(resource.c.pk > after_pk, resource.c.deleted.is_(False))
         .order_by(resource.c.pk)
@@ -47,15 +50,26 @@ def live_resources_after(
     )
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=resource)
-    rows = [(int(pk), str(t), bytes(c)) for pk, t, c in conn.execute(stmt) if c is not None]
-    present: dict[int, set[TokenKey]] = {pk: set() for pk, _, _ in rows}
+    rows = [
+        (int(pk), str(t), str(i), bytes(c)) for pk, t, i, c in conn.execute(stmt) if c is not None
+    ]
+    present: dict[int, set[TokenKey]] = {pk: set() for pk, _, _, _ in rows}
     if rows:
         labels = select(idx_token.c.resource_pk, idx_token.c.param, idx_token.c.code).where(
             idx_token.c.resource_pk.in_(list(present)), idx_token.c.system == system
         )
         for pk, param, code in conn.execute(labels):
             present[int(pk)].add((int(param), system, str(code)))
-    return [LabelledResource(pk, t, c, frozenset(present[pk])) for pk, t, c in rows]
+    return [
+        LabelledResource(pk, t, _opened(c, t, i, sealing), frozenset(present[pk]), i, is_sealed(c))
+        for pk, t, i, c in rows
+    ]
+
+
+def _opened(content: bytes, res_type: str, res_id: str, sealing: ContentSealing) -> bytes:
+    if not is_sealed(content):
+        return content
+    return sealing.open(content, content_context(res_type, res_id))
 
 
 def replace_labels(

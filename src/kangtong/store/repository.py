@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, and_, func, select, tuple_
 
@@ -11,6 +11,7 @@ from kangtong.store import bulk
 from kangtong.store.index_rows import INDEX_COLUMNS, IndexRows
 from kangtong.store.locks import hold_until_commit
 from kangtong.store.records import CurrentState, StoredVersion, VersionWrite
+from kangtong.store.sealing import ContentSealing, content_context, is_sealed
 from kangtong.store.tables import INDEX_TABLES, resource, resource_version
 
 _CURRENT_COLUMNS = (
@@ -125,7 +126,25 @@ def _lock_rows(conn: Connection, keys: Sequence[tuple[str, str]]) -> set[tuple[s
 
 
 class ResourceRepository:
-    """The resource tables: current pointers, version history and search indexes."""
+    """The resource tables: current pointers, version history and search indexes.
+
+    Content whose index rows are marked `sealed` is stored sealed by `sealing` and opened on
+    every read, so callers above the store only ever see the JSON as written.
+    """
+
+    def __init__(self, sealing: ContentSealing) -> None:
+        self.sealing = sealing
+
+    def _opened(self, raw: object, res_type: str, res_id: str) -> bytes | None:
+        content = _as_bytes(raw)
+        if content is None or not is_sealed(content):
+            return content
+        return self.sealing.open(content, content_context(res_type, res_id))
+
+    def _stored(self, w: VersionWrite) -> bytes | None:
+        if w.content is None or w.index is None or not w.index.sealed:
+            return w.content
+        return self.sealing.seal(w.content, content_context(w.res_type, w.res_id))
 
     def current(self, conn: Connection, res_type: str, res_id: str) -> CurrentState | None:
         """The current state; in a PostgreSQL write transaction the row is locked to commit."""
@@ -137,7 +156,9 @@ class ResourceRepository:
             .where(resource.c.res_type == res_type, resource.c.res_id == res_id)
         )
         row = conn.execute(stmt).first()
-        return None if row is None else CurrentState(*row[:6], _as_bytes(row[6]), *row[7:])
+        if row is None:
+            return None
+        return CurrentState(*row[:6], self._opened(row[6], row[1], row[2]), *row[7:])
 
     def current_many(
         self, conn: Connection, keys: Sequence[tuple[str, str]]
@@ -157,7 +178,7 @@ class ResourceRepository:
                 .where(tuple_(resource.c.res_type, resource.c.res_id).in_(chunk))
             )
             for row in conn.execute(stmt):
-                state = CurrentState(*row[:6], _as_bytes(row[6]), *row[7:])
+                state = CurrentState(*row[:6], self._opened(row[6], row[1], row[2]), *row[7:])
                 found[(state.res_type, state.res_id)] = state
         return found
 
@@ -175,12 +196,15 @@ class ResourceRepository:
         for start in range(0, len(pks), 500):
             chunk = list(pks[start : start + 500])
             stmt = (
-                select(resource.c.pk, resource_version.c.content)
+                select(
+                    resource.c.pk, resource_version.c.content, resource.c.res_type,
+                    resource.c.res_id,
+                )
                 .select_from(_JOIN_CURRENT)
                 .where(resource.c.pk.in_(chunk), resource.c.deleted.is_(False))
-            )
-            for pk, content in conn.execute(stmt):
-                result[pk] = _as_bytes(content) or b""
+            )  # fmt: skip
+            for pk, content, res_type, res_id in conn.execute(stmt):
+                result[pk] = self._opened(content, res_type, res_id) or b""
         return result
 
     def version(
@@ -192,7 +216,7 @@ class ResourceRepository:
             resource_version.c.version == version,
         )
         row = conn.execute(stmt).first()
-        return None if row is None else StoredVersion(*row[:5], _as_bytes(row[5]))
+        return None if row is None else self._version_of(row)
 
     def history(
         self,
@@ -222,8 +246,15 @@ class ResourceRepository:
             .limit(at_most)
             .offset(offset)
         )
-        versions = [StoredVersion(*row[:5], _as_bytes(row[5])) for row in conn.execute(stmt)]
+        versions = [self._version_of(row) for row in conn.execute(stmt)]
         return versions, total
+
+    def _version_of(self, row: Sequence[Any]) -> StoredVersion:
+        res_type, res_id, version, last_updated_us, method, content = row
+        return StoredVersion(
+            res_type, res_id, version, last_updated_us, method,
+            self._opened(content, res_type, res_id),
+        )  # fmt: skip
 
     def write(self, conn: Connection, writes: Sequence[VersionWrite]) -> None:
         """Store new versions: current pointers, history rows and fresh index rows, in bulk."""
@@ -263,7 +294,15 @@ class ResourceRepository:
             for w in fresh
         ]
         versions = [
-            (w.existing_pk, w.version, w.res_type, w.res_id, w.last_updated_us, w.method, w.content)
+            (
+                w.existing_pk,
+                w.version,
+                w.res_type,
+                w.res_id,
+                w.last_updated_us,
+                w.method,
+                self._stored(w),
+            )
             for w in writes
         ]
         bulk.insert_batches(

@@ -100,7 +100,7 @@ def _token(c: TokenCriterion) -> _IndexPredicate:
     t = INDEX_TABLES["token"].alias()
     conds: list[Condition] = [param_is(t, c.param)]
     if c.code is not None:
-        conds.append(t.c.code == c.code)
+        conds.append(t.c.code.in_((c.code, *c.blind)) if c.blind else t.c.code == c.code)
     if c.system is not None:
         conds.append(t.c.system == c.system if c.system else t.c.system.is_(None))
     elif not c.any_system:

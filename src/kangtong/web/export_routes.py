@@ -10,6 +10,7 @@ Callers authenticate with a bearer access token (`Authorization: Bearer …`).
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import orjson
@@ -108,5 +109,7 @@ def download(
         "Content-Disposition": f'attachment; filename="export-{request_id}.ndjson"',
         "X-Kangtong-Exported": str(done.result.exported),
         "X-Kangtong-Withheld": str(done.result.withheld_records),
+        # The SM2-signed manifest (what `kangtong export download` writes to FILE.sig.json).
+        "X-Kangtong-Signature": base64.urlsafe_b64encode(done.signature).decode("ascii"),
     }
     return Response(done.result.ndjson, media_type=NDJSON, headers=headers)

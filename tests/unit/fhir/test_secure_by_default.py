@@ -15,7 +15,7 @@ from kangtong.store.database import open_database
 
 def test_policy_and_audit_have_no_defaults() -> None:
     parameters = inspect.signature(ResourceService).parameters
-    for name in ("policy", "audit"):
+    for name in ("policy", "audit", "sealing"):
         assert parameters[name].default is inspect.Parameter.empty, name
         assert parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
 

@@ -11,7 +11,6 @@ associated data, so a ciphertext cannot be moved to another field or relabelled 
 
 from __future__ import annotations
 
-import base64
 import os
 import struct
 from collections.abc import Mapping
@@ -26,7 +25,6 @@ _MAGIC = b"K1"
 _HEADER = struct.Struct(">2sH")
 _NONCE = 12
 _TAG = 16
-TEXT_PREFIX = "sm4gcm:"
 
 
 class UndecryptableField(Invalid):
@@ -93,14 +91,3 @@ class FieldCipher:
         if not self.needs_rotation(sealed):
             return sealed
         return self.seal(self.open(sealed, context), context)
-
-    def seal_text(self, text: str, context: str) -> str:
-        """A string form for JSON fields: ``sm4gcm:`` + base64url of the sealed bytes."""
-        sealed = self.seal(text.encode("utf-8"), context)
-        return TEXT_PREFIX + base64.urlsafe_b64encode(sealed).decode("ascii")
-
-    def open_text(self, value: str, context: str) -> str:
-        if not value.startswith(TEXT_PREFIX):
-            raise UndecryptableField("Not an SM4-sealed text value")
-        sealed = base64.urlsafe_b64decode(value[len(TEXT_PREFIX) :].encode("ascii"))
-        return self.open(sealed, context).decode("utf-8")

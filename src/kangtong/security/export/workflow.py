@@ -23,9 +23,11 @@ from kangtong.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from kangtong.fhir.access import AccessContext
 from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_trail import AuditTrail
+from kangtong.security.crypto.sm2 import Sm2Signer
 from kangtong.security.export.deidentify import BirthGeneralisation, Deidentifier
 from kangtong.security.export.pseudonyms import Pseudonymiser
 from kangtong.security.export.runner import ExportResult, ExportRunner, parse_query
+from kangtong.security.export.signature import signed_export_manifest
 from kangtong.security.secret_digest import secret_digest
 from kangtong.store.database import Database
 from kangtong.store.export_requests import ExportRequestRow, ExportRequestStore
@@ -54,18 +56,21 @@ class Approval:
 class Download:
     request_id: str
     result: ExportResult
+    signature: bytes  # FILE.sig.json: the SM2-signed manifest of `result.ndjson`
 
 
 class ExportService:
     def __init__(
         self, db: Database, clock: Clock, audit: AuditTrail, runner: ExportRunner,
-        pseudonym_key: Callable[[], bytes], token_ttl: timedelta = timedelta(hours=24),
+        pseudonym_key: Callable[[], bytes], signer: Callable[[], Sm2Signer],
+        token_ttl: timedelta = timedelta(hours=24),
     ) -> None:  # fmt: skip
         self._db = db
         self._clock = clock
         self._audit = audit
         self._runner = runner
         self._key = pseudonym_key
+        self._signer = signer
         self._ttl_us = int(token_ttl.total_seconds() * 1_000_000)
         self._store = ExportRequestStore()
 
@@ -135,7 +140,9 @@ class ExportService:
         self._record(ctx, "download", "success", request_id, parse_query(found.query)[0],
                      (("exported", str(result.exported)),
                       ("withheld", str(result.withheld_records))))  # fmt: skip
-        return Download(request_id, result)
+        created = self._clock.now().isoformat()
+        signature = signed_export_manifest(result.ndjson, request_id, created, self._signer())
+        return Download(request_id, result, signature)
 
     def _run(self, found: ExportRequestRow) -> ExportResult:
         ctx = AccessContext(

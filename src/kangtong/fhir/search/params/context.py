@@ -6,17 +6,20 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from kangtong.core.errors import Invalid
+from kangtong.fhir.search.blind import BlindTokens
 
 TypedValue = tuple[object, str | None]
 
 
 @dataclass(frozen=True)
 class SearchContext:
-    """Zone for dates written without an offset, `now` for `ap`, and the server's own base URL."""
+    """Zone for dates written without an offset, `now` for `ap`, the server's own base URL, and
+    the blind tokens of identifying values (sealed resources are found by them)."""
 
     zone: ZoneInfo
     now_us: int = 0
     base_url: str = ""
+    blind_tokens: BlindTokens | None = None
 
 
 def split_prefix(value: str, allowed: bool = True) -> tuple[str, str]:

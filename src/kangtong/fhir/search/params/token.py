@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kangtong.core.errors import Invalid
+from kangtong.fhir.search.blind import BLIND_TOKEN_PARAMS
 from kangtong.fhir.search.definitions import SearchParam
 from kangtong.fhir.search.params.context import SearchContext, TypedValue
 from kangtong.fhir.search.params.escape import split_unescaped
@@ -92,6 +93,10 @@ def criterion(
             f"The modifier :{modifier} is not supported on the token parameter {param.code}"
         )
     system, code, any_system = parse_token(value)
+    blind: tuple[str, ...] = ()
+    if code and ctx.blind_tokens is not None and param.code in BLIND_TOKEN_PARAMS:
+        blind = tuple(ctx.blind_tokens(param.code, code))  # sealed resources store these
     return TokenCriterion(
-        param.stored, code=code, system=system, any_system=any_system, negate=modifier == "not"
-    )
+        param.stored, code=code, system=system, any_system=any_system,
+        negate=modifier == "not", blind=blind,
+    )  # fmt: skip
