@@ -20,7 +20,6 @@ UNFIXED = pytest.mark.xfail(
 )
 
 
-@UNFIXED
 def test_an_unexpected_error_is_one_line_with_type_location_and_request_id(
     client: TestClient, platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -41,7 +40,6 @@ def test_an_unexpected_error_is_one_line_with_type_location_and_request_id(
     assert "secret value" not in error and "Traceback" not in error
 
 
-@UNFIXED
 def test_the_access_log_names_the_request_id(client: TestClient) -> None:
     with captured_lines(logging.INFO) as log:
         response = client.get("/fhir/Patient")

@@ -43,7 +43,6 @@ def https(database_url: str, database: Database, tmp_path: Path) -> Iterator[Tes
     yield from client_for(settings, database, "https://fhir.example")
 
 
-@UNFIXED
 @pytest.mark.parametrize(
     "path", ["/fhir/Patient", "/fhir/metadata", "/fhir/Patient/nope", "/healthz"]
 )
@@ -53,7 +52,6 @@ def test_responses_are_neither_cached_nor_sniffed(client: TestClient, path: str)
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-@UNFIXED
 def test_refusals_carry_the_headers_too(anonymous: TestClient) -> None:
     response = anonymous.get("/fhir/Patient")
     assert response.status_code == 401
@@ -61,14 +59,12 @@ def test_refusals_carry_the_headers_too(anonymous: TestClient) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-@UNFIXED
 def test_hsts_over_https_only(client: TestClient, https: TestClient) -> None:
     assert "strict-transport-security" not in client.get("/fhir/Patient").headers
     hsts = https.get("/fhir/Patient").headers["strict-transport-security"]
     assert hsts.startswith("max-age=") and int(hsts.split("=")[1].split(";")[0]) >= 31536000
 
 
-@UNFIXED
 def test_cors_is_off_by_default(client: TestClient) -> None:
     response = client.get("/fhir/Patient", headers={"origin": APP})
     assert response.status_code == 200
@@ -80,7 +76,6 @@ def test_cors_is_off_by_default(client: TestClient) -> None:
     assert preflight.headers["x-content-type-options"] == "nosniff"
 
 
-@UNFIXED
 def test_a_registered_origin_gets_cors_and_its_preflight(https: TestClient) -> None:
     preflight = https.options(
         "/fhir/Patient",
@@ -100,7 +95,6 @@ def test_a_registered_origin_gets_cors_and_its_preflight(https: TestClient) -> N
     assert "origin" in response.headers["vary"].lower()
 
 
-@UNFIXED
 def test_an_unregistered_origin_gets_no_cors(https: TestClient) -> None:
     other = "https://evil.example"
     response = https.get("/fhir/Patient", headers={"origin": other})
