@@ -17,6 +17,7 @@ from kangtong.core.config import Settings
 from kangtong.platform import build_platform
 from kangtong.store.database import Database
 from kangtong.web.app import create_app
+from kangtong.web.hosts import allowed_hosts, host_name
 from tests.api.conftest import token_for
 
 UNFIXED = pytest.mark.xfail(strict=True, reason="issue 13 finding 11: any Host header is trusted")
@@ -81,3 +82,28 @@ def test_a_configured_host_is_accepted_and_others_are_not(listed: TestClient) ->
     assert created.headers["location"].startswith(f"http://{host}/fhir/Patient/")
     assert listed.get("/healthz", headers={"host": "evil.example"}).status_code == 400
     assert listed.get("/healthz", headers={"host": "localhost"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("Example.ORG", "example.org"),
+        ("example.org.:8443", "example.org"),
+        ("[::1]:8080", "::1"),
+        ("::1", "::1"),
+        ("evil.example:443", "evil.example"),
+    ],
+)
+def test_the_host_name_is_compared_without_port_case_or_final_dot(header: str, name: str) -> None:
+    assert host_name(header) == name
+
+
+def test_the_default_list_is_the_bind_address_loopback_and_the_base_url() -> None:
+    settings = Settings(host="10.1.2.3", base_url="https://fhir.example.gov.cn/fhir")
+    assert allowed_hosts(settings) == {
+        "10.1.2.3",
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "fhir.example.gov.cn",
+    }

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.types import Receive, Scope, Send
 
 from kangtong.core.config import Settings
 from kangtong.platform import build_platform
 from kangtong.store.database import Database
 from kangtong.web.app import create_app
+from kangtong.web.cors import SmartAppCors
 from tests.api.conftest import token_for
 
 UNFIXED = pytest.mark.xfail(strict=True, reason="issue 13 finding 12: no security headers, no CORS")
@@ -105,3 +107,11 @@ def test_an_unregistered_origin_gets_no_cors(https: TestClient) -> None:
     assert "access-control-allow-origin" not in preflight.headers
     assert preflight.status_code == 403
     assert preflight.json()["resourceType"] == "OperationOutcome"
+
+
+def test_a_wildcard_origin_is_refused_at_start() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("never called")
+
+    with pytest.raises(ValueError, match="one by one"):
+        SmartAppCors(app, ["*"])
