@@ -110,3 +110,23 @@ def test_sql_logging_shows_no_parameter(
         conn.execute(text("SELECT :v AS echoed"), {"v": CITIZEN_ID})
     assert any("SELECT" in line for line in log.lines)  # the engine logged the statement
     assert_clean(log.lines)
+
+
+def test_a_batch_entry_that_fails_unexpectedly_is_logged_without_its_message(
+    client: TestClient, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_entry(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError(f"row {CITIZEN_ID} {NAME} {PHONE}")
+
+    monkeypatch.setattr(platform.bundles, "_batch_entry", failing_entry)
+    batch = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [{"request": {"method": "GET", "url": "Patient/p1"}}],
+    }
+    with captured_lines() as log:
+        response = client.post("/fhir", json=batch)
+    assert response.status_code == 200
+    assert response.json()["entry"][0]["response"]["status"].startswith("500")
+    assert any("RuntimeError at " in line for line in log.lines)
+    assert_clean(log.lines)
