@@ -20,8 +20,10 @@ CLIENT_LOGGERS = ("httpx", "httpcore")
 
 # Names the fixtures and the synthetic district use for residents.
 SYNTHETIC_NAMES = ("张伟", "王伟", "王芳", "李四", "张三", "李娜", "赵秀英", "王小伟")
-_DIGITS_18 = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Not inside a longer run of ASCII letters and digits (a hex request id, a hash); Chinese text
+# around a number does not hide it.
+_DIGITS_18 = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
 
 
 def personal_data_in(line: str) -> list[str]:

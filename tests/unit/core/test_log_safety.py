@@ -110,6 +110,8 @@ def test_once_installed_every_logger_writes_safe_lines() -> None:
         ("call 13912345678 now", ["mobile 13912345678"]),
         ("order 213912345678", []),
         ("patient 王芳 seen", ["name 王芳"]),
+        ("_count=李四13912345678", ["mobile 13912345678", "name 李四"]),
+        ("[request 1b2ed16694569657]", []),  # a hex id is not a phone number
         ("GET /fhir/Patient ?name 200 1.0 ms [request 0a1b2c3d4e5f6a7b]", []),
     ],
 )
