@@ -1,7 +1,7 @@
 """Headers every response carries: no caching, no sniffing, HSTS over https (ADR 0025).
 
 FHIR responses hold health records: `Cache-Control: no-store` keeps them out of browser and
-proxy caches (a route that chose its own caching, such as the stylesheet, keeps it);
+proxy caches (a route that sets its own `Cache-Control` keeps it; none sets a weaker one);
 `nosniff` stops a browser from running a resource as script or HTML; HSTS tells browsers to
 use https only. HSTS is sent when the request came over https — as the server saw it, after
 proxy headers only from proxies listed in `KANGTONG_FORWARDED_ALLOW_IPS` — or when the public
