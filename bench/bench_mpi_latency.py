@@ -249,7 +249,7 @@ def measure(platform: Platform, args: argparse.Namespace) -> dict[str, Any]:
     )
     result["ingest"] = summarise(ingest_s)
     result["ingest_baseline_read"] = summarise(base2_s)
-    with TestClient(create_app(platform), base_url="http://kangtong.bench") as client:
+    with TestClient(create_app(platform), base_url="http://127.0.0.1") as client:
         platform.events.stop()
         client.headers["content-type"] = "application/fhir+json"
         client.headers["authorization"] = f"Bearer {system_token(platform)}"

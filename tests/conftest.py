@@ -7,6 +7,7 @@ in CI (CI=true) a missing server is an error.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,10 +17,37 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from kangtong.core.config import Settings
+from kangtong.core.log_safety import install_safe_logging
 from kangtong.store.database import Database, open_database
 from kangtong.store.migrate import upgrade
+from tests.log_lines import LineCollector, personal_data_in
 
 PG_URL = os.environ.get("KANGTONG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def safe_logging_as_in_production() -> None:
+    """Records are made safe as `kangtong` and the app make them, at the level `serve` logs."""
+    install_safe_logging()
+    logging.getLogger("kangtong").setLevel(logging.INFO)
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs() -> Iterator[None]:
+    """Fails the test during which any log line names a citizen ID, a mobile or a name.
+
+    Issue 13, finding 9: every line of the whole run is checked, as the log file would hold it.
+    """
+    root = logging.getLogger()
+    collector = LineCollector()
+    root.addHandler(collector)
+    yield
+    root.removeHandler(collector)
+    leaks = [
+        f"{found}: {line[:200]}" for line in collector.lines if (found := personal_data_in(line))
+    ]
+    if leaks:
+        pytest.fail("personal data in log lines:\n" + "\n".join(leaks[:10]), pytrace=False)
 
 
 def _pg_available() -> bool:

@@ -27,7 +27,7 @@ def test_refused_requests_are_logged_with_their_status(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="kangtong.access")
-    anonymous = TestClient(client.app)
+    anonymous = TestClient(client.app, base_url="http://kangtong.test")
     assert anonymous.get("/fhir/Patient").status_code == 401
     lines = [r.getMessage() for r in caplog.records if r.name == "kangtong.access"]
     assert any(line.startswith("GET /fhir/Patient 401 ") for line in lines)

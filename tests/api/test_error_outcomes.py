@@ -39,8 +39,13 @@ def test_a_defect_is_a_500_outcome_that_does_not_echo_its_message(
     with TestClient(app, base_url="http://kangtong.test", raise_server_exceptions=False) as client:
         response = client.get("/fhir/Patient", headers=bearer(token_for(platform, "system")))
     assert response.status_code == 500
+    request_id = response.headers["x-request-id"]  # the operator finds the log line by it
     assert response.json()["issue"] == [
-        {"severity": "error", "code": "exception", "diagnostics": "Internal server error"}
+        {
+            "severity": "error",
+            "code": "exception",
+            "diagnostics": f"Internal server error (request {request_id})",
+        }
     ]
     assert "11010119900307001X" not in response.text
 

@@ -8,10 +8,19 @@ import typer
 
 from kangtong.cli import demo, load, serve
 from kangtong.cli.db import db_app
+from kangtong.core.log_safety import install_safe_logging
 
 app = typer.Typer(
     help="kangtong (康通): regional health information platform.", no_args_is_help=True
 )
+
+
+@app.callback()
+def safe_logging() -> None:
+    """Every command logs without exception messages or raw control characters (ADR 0025)."""
+    install_safe_logging()
+
+
 app.add_typer(db_app, name="db")
 app.command("serve")(serve.serve)
 app.command("load")(load.load)

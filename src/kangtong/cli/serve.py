@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import os
+from typing import Any
 
 import typer
 import uvicorn
 
 from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.core.config import Settings
+from kangtong.core.log_safety import configure_logging
 from kangtong.platform import build_platform
 from kangtong.web.app import create_app
 
@@ -27,9 +28,7 @@ def serve(
 ) -> None:
     """Serve the FHIR API (/fhir) and the web pages on HOST:PORT."""
     settings = settings_for(database_url, host=host, port=port)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     # Built here even with workers: a wrong URL or canonical base stops the command at once,
     # instead of every worker failing and being restarted.
     platform = build_platform(settings)
@@ -38,15 +37,7 @@ def serve(
         _serve_workers(settings, workers)
         return
     try:
-        # uvicorn's access log would print query strings (names, ID numbers): `AccessLog`
-        # in the app logs requests without their values instead.
-        uvicorn.run(
-            create_app(platform),
-            host=settings.host,
-            port=settings.port,
-            log_level="info",
-            access_log=False,
-        )
+        uvicorn.run(create_app(platform), **uvicorn_options(settings))
     finally:
         platform.close()
 
@@ -58,8 +49,26 @@ def _serve_workers(settings: Settings, workers: int) -> None:
         "kangtong.web.asgi:app_from_environment",
         factory=True,
         workers=workers,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
+        **uvicorn_options(settings),
     )
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves kangtong: our logging, no access log, proxies believed if listed.
+
+    uvicorn's access log would print query strings (names, ID numbers): `AccessLog` in the app
+    logs requests without their values instead. `log_config=None` leaves uvicorn's own lines
+    to the root handler, so every line has one format and the safe records (ADR 0025).
+    X-Forwarded-Proto/-For are believed only from `KANGTONG_FORWARDED_ALLOW_IPS`; uvicorn's
+    default would believe any client on 127.0.0.1.
+    """
+    proxies = settings.forwarded_allow_ips.strip()
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or None,
+    }

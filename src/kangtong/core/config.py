@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "kangtong.db"
 # Where every KANGTONG_* value is read from: the environment, then `.env` in the working folder.
@@ -27,6 +27,21 @@ class Settings(BaseSettings):
     base_url: str = Field(
         default="",
         description="Public base URL of the FHIR endpoint; derived from the request when empty",
+    )
+    # HTTP hardening (ADR 0025). Lists are comma-separated in the environment.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names clients may address besides the bind address, 127.0.0.1, "
+        "localhost and the base URL's host; any other Host header is refused with 400",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins of registered browser (SMART) apps given CORS; none by default",
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Proxies (comma-separated IPs) whose X-Forwarded-Proto/-For are believed "
+        "by `kangtong serve`; empty believes none",
     )
     timezone: str = Field(
         default="Asia/Shanghai",
@@ -68,3 +83,11 @@ class Settings(BaseSettings):
     max_array_items: int = Field(
         default=10_000, description="Most items in any one JSON array (Bundle.entry included)"
     )
+
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """`a, b` from the environment is the list `[a, b]`; lists pass unchanged."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value

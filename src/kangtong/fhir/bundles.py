@@ -16,6 +16,7 @@ from typing import Any
 
 from kangtong.core.errors import Invalid, KangtongError, NotFound, PreconditionFailed, Unexpected
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
+from kangtong.core.log_safety import exception_summary
 from kangtong.core.resource_ids import new_resource_id
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.bundle_entries import (
@@ -321,7 +322,7 @@ class BundleProcessor:
             except KangtongError as exc:
                 responses.append(self._failure(exc))
             except Exception as exc:  # one entry never takes the batch down (R4 §3.1.0.11.1)
-                log.error("unexpected %s in a batch entry", type(exc).__name__, exc_info=exc)
+                log.error("unexpected %s in a batch entry", exception_summary(exc))
                 responses.append(self._failure(Unexpected("Internal server error")))
         return {
             "resourceType": "Bundle",

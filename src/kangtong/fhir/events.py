@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from kangtong.core.log_safety import exception_summary
 from kangtong.store.database import Database
 from kangtong.store.outbox import OutboxStore
 from kangtong.store.outbox_origin import adopt_restored_outbox
@@ -129,9 +130,13 @@ class OutboxDispatcher:
             try:
                 if wanted:
                     subscription.handler(wanted)
-            except Exception:
+            except Exception as exc:
                 # The cursor stays put: these events are offered again on the next round.
-                log.exception("subscriber %s failed; will retry", subscription.name)
+                log.error(
+                    "subscriber %s failed; will retry: %s",
+                    subscription.name,
+                    exception_summary(exc),
+                )
                 return 0
             turn.acknowledge(batch.end)
             return len(batch.events)
@@ -157,8 +162,8 @@ class OutboxDispatcher:
         while not self._stop.is_set():
             try:
                 consumed = self.dispatch_once()
-            except Exception:
-                log.exception("outbox dispatch round failed")
+            except Exception as exc:
+                log.error("outbox dispatch round failed: %s", exception_summary(exc))
                 consumed = 0
             if consumed == 0:
                 self._stop.wait(poll_seconds)

@@ -19,6 +19,7 @@ from typing import IO, cast
 
 from kangtong.core.errors import KangtongError, Unavailable
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
+from kangtong.core.log_safety import exception_summary
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.bundles import BundleProcessor
 from kangtong.fhir.changeset import Changeset
@@ -206,7 +207,7 @@ def _reason(exc: Exception) -> str:
     """Why a resource was not stored, for the report (no message of an unforeseen error)."""
     if isinstance(exc, KangtongError):
         return exc.message
-    log.error("unexpected %s while loading", type(exc).__name__, exc_info=exc)
+    log.error("unexpected %s while loading", exception_summary(exc))
     return f"kangtong could not store it ({type(exc).__name__}); see the log"
 
 

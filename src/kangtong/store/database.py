@@ -97,7 +97,11 @@ class Database:
 
 
 def open_database(url: str, *, echo: bool = False) -> Database:
-    """Create the engine for `url` (sqlite:///path or postgresql+psycopg://…)."""
+    """Create the engine for `url` (sqlite:///path or postgresql+psycopg://…).
+
+    The engine hides statement parameters from its errors and its SQL log: they are values
+    of health records (citizen ID numbers, names), and both end up in log files (ADR 0025).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
@@ -106,7 +110,14 @@ def open_database(url: str, *, echo: bool = False) -> Database:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = create_engine(
+            url,
+            echo=echo,
+            hide_parameters=True,
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=True,
+        )
         return Database(engine, "postgresql")
     raise ValueError(
         f"Unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
@@ -117,7 +128,9 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+    engine = create_engine(
+        url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

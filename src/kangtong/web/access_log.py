@@ -3,7 +3,9 @@
 Uvicorn's own access log prints the whole request line, and FHIR searches put names, citizen ID
 numbers and phone numbers in the query string (`Patient?identifier=…|110101…`). This log keeps
 what an operator needs — method, path, the names of the query parameters, status, duration —
-and drops every query value. Paths hold resource ids, which are opaque server ids.
+and drops every query value. Paths hold resource ids, which are opaque server ids; a path can
+still hold anything a client typed, and the safe log records (`core.log_safety`) write its
+control characters escaped. The line ends with the request id the client received.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import time
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kangtong.web.request_ids import request_id_of
 
 log = logging.getLogger("kangtong.access")
 
@@ -46,10 +50,11 @@ class AccessLog:
             if log.isEnabledFor(logging.INFO):
                 names = query_names(scope.get("query_string", b""))
                 log.info(
-                    "%s %s%s %d %.1f ms",
+                    "%s %s%s %d %.1f ms [request %s]",
                     scope["method"],
                     scope["path"],
                     f" ?{names}" if names else "",
                     status,
                     (time.perf_counter() - started) * 1000,
+                    request_id_of(scope),
                 )

@@ -11,12 +11,17 @@ from fastapi import APIRouter, FastAPI
 from starlette.responses import JSONResponse
 
 import kangtong
+from kangtong.core.log_safety import install_safe_logging
 from kangtong.platform import Platform
 from kangtong.web.access_log import AccessLog
 from kangtong.web.bearer import BearerAuthentication
 from kangtong.web.body_limit import BodyLimit
+from kangtong.web.cors import SmartAppCors
 from kangtong.web.errors import UnexpectedErrors, install_error_handlers
 from kangtong.web.fhir_routes import router as fhir_router
+from kangtong.web.hosts import TrustedHosts, allowed_hosts
+from kangtong.web.request_ids import RequestIds
+from kangtong.web.security_headers import SecurityHeaders
 
 # Routers of modules that build on the FHIR core; each module exposes `router`.
 MODULE_ROUTERS = (
@@ -71,20 +76,26 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
         version=kangtong.__version__,
         description="Regional health information platform (区域全民健康信息平台) — FHIR R4 API",
     )
+    install_safe_logging()  # no exception message, no control character in any log line
+    settings = platform.settings
     app.state.platform = platform
     app.state.capability_cache = {}
     install_error_handlers(app)
-    # Starlette runs the middleware added last first: access log → unexpected errors →
-    # authentication → body limit → routes.
-    app.add_middleware(BodyLimit, max_bytes=platform.settings.max_body_bytes)
+    # Starlette runs the middleware added last first: request id → access log → security
+    # headers → unexpected errors → trusted hosts → CORS → authentication → body limit → routes.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         BearerAuthentication,
         tokens=platform.security.tokens,
         self_authenticating=self_authenticating_prefixes(),
         refusals=platform.security.refused_tokens.record,
     )
+    app.add_middleware(SmartAppCors, origins=settings.cors_origins)  # preflights carry no token
+    app.add_middleware(TrustedHosts, allowed=allowed_hosts(settings))
     app.add_middleware(UnexpectedErrors)  # a 500 that keeps the connection open
-    app.add_middleware(AccessLog)  # outermost: refused requests are logged too
+    app.add_middleware(SecurityHeaders, public_https=settings.base_url.startswith("https://"))
+    app.add_middleware(AccessLog)  # refused requests are logged too
+    app.add_middleware(RequestIds)  # outermost: every line about a request names it
     # Module routers come before the generic FHIR router: its `/{type}/{id}` would swallow
     # operation paths such as `/CodeSystem/$lookup`.
     for router in optional_routers():

@@ -11,10 +11,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kangtong.core.config import Settings
+from kangtong.core.log_safety import configure_logging
 from kangtong.platform import build_platform
 from kangtong.web.app import create_app
 
 
 def app_from_environment() -> FastAPI:
-    """A fresh platform and app for this process; the platform is closed at shutdown."""
+    """A fresh platform and app for this process; the platform is closed at shutdown.
+
+    A worker process starts without logging configured; it gets the CLI's (safe, one format)
+    unless the process manager configured its own.
+    """
+    configure_logging()
     return create_app(build_platform(Settings()), owns_platform=True)

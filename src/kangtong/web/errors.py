@@ -5,6 +5,11 @@ Anything else is answered 500 by `UnexpectedErrors`, a middleware, rather than b
 `Exception`: Starlette runs that handler in its outermost `ServerErrorMiddleware`, which sends
 the response and then re-raises, and uvicorn answers an exception after a response by closing
 the connection — so one unexpected error would also break the client's keep-alive connection.
+
+An unforeseen error is logged as one line: its type, where it surfaced in kangtong (and where
+it was raised, if elsewhere), the types of its causes and the request id — never its message,
+arguments or traceback text, which may quote personal data from the request or SQL parameters
+(ADR 0025). The client gets the same request id in the OperationOutcome and `X-Request-Id`.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kangtong.core.errors import Issue, KangtongError, Unexpected
+from kangtong.core.log_safety import exception_summary
 from kangtong.fhir.outcome import operation_outcome, outcome_of
 from kangtong.fhir.status import status_for
+from kangtong.web.request_ids import request_id_of
 from kangtong.web.responses import fhir_response
 
 log = logging.getLogger("kangtong.web")
@@ -30,10 +37,10 @@ def error_response(exc: KangtongError, headers: dict[str, str] | None = None) ->
     return fhir_response(operation_outcome(exc), int(status_for(exc)), headers)
 
 
-def unexpected_response(exc: BaseException) -> Response:
-    # Log the type only: messages may echo personal data from the request.
-    log.error("unexpected %s", type(exc).__name__, exc_info=exc)
-    return error_response(Unexpected("Internal server error"))
+def unexpected_response(exc: BaseException, request_id: str) -> Response:
+    """500, logged as type, location and request id only (see the module docstring)."""
+    log.error("unexpected %s (request %s)", exception_summary(exc), request_id)
+    return error_response(Unexpected(f"Internal server error (request {request_id})"))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -53,9 +60,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return fhir_response(outcome_of([Issue("error", "invalid", str(exc.errors()))]), 400)
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> Response:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         # Reached only by errors outside `UnexpectedErrors` (the access log); see the docstring.
-        return unexpected_response(exc)
+        return unexpected_response(exc, request_id_of(request.scope))
 
 
 class UnexpectedErrors:
@@ -87,4 +94,4 @@ class UnexpectedErrors:
             if isinstance(exc, KangtongError):
                 await error_response(exc)(scope, receive, send)
             else:
-                await unexpected_response(exc)(scope, receive, send)
+                await unexpected_response(exc, request_id_of(scope))(scope, receive, send)
