@@ -21,9 +21,6 @@ from kangtong.store.audit_log import AuditLogStore
 from tests.api.conftest import bearer, token_for
 
 ORG_A, ORG_B, DISTRICT = "org-a", "org-b", "520102"
-FINDING_2 = pytest.mark.xfail(
-    strict=True, reason="issue 13 finding 2: history checks only the type"
-)
 
 
 def _system(org: str) -> AccessContext:
@@ -65,7 +62,6 @@ def _history_ids(response: Any) -> set[str]:
     return {e["fullUrl"].rsplit("/", 1)[-1] for e in response.json().get("entry", [])}
 
 
-@FINDING_2
 def test_a_resident_without_patient_context_cannot_read_a_deleted_resources_history(
     anonymous: TestClient, platform: Platform, deleted_hiv: dict[str, str]
 ) -> None:
@@ -77,7 +73,6 @@ def test_a_resident_without_patient_context_cannot_read_a_deleted_resources_hist
     assert "B20" not in response.text
 
 
-@FINDING_2
 def test_another_resident_cannot_read_a_deleted_resources_history(
     anonymous: TestClient, platform: Platform, deleted_hiv: dict[str, str]
 ) -> None:
@@ -95,7 +90,6 @@ def test_the_resident_reads_the_history_of_their_own_deleted_record(
     assert len(response.json()["entry"]) == 2  # the delete and the create
 
 
-@FINDING_2
 def test_history_of_a_deleted_resource_is_audited_with_its_patient(
     anonymous: TestClient, platform: Platform, deleted_hiv: dict[str, str]
 ) -> None:
@@ -121,7 +115,6 @@ def test_a_clinician_of_another_organisation_cannot_vread_a_sensitive_condition(
     assert response.status_code == 403
 
 
-@FINDING_2
 def test_a_clinician_of_another_organisation_cannot_vread_a_deleted_sensitive_condition(
     anonymous: TestClient, platform: Platform, deleted_hiv: dict[str, str]
 ) -> None:
@@ -131,7 +124,6 @@ def test_a_clinician_of_another_organisation_cannot_vread_a_deleted_sensitive_co
     assert anonymous.get(f"{url}/_history", headers=stranger).status_code == 403
 
 
-@FINDING_2
 def test_type_and_system_history_leave_out_what_the_caller_may_not_read(
     anonymous: TestClient, platform: Platform, hiv: dict[str, str], deleted_hiv: dict[str, str]
 ) -> None:
@@ -143,7 +135,6 @@ def test_type_and_system_history_leave_out_what_the_caller_may_not_read(
         assert hiv["patient"] not in seen
 
 
-@FINDING_2
 def test_type_history_shows_the_callers_own_organisations_versions(
     anonymous: TestClient, platform: Platform, hiv: dict[str, str], deleted_hiv: dict[str, str]
 ) -> None:
@@ -152,7 +143,6 @@ def test_type_history_shows_the_callers_own_organisations_versions(
     assert {hiv["condition"], deleted_hiv["condition"]} <= seen
 
 
-@FINDING_2
 def test_filtered_history_pages_through_visible_entries_only(
     anonymous: TestClient, platform: Platform
 ) -> None:
