@@ -25,9 +25,6 @@ from kangtong.store.audit_log import AuditLogStore
 from tests.api.conftest import bearer, token_for
 
 ORG_A, ORG_B, ORG_C, DISTRICT = "org-a", "org-b", "org-c", "520102"
-FINDING_1 = pytest.mark.xfail(
-    strict=True, reason="issue 13 finding 1: care relationships from self-written resources"
-)
 ACTOR_ROLE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 SIGNED = {"contentType": "application/pdf", "url": "Binary/signed-consent", "title": "知情同意书"}
 
@@ -114,7 +111,6 @@ def _references(event: dict[str, Any]) -> set[str]:
     }
 
 
-@FINDING_1
 def test_a_clinicians_own_encounter_does_not_open_the_patients_record(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -128,7 +124,6 @@ def test_a_clinicians_own_encounter_does_not_open_the_patients_record(
     assert "entry" not in found.json()
 
 
-@FINDING_1
 def test_a_clinicians_own_consent_is_refused_and_opens_nothing(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -143,7 +138,6 @@ def test_a_clinicians_own_consent_is_refused_and_opens_nothing(
     assert _status(anonymous, doctor, "Condition", record["Condition"]) == 403
 
 
-@FINDING_1
 def test_an_institution_system_records_consent_only_with_the_signed_document(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -168,7 +162,6 @@ def test_the_resident_writes_their_own_consent_and_not_another_residents(
     assert anonymous.post("/fhir/Consent", json=permit, headers=other).status_code == 403
 
 
-@FINDING_1
 def test_a_clinician_may_not_withdraw_a_residents_refusal_by_deleting_it(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -187,7 +180,6 @@ def test_a_registration_by_the_institutions_system_is_a_care_relationship(
     assert _status(anonymous, doctor, "Observation", record["Observation"]) == 200
 
 
-@FINDING_1
 def test_another_institutions_system_cannot_register_patients_for_b(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -196,21 +188,26 @@ def test_another_institutions_system_cannot_register_patients_for_b(
     assert _status(anonymous, doctor, "Observation", record["Observation"]) == 403
 
 
-@FINDING_1
-def test_a_referral_counts_only_from_an_institution_that_treats_the_patient(
+def test_a_referral_from_an_institution_that_never_saw_the_patient_grants_nothing(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
-    doctor = _clinician(platform, ORG_B)
-    colleague_c = _clinician(platform, ORG_C)  # C has never seen the patient
+    colleague_c = _clinician(platform, ORG_C)  # C has no registration of the patient
     sent = anonymous.post("/fhir/ServiceRequest", json=_referral(record["patient"], ORG_B),
                           headers=colleague_c)  # fmt: skip
     assert sent.status_code == 201
+    doctor = _clinician(platform, ORG_B)
     assert _status(anonymous, doctor, "Observation", record["Observation"]) == 403
+
+
+def test_a_referral_from_an_institution_that_treats_the_patient_is_a_care_relationship(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
     _create(platform, ORG_C, _encounter(record["patient"], ORG_C))  # C's HIS registers them
-    assert _status(anonymous, colleague_c, "Observation", record["Observation"]) == 200
+    colleague_c = _clinician(platform, ORG_C)
     referral = anonymous.post("/fhir/ServiceRequest", json=_referral(record["patient"], ORG_B),
                               headers=colleague_c)  # fmt: skip
     assert referral.status_code == 201
+    doctor = _clinician(platform, ORG_B)
     assert _status(anonymous, doctor, "Observation", record["Observation"]) == 200
 
 
@@ -224,18 +221,16 @@ def test_a_self_addressed_referral_is_no_care_relationship(
     assert _status(anonymous, doctor, "Observation", record["Observation"]) == 403
 
 
-@FINDING_1
 def test_creating_a_care_relationship_is_audited_naming_patient_and_institution(
     platform: Platform, record: dict[str, str]
 ) -> None:
     _create(platform, ORG_B, _encounter(record["patient"], ORG_B))
-    events = _events(platform, "care-relationship")
+    events = _events(platform, "care-relation")
     assert len(events) == 1
     assert {f"Patient/{record['patient']}", f"Organization/{ORG_B}"} <= _references(events[0])
     assert events[0]["subtype"][0]["code"] == "care-relationship"
 
 
-@FINDING_1
 def test_a_clinician_registering_a_stranger_raises_an_alert_for_their_admin(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -253,7 +248,6 @@ def test_a_clinician_registering_a_stranger_raises_an_alert_for_their_admin(
     assert anonymous.get("/security/alerts", headers=doctor).status_code == 403
 
 
-@FINDING_1
 def test_no_alert_when_the_institution_has_registered_the_patient(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
