@@ -211,6 +211,34 @@ def test_a_referral_from_an_institution_that_treats_the_patient_is_a_care_relati
     assert _status(anonymous, doctor, "Observation", record["Observation"]) == 200
 
 
+def test_a_clinician_rewriting_a_registration_makes_it_untrusted(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    stranger = _create(platform, ORG_A, {"resourceType": "Patient", "gender": "male"})
+    registered = _create(platform, ORG_B, _encounter(stranger, ORG_B))
+    doctor = _clinician(platform, ORG_B)
+    moved = {**_encounter(record["patient"], ORG_B), "id": registered}
+    rewritten = anonymous.put(f"/fhir/Encounter/{registered}", json=moved, headers=doctor)
+    assert rewritten.status_code == 200
+    assert _status(anonymous, doctor, "Observation", record["Observation"]) == 403
+
+
+def test_a_consultation_task_from_a_treating_institution_is_a_care_relationship(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    _create(platform, ORG_C, _encounter(record["patient"], ORG_C))
+    colleague_c = _clinician(platform, ORG_C)
+    task = {
+        "resourceType": "Task", "status": "requested", "intent": "order",
+        "for": {"reference": f"Patient/{record['patient']}"},
+        "owner": {"reference": f"Organization/{ORG_B}"},
+        "code": {"text": "会诊"},
+    }  # fmt: skip
+    assert anonymous.post("/fhir/Task", json=task, headers=colleague_c).status_code == 201
+    doctor = _clinician(platform, ORG_B)
+    assert _status(anonymous, doctor, "Observation", record["Observation"]) == 200
+
+
 def test_a_self_addressed_referral_is_no_care_relationship(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
