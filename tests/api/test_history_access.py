@@ -154,3 +154,16 @@ def test_filtered_history_pages_through_visible_entries_only(
     second = anonymous.get("/fhir/Condition/_history?_count=2&_offset=2", headers=owner)
     assert len(_history_ids(second)) == 1
     assert not _history_ids(first) & _history_ids(second)
+
+
+def test_wider_history_that_would_scan_too_much_asks_to_narrow_it(
+    anonymous: TestClient, platform: Platform
+) -> None:
+    for _ in range(3):
+        _hiv_condition(platform)  # six versions of A's records
+    platform.service.versions.batch, platform.service.versions.scan_limit = 2, 4
+    stranger = _clinician(platform, ORG_B)
+    refused = anonymous.get("/fhir/_history", headers=stranger)
+    assert refused.status_code == 422
+    assert refused.json()["resourceType"] == "OperationOutcome"
+    assert "_since" in refused.text

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
@@ -170,6 +171,39 @@ def test_a_clinician_may_not_withdraw_a_residents_refusal_by_deleting_it(
     consent = _create(platform, ORG_A, refusal)
     doctor = _clinician(platform, ORG_A)
     assert anonymous.delete(f"/fhir/Consent/{consent}", headers=doctor).status_code == 403
+
+
+def test_the_residents_own_permit_opens_sensitive_data_to_a_treating_institution(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    _create(platform, ORG_B, _encounter(record["patient"], ORG_B))
+    own = bearer(token_for(platform, "resident", patient=record["patient"],
+                           scopes=["patient/Consent.cruds"]))  # fmt: skip
+    permit = _hiv_permit(record["patient"], ORG_B)
+    assert anonymous.post("/fhir/Consent", json=permit, headers=own).status_code == 201
+    doctor = _clinician(platform, ORG_B)
+    assert _status(anonymous, doctor, "Condition", record["Condition"]) == 200
+
+
+def test_a_permit_without_a_recorded_writer_opens_nothing(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    _create(platform, ORG_B, _encounter(record["patient"], ORG_B))
+    _create(platform, ORG_A, _hiv_permit(record["patient"], ORG_B, sourceAttachment=SIGNED))
+    with platform.db.write() as conn:  # as data stored before writers were recorded
+        conn.execute(text("UPDATE resource_version SET written_by = NULL, written_as = NULL "
+                          "WHERE res_type = 'Consent'"))  # fmt: skip
+    doctor = _clinician(platform, ORG_B)
+    assert _status(anonymous, doctor, "Condition", record["Condition"]) == 403
+
+
+def test_no_alert_when_the_institution_holds_the_patients_record(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    doctor_a = _clinician(platform, ORG_A)
+    anonymous.post("/fhir/Encounter", json=_encounter(record["patient"], ORG_A), headers=doctor_a)
+    admin_a = bearer(token_for(platform, "institution-admin", org=ORG_A))
+    assert anonymous.get("/security/alerts", headers=admin_a).json()["alerts"] == []
 
 
 def test_a_registration_by_the_institutions_system_is_a_care_relationship(

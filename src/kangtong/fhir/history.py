@@ -64,10 +64,20 @@ def last_content(
 class VersionAccess:
     """Which stored versions a caller may see, decided one version at a time."""
 
-    def __init__(self, db: Database, repository: ResourceRepository, check: VersionCheck) -> None:
+    def __init__(
+        self,
+        db: Database,
+        repository: ResourceRepository,
+        check: VersionCheck,
+        *,
+        batch: int = SCAN_BATCH,
+        scan_limit: int = SCAN_LIMIT,
+    ) -> None:
         self.db = db
         self.repository = repository
         self.check = check
+        self.batch = batch
+        self.scan_limit = scan_limit
 
     def visible(
         self,
@@ -89,7 +99,7 @@ class VersionAccess:
             with self.db.read() as conn:
                 batch, total = self.repository.history(
                     conn, res_type=res_type, res_id=res_id, since_us=since_us,
-                    at_most=SCAN_BATCH, offset=scanned,
+                    at_most=self.batch, offset=scanned,
                 )  # fmt: skip
                 keys = sorted({(v.res_type, v.res_id) for v in batch})
                 owners = self.repository.current_many(conn, keys)
@@ -104,9 +114,9 @@ class VersionAccess:
             scanned += len(batch)
             if not batch or scanned >= total:
                 break
-            if scanned >= SCAN_LIMIT:
+            if scanned >= self.scan_limit:
                 raise Unprocessable(
-                    f"History of more than {SCAN_LIMIT} versions cannot be filtered in one "
+                    f"History of more than {self.scan_limit} versions cannot be filtered in one "
                     "request; narrow it with _since or a resource type"
                 )
         page = seen[offset : offset + count]

@@ -170,12 +170,13 @@ def security_policy(
         care, consents, security.break_glass, compartment_params(registry), RecentAnswers(clock)
     )
     decider = AccessDecider(care, consents, security.break_glass)
+    ownership = StoredOwnership(lookups.db)
     return SecurityPolicy(
         decider,
-        StoredOwnership(lookups.db),
+        ownership,
         visibility,
         classify=classify,
-        care_events=CareWriteEvents(care),
+        care_events=CareWriteEvents(care, ownership),
     )
 
 

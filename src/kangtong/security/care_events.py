@@ -1,18 +1,19 @@
 """What a write of a care fact adds to the audit trail (issue 13, finding 1).
 
 - A registration or referral from a trusted writer (`care_trust`) creates a care relationship:
-  an audit event of its own (`care-relationship`) names the patient and the institution (or
+  an audit event of its own (action `care-relation`) names the patient and the institution (or
   practitioner) that may now read the patient's records elsewhere.
 - A clinician — not the institution's system — registering a patient the institution has never
-  registered is unusual (it is how a curious clinician would try to reach a stranger's record,
-  and it grants nothing): it raises a `security-alert` naming the institution and the patient,
-  which that institution's administrator reads at `GET /security/alerts`.
+  registered and whose Patient record it does not hold is unusual (it is how a curious
+  clinician would try to reach a stranger's record, and it grants nothing): it raises a
+  `security-alert` naming the institution and the patient, which that institution's
+  administrator reads at `GET /security/alerts`.
 The entries travel with the write's `AccessNote` and are stored in the write's transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from kangtong.fhir.access import AccessContext, AccessNote, AuditEntry
@@ -45,9 +46,21 @@ class Registrations(Protocol):
         ...
 
 
+# (resource type, id) → (owner organisation, district) of a stored resource, if it exists.
+OwnerLookup = Callable[[str, str], tuple[str | None, str | None] | None]
+
+
 class CareWriteEvents:
-    def __init__(self, registrations: Registrations) -> None:
+    def __init__(self, registrations: Registrations, owner_of: OwnerLookup) -> None:
         self.registrations = registrations
+        self.owner_of = owner_of
+
+    def seen_at(self, institution: str, patient_id: str) -> bool:
+        """The institution registered the patient once, or holds the Patient record itself."""
+        owner = self.owner_of("Patient", patient_id)
+        if owner is not None and owner[0] == institution:
+            return True
+        return self.registrations.registered_at(institution, patient_id, current=False)
 
     def entries(
         self, ctx: AccessContext, res_type: str, resource: Mapping[str, Any]
@@ -80,11 +93,7 @@ class CareWriteEvents:
             return ()
         if not ctx.organization:
             return ()
-        unseen = [
-            p
-            for p in sorted(patients)
-            if not self.registrations.registered_at(ctx.organization, p, current=False)
-        ]
+        unseen = [p for p in sorted(patients) if not self.seen_at(ctx.organization, p)]
         return tuple(
             AuditEntry(
                 SECURITY_ALERT,

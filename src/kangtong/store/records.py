@@ -44,7 +44,7 @@ class CurrentState:
 class VersionWriter:
     """Who wrote the current version of a resource: enough to decide whether to trust it."""
 
-    principal: str | None
+    principal: str
     roles: frozenset[str]
     organization: str | None  # the resource's owner: the writer's organisation
 

@@ -173,7 +173,10 @@ class ResourceRepository:
     def writers(
         self, conn: Connection, res_type: str, res_ids: Sequence[str]
     ) -> dict[str, VersionWriter]:
-        """Who wrote the current version of each named resource (missing ids are absent)."""
+        """Who wrote the current version of each named resource.
+
+        Ids that do not exist, or whose current version has no recorded writer, are absent.
+        """
         found: dict[str, VersionWriter] = {}
         columns = (resource.c.res_id, resource_version.c.written_by,
                    resource_version.c.written_as, resource.c.owner_org)  # fmt: skip
@@ -185,6 +188,8 @@ class ResourceRepository:
                 .where(resource.c.res_type == res_type, resource.c.res_id.in_(chunk))
             )
             for res_id, principal, roles, org in conn.execute(stmt):
+                if principal is None:
+                    continue  # stored before writers were recorded: no writer known
                 found[res_id] = VersionWriter(
                     principal, frozenset(filter(None, (roles or "").split(","))), org
                 )
