@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
+from kangtong.security.relationships import GUARDIAN_SYSTEM
 from kangtong.security.sensitivity import KANGTONG_SENSITIVITY
 from kangtong.store.audit_log import AuditLogStore
 from tests.api.conftest import bearer, token_for
@@ -318,3 +319,33 @@ def test_no_alert_when_the_institution_has_registered_the_patient(
     anonymous.post("/fhir/Encounter", json=_encounter(record["patient"], ORG_B), headers=doctor)
     admin_b = bearer(token_for(platform, "institution-admin", org=ORG_B))
     assert anonymous.get("/security/alerts", headers=admin_b).json()["alerts"] == []
+
+
+def _guardianship(guardian: str, dependant: str) -> dict[str, Any]:
+    return {
+        "resourceType": "RelatedPerson", "active": True,
+        "patient": {"reference": f"Patient/{dependant}"},
+        "identifier": [{"system": GUARDIAN_SYSTEM, "value": guardian}],
+    }  # fmt: skip
+
+
+def test_a_guardian_recorded_by_the_hospital_system_reads_the_dependants_record(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    parent = _create(platform, ORG_A, {"resourceType": "Patient", "gender": "male"})
+    _create(platform, ORG_A, _guardianship(parent, record["patient"]))
+    guardian = bearer(token_for(platform, "resident", patient=parent))
+    assert _status(anonymous, guardian, "Observation", record["Observation"]) == 200
+
+
+def test_a_guardianship_written_by_a_clinician_opens_nothing(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    accomplice = _create(platform, ORG_A, {"resourceType": "Patient", "gender": "male"})
+    doctor = _clinician(platform, ORG_A)
+    written = anonymous.post(
+        "/fhir/RelatedPerson", json=_guardianship(accomplice, record["patient"]), headers=doctor
+    )
+    assert written.status_code == 201
+    resident = bearer(token_for(platform, "resident", patient=accomplice))
+    assert _status(anonymous, resident, "Observation", record["Observation"]) == 403

@@ -8,6 +8,8 @@ the reader could have written for themselves:
 - a referral or consultation (ServiceRequest, Task) addressed to an institution or practitioner
   counts when a clinician or system client of *another* institution wrote it, and that
   institution itself holds a registration of the patient.
+A guardianship (RelatedPerson naming the guardian) counts when the platform or an institution
+system recorded it.
 The writer is the one the store recorded for the resource's current version (`written_by`,
 `written_as`); versions without a recorded writer are trusted by nothing.
 """
@@ -42,6 +44,17 @@ def trusted_registration(writer: VersionWriter | None, institution: str | None) 
         and Role.INSTITUTION_SYSTEM.value in writer.roles
         and writer.organization == institution
     )
+
+
+def trusted_guardianship(writer: VersionWriter | None) -> bool:
+    """A guardianship (监护关系) recorded by the platform or an institution's system client.
+
+    A clinician's RelatedPerson names a guardian but proves nothing: it would let a clinician
+    open a stranger's record to any resident they choose.
+    """
+    if writer is None:
+        return False
+    return is_platform(writer) or Role.INSTITUTION_SYSTEM.value in writer.roles
 
 
 def referral_sender(writer: VersionWriter | None, addressee: str | None) -> str | None:

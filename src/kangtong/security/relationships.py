@@ -11,7 +11,7 @@ the caller (a Practitioner), written by a trusted writer (`care_trust`: never th
 
 A resident acts for their own Patient record and for dependants: a RelatedPerson (active)
 whose `patient` is the dependant and whose identifier in `GUARDIAN_SYSTEM` names the
-guardian's own Patient id (监护关系).
+guardian's own Patient id (监护关系), recorded by an institution system or the platform.
 
 Lookups are the platform's own searches (`fhir.lookup.PlatformSearch`: the policy is not asked
 again) and are not audited; answers are shared for a few seconds (`RecentAnswers`).
@@ -26,7 +26,11 @@ from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.lookup import PlatformSearch
 from kangtong.security.answers import RecentAnswers
-from kangtong.security.care_trust import referral_sender, trusted_registration
+from kangtong.security.care_trust import (
+    referral_sender,
+    trusted_guardianship,
+    trusted_registration,
+)
 from kangtong.security.facts import patient_ids
 from kangtong.store.records import VersionWriter
 
@@ -75,7 +79,7 @@ class FhirCareRelationships:
         guardian = [("identifier", f"{GUARDIAN_SYSTEM}|{own}"), ("active", "true")]
         return self.answers.get(
             ("represented", own),
-            lambda: frozenset({own} | self._patients_of("RelatedPerson", guardian)),
+            lambda: frozenset({own} | self._guarded("RelatedPerson", guardian)),
         )
 
     def registered_at(self, institution: str, patient_id: str, *, current: bool = True) -> bool:
@@ -146,6 +150,14 @@ class FhirCareRelationships:
             for patient in patient_ids(res_type, resource):
                 if sender == "" or self.registered_at(sender, patient):
                     found.add(patient)
+        return found
+
+    def _guarded(self, res_type: str, params: Sequence[tuple[str, str]]) -> set[str]:
+        """Dependants named by guardianships an institution system or the platform recorded."""
+        found: set[str] = set()
+        for resource, writer in self._written(res_type, params):
+            if trusted_guardianship(writer):
+                found |= patient_ids(res_type, resource)
         return found
 
     def _patients_of(self, res_type: str, params: Sequence[tuple[str, str]]) -> set[str]:

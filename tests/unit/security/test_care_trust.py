@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from kangtong.security.care_trust import referral_sender, trusted_registration
+from kangtong.security.care_trust import (
+    referral_sender,
+    trusted_guardianship,
+    trusted_registration,
+)
 from kangtong.store.records import VersionWriter
 
 
@@ -40,3 +44,10 @@ def test_only_clinicians_and_institution_systems_refer() -> None:
     assert referral_sender(_writer("nurse", org="org-c"), "org-b") is None
     assert referral_sender(_writer("institution-system", org="org-c"), "org-b") == "org-c"
     assert referral_sender(_writer("system", org=None), "org-b") == ""
+
+
+def test_guardianship_is_recorded_by_an_institution_system_or_the_platform() -> None:
+    assert trusted_guardianship(_writer("institution-system"))
+    assert trusted_guardianship(_writer("system", org=None))
+    assert not trusted_guardianship(_writer("clinician"))
+    assert not trusted_guardianship(None)
