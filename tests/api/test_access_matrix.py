@@ -107,6 +107,8 @@ def _consent(patient: str, kind: str) -> dict[str, Any]:
                               "code": "patient-privacy"}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
         "patient": {"reference": f"Patient/{patient}"},
+        # Recorded by the hospital's system: the resident's signed decision is the evidence.
+        "sourceAttachment": {"contentType": "application/pdf", "url": "Binary/signed-consent"},
         "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
                                    "code": "OPTIN"}]},
         "provision": provision,

@@ -72,6 +72,7 @@ def test_the_stored_owner_decides_the_boundary(platform: Platform) -> None:
         AccessDecider(NoCare(), NoConsent(), platform.security.break_glass),
         StoredOwnership(platform.db),
         classify=platform.classify,
+        care_events=None,
     )
     observation = _observation(platform)
     policy.authorize(_doctor("org-hosp"), "read", "Observation", observation)
@@ -89,6 +90,7 @@ def test_a_stored_break_glass_grant_opens_the_record_for_its_holder_only(
         AccessDecider(NoCare(), NoConsent(), platform.security.break_glass),
         StoredOwnership(platform.db),
         classify=platform.classify,
+        care_events=None,
     )
     observation = _observation(platform)
     emergency = _doctor("org-chc", "昏迷患者急诊抢救，需查看既往史")

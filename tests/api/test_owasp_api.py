@@ -181,9 +181,12 @@ def test_another_hospitals_record_is_closed_by_every_path_to_its_id(
         f"/fhir/Observation/{res_id}/_history/1",
         f"/fhir/Observation/{res_id}/_history",
         f"/fhir/{patient}/$everything",
-        "/fhir/Observation/_history",
     ):
         assert anonymous.get(path, headers=other).status_code == 403, path
+    for wider in ("/fhir/Observation/_history", "/fhir/_history"):  # filtered, not refused
+        history = anonymous.get(wider, headers=other)
+        assert history.status_code == 200, wider
+        assert res_id not in history.text, wider
     found = anonymous.get(f"/fhir/Observation?_id={res_id}&_total=accurate", headers=other).json()
     assert found["total"] == 0
     batch = {"resourceType": "Bundle", "type": "batch",

@@ -53,6 +53,9 @@ class AccessNote:
 
     patients: frozenset[str] = frozenset()
     break_glass: str | None = None  # the id of the break-glass grant that permitted it
+    # Further audit entries a permitted write implies (a care relationship it creates, a
+    # security alert), stored with the write in its transaction.
+    also: tuple[AuditEntry, ...] = ()
 
 
 ALLOWED = AccessNote()

@@ -205,6 +205,8 @@ class Changeset:
             owner_org=self._owner_org(current),
             district=self._district(current),
             existing_pk=None if current is None else current.pk,
+            written_by=self.ctx.principal,
+            written_as=",".join(sorted(self.ctx.roles)),
         )
         stored = StoredResource(res_type, res_id, version, self._instant, content)
         self._staged[key] = _Staged(write, stored)
@@ -214,6 +216,7 @@ class Changeset:
             OutboxEvent(f"{res_type}.{topic}", res_type, res_id, version, self._now_us)
         )
         self._audit.append(AuditEntry(action, res_type, res_id, "success", note))
+        self._audit.extend(note.also)
         status = 201 if created and resource is not None else 200
         return WriteOutcome(stored, status, created=created)  # type: ignore[arg-type]
 

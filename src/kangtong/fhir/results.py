@@ -54,9 +54,10 @@ class SearchResult:
 class HistoryResult:
     versions: list[StoredResource]
     methods: list[str]
-    total: int
+    total: int | None  # None when versions the caller may not see were left out
     offset: int
     count: int
+    has_more: bool = False
 
 
 Resource = JsonObject

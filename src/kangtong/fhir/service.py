@@ -37,6 +37,7 @@ from kangtong.fhir.access import (
     Owner,
 )
 from kangtong.fhir.changeset import Changeset, state_for_read
+from kangtong.fhir.history import VersionAccess, deciding_content, last_content
 from kangtong.fhir.lookup import PlatformSearch
 from kangtong.fhir.ports import Indexer, KnownTypes, ResourceCheck, WritePorts
 from kangtong.fhir.results import (
@@ -99,6 +100,7 @@ class ResourceService:
         self.repository = self.lookups.repository
         self.search_store = self.lookups.search_store
         self.outbox = OutboxStore()
+        self.versions = VersionAccess(db, self.repository, self._check_version)
         self.ports = WritePorts(
             repository=self.repository,
             outbox=self.outbox,
@@ -364,9 +366,11 @@ class ResourceService:
         with self.db.read() as conn:
             found = self.repository.version(conn, res_type, res_id, version)
             current = self.repository.current(conn, res_type, res_id)
+            content = None if found is None else deciding_content(self.repository, conn, found)
         if found is None or current is None:
             raise NotFound(f"{res_type}/{res_id} has no version {version}")
-        note = self.authorize_stored(ctx, "vread", current, found.content or current.content)
+        # A deleted version is judged on the content before it, never on no content at all.
+        note = self.authorize_stored(ctx, "vread", current, content)
         self.audit.record(ctx, AuditEntry("vread", res_type, res_id, "success", note))
         return StoredResource(
             res_type, res_id, version, instant_of_us(found.last_updated_us), found.content
@@ -409,17 +413,31 @@ class ResourceService:
         count: int,
         offset: int,
     ) -> HistoryResult:
+        """Versions newest first, each decided like a read of what it holds (`fhir.history`).
+
+        An instance's history is refused (and the refusal audited) when its newest content may
+        not be read; wider history leaves out what the caller may not see. Callers who see
+        every row get the versions and their total straight from the store.
+        """
         if res_type is not None:
             self.require_type(res_type)
         note = self._authorize_history(ctx, res_type, res_id)
-        with self.db.read() as conn:
-            versions, total = self.repository.history(
-                conn,
-                res_type=res_type,
-                res_id=res_id,
-                since_us=since_us,
-                at_most=count,
-                offset=offset,
+        if self.policy.visibility(ctx)[0] is None:
+            with self.db.read() as conn:
+                versions, total = self.repository.history(
+                    conn, res_type=res_type, res_id=res_id, since_us=since_us,
+                    at_most=count, offset=offset,
+                )  # fmt: skip
+            has_more: bool = offset + len(versions) < total
+            found: int | None = total
+        else:
+            visible = self.versions.visible(
+                ctx, res_type=res_type, res_id=res_id, since_us=since_us,
+                count=count, offset=offset,
+            )  # fmt: skip
+            versions, has_more, found = visible.versions, visible.has_more, None
+            note = AccessNote(
+                note.patients | visible.note.patients, note.break_glass or visible.note.break_glass
             )
         self.audit.record(ctx, AuditEntry("history", res_type, res_id, "success", note))
         stored = [
@@ -428,31 +446,27 @@ class ResourceService:
             )
             for v in versions
         ]
-        return HistoryResult(stored, [v.method for v in versions], total, offset, count)
+        methods = [v.method for v in versions]
+        return HistoryResult(stored, methods, found, offset, count, has_more)
 
     def _authorize_history(
         self, ctx: AccessContext, res_type: str | None, res_id: str | None
     ) -> AccessNote:
-        """An instance's history is read like the instance; wider history needs an open view."""
-        if res_type and res_id:
-            with self.db.read() as conn:
-                current = self.repository.current(conn, res_type, res_id)
-            if current is None:
-                raise NotFound(f"{res_type}/{res_id} is not known")
-            if current.deleted or current.content is None:
-                return self.authorize(ctx, "history", res_type, res_id)
-            return self.authorize_stored(ctx, "history", current)
-        note = self.authorize(ctx, "history", res_type, None)
-        if self.policy.visibility(ctx)[0] is not None:
-            self.authorize_denied(ctx, "history", res_type)
-        return note
+        """An instance's history is read like its newest content, deleted or not."""
+        if not (res_type and res_id):
+            return self.authorize(ctx, "history", res_type, None)
+        with self.db.read() as conn:
+            current = self.repository.current(conn, res_type, res_id)
+            content = None if current is None else last_content(self.repository, conn, current)
+        if current is None:
+            raise NotFound(f"{res_type}/{res_id} is not known")
+        return self.authorize_stored(ctx, "history", current, content)
 
-    def authorize_denied(self, ctx: AccessContext, action: Action, res_type: str | None) -> None:
-        self.audit.record(ctx, AuditEntry(action, res_type, None, "denied"))
-        raise Forbidden(
-            "History across resources is open only to callers who may see every row; "
-            "read an instance's history or search instead"
-        )
+    def _check_version(
+        self, ctx: AccessContext, res_type: str, resource: Mapping[str, Any], owner: Owner
+    ) -> AccessNote:
+        """One version of a wider history, decided like a read (refusals are not audited)."""
+        return self.policy.authorize(ctx, "history", res_type, resource, owner)
 
     # -- conditional helpers ----------------------------------------------------------------
     def conditional_criteria(self, res_type: str, query: str) -> ConditionalCriteria:

@@ -24,6 +24,7 @@ from kangtong.fhir.service import ResourceService
 from kangtong.mpi.service import INGEST_TOPICS, MpiService
 from kangtong.registry.registries import Registries, registry_rules
 from kangtong.security.answers import RecentAnswers
+from kangtong.security.care_events import CareWriteEvents
 from kangtong.security.consents import FhirConsents
 from kangtong.security.decision import AccessDecider
 from kangtong.security.export import build_exports
@@ -176,8 +177,13 @@ def security_policy(
         care, consents, security.break_glass, compartment_params(registry), RecentAnswers(clock)
     )
     decider = AccessDecider(care, consents, security.break_glass)
+    ownership = StoredOwnership(lookups.db, lookups.repository)
     return SecurityPolicy(
-        decider, StoredOwnership(lookups.db, lookups.repository), visibility, classify=classify
+        decider,
+        ownership,
+        visibility,
+        classify=classify,
+        care_events=CareWriteEvents(care, ownership),
     )
 
 

@@ -27,6 +27,7 @@ ACTION_CODES = {
     "create": "C", "read": "R", "vread": "R", "history": "R", "update": "U", "patch": "U",
     "delete": "D", "search": "E", "operation": "E", "export": "R", "login": "E",
     "issue-token": "E", "revoke": "E", "purge": "D", "break-glass": "E",
+    "care-relation": "C", "security-alert": "E",
 }  # fmt: skip
 # AuditEvent.outcome: 0 success, 4 minor failure (refused), 8 serious failure.
 OUTCOME_CODES = {"success": "0", "staged": "0", "denied": "4", "failure": "8"}
@@ -37,6 +38,15 @@ _SPECIAL_TYPES = {
     "export": (DCM, "110106", "Export"),
     "purge": (DCM, "110101", "Audit Log Used"),
     "break-glass": (DCM, "110113", "Security Alert"),
+    "care-relation": (DCM, "110110", "Patient Record"),
+    "security-alert": (DCM, "110113", "Security Alert"),
+}
+AUDIT_SUBTYPE = "urn:kangtong:audit-subtype"
+# Events of kangtong's own kinds (issue 13, finding 1): a care relationship created, and the
+# alert a clinician registering a patient never seen at their institution raises.
+_SUBTYPES = {
+    "care-relation": ("care-relationship", "Care relationship created"),
+    "security-alert": ("unusual-care-relationship", "Patient never seen at the institution"),
 }
 FHIR_TYPES_AS_PRINCIPAL = (
     "Practitioner/",
@@ -95,6 +105,9 @@ def build_audit_event(facts: AuditFacts) -> dict[str, Any]:
     }
     if facts.action in RESTFUL_ACTIONS:
         event["subtype"] = [{"system": RESTFUL, "code": _interaction(facts)}]
+    elif facts.action in _SUBTYPES:
+        code, display = _SUBTYPES[facts.action]
+        event["subtype"] = [{"system": AUDIT_SUBTYPE, "code": code, "display": display}]
     if facts.break_glass_grant:
         event["purposeOfEvent"] = [
             {"coding": [{"system": ACT_REASON, "code": "BTG", "display": "break the glass"}]}

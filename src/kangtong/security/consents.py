@@ -5,7 +5,8 @@ permit, limited to `actor` references (an Organization, or the Practitioner call
 `purpose` codes (v3 PurposeOfUse, matched against the caller's purpose) and to sensitive
 categories by `securityLabel`. Rules naming the caller's organisation or the caller outrank
 general ones; within a rank, deny wins. A sensitive category is shared only with a permit
-that names it (opt-in); a deny without labels covers every category.
+that names it (opt-in); a deny without labels covers every category. Permits of a Consent
+count only when its writer may give them (`consent_writes.trusted_consent`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.lookup import PlatformSearch
 from kangtong.security.answers import RecentAnswers
+from kangtong.security.consent_writes import trusted_consent
 from kangtong.security.ports import ConsentVerdict
 from kangtong.security.sensitivity import SECURITY_LABELS, Sensitivity
+from kangtong.store.records import VersionWriter
 
 BATCH = 100  # patients per Consent search
 
@@ -134,15 +137,27 @@ class FhirConsents:
         for start in range(0, len(missing), BATCH):
             batch = missing[start : start + BATCH]
             loaded: dict[str, list[ConsentRule]] = {p: [] for p in batch}
-            for consent in self._consents(batch):
+            for consent, writer in self._written(self._consents(batch)):
                 patient = str(consent.get("patient", {}).get("reference", ""))
                 rules = loaded.get(patient.removeprefix("Patient/"))
                 if rules is not None:
-                    rules.extend(rules_of(consent))
+                    trusted = trusted_consent(writer, consent)
+                    rules.extend(r for r in rules_of(consent) if trusted or not r.permit)
             for patient, rules in loaded.items():
                 known[patient] = tuple(rules)
                 self.answers.put(("consent", patient), known[patient])
         return known
+
+    def _written(
+        self, consents: Iterable[Mapping[str, Any]]
+    ) -> Iterable[tuple[Mapping[str, Any], VersionWriter | None]]:
+        """Each Consent with the writer the store recorded for its current version."""
+        found = list(consents)
+        ids = [str(c.get("id", "")) for c in found]
+        with self.lookups.db.read() as conn:
+            writers = self.lookups.repository.writers(conn, "Consent", ids)
+        for consent in found:
+            yield consent, writers.get(str(consent.get("id", "")))
 
     def _consents(self, patients: list[str]) -> Iterable[Mapping[str, Any]]:
         refs = ",".join(f"Patient/{p}" for p in patients)

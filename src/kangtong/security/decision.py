@@ -12,6 +12,7 @@ from typing import Literal
 
 from kangtong.fhir.access import AccessContext
 from kangtong.security.classification import Grade, Use, grade_of, may_use
+from kangtong.security.consent_writes import consent_write_refusal
 from kangtong.security.facts import ResourceFacts
 from kangtong.security.ports import (
     BreakGlassGrant,
@@ -135,6 +136,10 @@ class AccessDecider:
         kind = "write" if action in WRITE_ACTIONS else "read"
         if not permission.may(kind, resource_type):
             return _deny(f"The {role} role may not {kind} {resource_type or 'resources'}", role)
+        if kind == "write" and resource_type == "Consent":
+            refusal = consent_write_refusal(role, action, facts.resource if facts else None)
+            if refusal:
+                return _deny(refusal, role)
         sensitive = facts.sensitive if facts else frozenset()
         use: Use = action if action in ("export", "publish") else "read"
         grade = grade_of(resource_type, sensitive)

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kangtong.core.errors import Forbidden
-from kangtong.fhir.access import AccessContext, AccessNote, Action, Owner
+from kangtong.fhir.access import AccessContext, AccessNote, Action, AuditEntry, Owner
+from kangtong.security.care_events import CareWriteEvents
 from kangtong.security.decision import AccessDecider, Decision
 from kangtong.security.facts import ResourceFacts, facts_of
 from kangtong.security.sensitivity import SensitivityClassifier
@@ -17,6 +18,7 @@ from kangtong.store.criteria import AccessFilter
 from kangtong.store.database import Database
 from kangtong.store.repository import ResourceRepository
 
+WRITES = frozenset({"create", "update", "patch"})
 # (resource type, id) → (owner organisation, district) of the stored resource, if it exists.
 OwnerLookup = Callable[[str, str], tuple[str | None, str | None] | None]
 
@@ -46,11 +48,14 @@ class SecurityPolicy:
         visibility: VisibilityBuilder | None = None,
         *,
         classify: SensitivityClassifier,
+        care_events: CareWriteEvents | None,
     ) -> None:
+        """`care_events` None: a policy never asked about writes of care facts (tests)."""
         self.decider = decider
         self.owner_of = owner_of
         self.visibility_builder = visibility
         self.classify = classify  # the write path's labeller uses the same one
+        self.care_events = care_events
 
     def decision(
         self,
@@ -74,7 +79,10 @@ class SecurityPolicy:
         if not decision.allowed:
             raise Forbidden(decision.reason)
         grant = decision.break_glass.id if decision.break_glass else None
-        return AccessNote(facts.patients if facts else frozenset(), grant)
+        also: tuple[AuditEntry, ...] = ()
+        if self.care_events and action in WRITES and resource_type and resource is not None:
+            also = self.care_events.entries(ctx, resource_type, resource)
+        return AccessNote(facts.patients if facts else frozenset(), grant, also)
 
     def _decide(
         self,

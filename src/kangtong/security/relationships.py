@@ -1,15 +1,17 @@
 """Care relationships (诊疗关系) and guardianship, answered by FHIR searches.
 
 A caller treats a patient while one of these is active for the caller's organisation or for
-the caller (a Practitioner):
+the caller (a Practitioner), written by a trusted writer (`care_trust`: never the reader):
 - an Encounter (arrived, triaged, in-progress, on leave) — `service-provider` or `participant`;
 - an EpisodeOfCare (active) — `organization` or `care-manager`; family-doctor contracts
   (家庭医生签约) are EpisodeOfCare of the 家庭医生签约服务 programme, so they count here;
-- a CareTeam (active) with the organisation or the caller as `participant`.
+- a CareTeam (active) with the organisation or the caller as `participant`;
+- a referral or consultation addressed to them: a ServiceRequest (active, `performer`) or a
+  Task (open, `owner`) from an institution that itself registered the patient.
 
 A resident acts for their own Patient record and for dependants: a RelatedPerson (active)
 whose `patient` is the dependant and whose identifier in `GUARDIAN_SYSTEM` names the
-guardian's own Patient id (监护关系).
+guardian's own Patient id (监护关系), recorded by an institution system or the platform.
 
 Lookups are the platform's own searches (`fhir.lookup.PlatformSearch`: the policy is not asked
 again) and are not audited; answers are shared for a few seconds (`RecentAnswers`).
@@ -24,12 +26,19 @@ from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.lookup import PlatformSearch
 from kangtong.security.answers import RecentAnswers
+from kangtong.security.care_trust import (
+    referral_sender,
+    trusted_guardianship,
+    trusted_registration,
+)
 from kangtong.security.facts import patient_ids
+from kangtong.store.records import VersionWriter
 
 GUARDIAN_SYSTEM = canonical("NamingSystem/guardian-of")
 # Guardians named under the URL kangtong wrote before ADR 0020 still count.
 GUARDIAN_SYSTEMS = with_legacy("NamingSystem/guardian-of")
 ACTIVE_ENCOUNTER = "arrived,triaged,in-progress,onleave"
+ACTIVE_TASK = "requested,received,accepted,ready,in-progress"
 PRACTITIONER_PREFIXES = ("Practitioner/", "PractitionerRole/")
 
 
@@ -73,30 +82,85 @@ class FhirCareRelationships:
         guardian = [("identifier", named), ("active", "true")]
         return self.answers.get(
             ("represented", own),
-            lambda: frozenset({own} | self._patients_of("RelatedPerson", guardian)),
+            lambda: frozenset({own} | self._guarded("RelatedPerson", guardian)),
+        )
+
+    def registered_at(self, institution: str, patient_id: str, *, current: bool = True) -> bool:
+        """The institution's own system (or the platform) registered the patient there.
+
+        `current=False` counts finished registrations too: whether the patient was ever seen.
+        """
+        key = ("registered", institution, patient_id, current)
+        return bool(
+            self.answers.get(
+                key, lambda: frozenset(self._registrations(institution, patient_id, current))
+            )
         )
 
     # -- lookups -----------------------------------------------------------------------
     def _care_patients(self, ctx: AccessContext, narrow: list[tuple[str, str]]) -> set[str]:
         org = f"Organization/{ctx.organization}" if ctx.organization else None
         person = ctx.principal if ctx.principal.startswith(PRACTITIONER_PREFIXES) else None
-        queries: list[tuple[str, list[tuple[str, str]]]] = []
+        found: set[str] = set()
         for carer, encounter_param, episode_param in (
             (org, "service-provider", "organization"),
             (person, "participant", "care-manager"),
         ):
             if carer is None:
                 continue
-            queries += [
-                ("Encounter", [(encounter_param, carer), ("status", ACTIVE_ENCOUNTER)]),
-                ("EpisodeOfCare", [(episode_param, carer), ("status", "active")]),
-                ("CareTeam", [("participant", carer), ("status", "active")]),
-            ]
+            for res_type, params in _registration_queries(carer, encounter_param, episode_param):
+                found |= self._registered(res_type, params + narrow, ctx.organization)
+                if narrow and found:
+                    return found  # one relationship answers a yes/no question
+            for res_type, params in (
+                ("ServiceRequest", [("performer", carer), ("status", "active")]),
+                ("Task", [("owner", carer), ("status", ACTIVE_TASK)]),
+            ):
+                found |= self._referred(res_type, params + narrow, ctx.organization)
+                if narrow and found:
+                    return found
+        return found
+
+    def _registrations(self, institution: str, patient_id: str, current: bool) -> set[str]:
+        narrow = [("patient", f"Patient/{patient_id}")]
         found: set[str] = set()
-        for res_type, params in queries:
-            found |= self._patients_of(res_type, params + narrow)
-            if narrow and found:
-                break  # one relationship answers a yes/no question
+        carer = f"Organization/{institution}"
+        for res_type, params in _registration_queries(carer, "service-provider", "organization"):
+            if not current:
+                params = [p for p in params if p[0] != "status"]
+            found |= self._registered(res_type, params + narrow, institution)
+            if found:
+                break
+        return found
+
+    def _registered(
+        self, res_type: str, params: Sequence[tuple[str, str]], institution: str | None
+    ) -> set[str]:
+        found: set[str] = set()
+        for resource, writer in self._written(res_type, params):
+            if trusted_registration(writer, institution):
+                found |= patient_ids(res_type, resource)
+        return found
+
+    def _referred(
+        self, res_type: str, params: Sequence[tuple[str, str]], addressee: str | None
+    ) -> set[str]:
+        found: set[str] = set()
+        for resource, writer in self._written(res_type, params):
+            sender = referral_sender(writer, addressee)
+            if sender is None:
+                continue
+            for patient in patient_ids(res_type, resource):
+                if sender == "" or self.registered_at(sender, patient):
+                    found.add(patient)
+        return found
+
+    def _guarded(self, res_type: str, params: Sequence[tuple[str, str]]) -> set[str]:
+        """Dependants named by guardianships an institution system or the platform recorded."""
+        found: set[str] = set()
+        for resource, writer in self._written(res_type, params):
+            if trusted_guardianship(writer):
+                found |= patient_ids(res_type, resource)
         return found
 
     def _patients_of(self, res_type: str, params: Sequence[tuple[str, str]]) -> set[str]:
@@ -105,16 +169,42 @@ class FhirCareRelationships:
             found |= patient_ids(res_type, resource)
         return found
 
+    def _written(
+        self, res_type: str, params: Sequence[tuple[str, str]]
+    ) -> Iterable[tuple[dict[str, object], VersionWriter | None]]:
+        """Each matching resource with the writer the store recorded for it."""
+        for page in self._pages(res_type, params):
+            ids = [str(r.get("id", "")) for r in page]
+            with self.lookups.db.read() as conn:
+                writers = self.lookups.repository.writers(conn, res_type, ids)
+            for resource in page:
+                yield resource, writers.get(str(resource.get("id", "")))
+
     def _all(self, res_type: str, params: Sequence[tuple[str, str]]) -> Iterable[dict[str, object]]:
+        for page in self._pages(res_type, params):
+            yield from page
+
+    def _pages(
+        self, res_type: str, params: Sequence[tuple[str, str]]
+    ) -> Iterable[list[dict[str, object]]]:
         offset = 0
         while True:
             paging = [("_count", str(self.page_size)), ("_offset", str(offset)), ("_total", "none")]
             result = self.lookups.search(res_type, [*params, *paging])
-            for entry in result.entries:
-                yield parse_fhir_json(entry.content)
+            yield [parse_fhir_json(entry.content) for entry in result.entries]
             if not result.has_more:
                 return
             offset += len(result.entries)
+
+
+def _registration_queries(
+    carer: str, encounter_param: str, episode_param: str
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    return [
+        ("Encounter", [(encounter_param, carer), ("status", ACTIVE_ENCOUNTER)]),
+        ("EpisodeOfCare", [(episode_param, carer), ("status", "active")]),
+        ("CareTeam", [("participant", carer), ("status", "active")]),
+    ]
 
 
 def own_patient(ctx: AccessContext) -> str | None:

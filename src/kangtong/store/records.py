@@ -21,6 +21,8 @@ class VersionWrite:
     owner_org: str | None = None
     district: str | None = None
     existing_pk: int | None = None  # set when the resource already has a row
+    written_by: str | None = None  # the writer's principal
+    written_as: str | None = None  # the writer's roles, comma-separated
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,15 @@ class CurrentState:
     content: bytes | None
     owner_org: str | None
     district: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionWriter:
+    """Who wrote the current version of a resource: enough to decide whether to trust it."""
+
+    principal: str
+    roles: frozenset[str]
+    organization: str | None  # the resource's owner: the writer's organisation
 
 
 @dataclass(frozen=True, slots=True)

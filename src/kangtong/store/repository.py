@@ -10,7 +10,7 @@ from sqlalchemy import Connection, and_, func, select, tuple_
 from kangtong.store import bulk
 from kangtong.store.index_rows import INDEX_COLUMNS, IndexRows
 from kangtong.store.locks import hold_until_commit
-from kangtong.store.records import CurrentState, StoredVersion, VersionWrite
+from kangtong.store.records import CurrentState, StoredVersion, VersionWrite, VersionWriter
 from kangtong.store.sealing import ContentSealing, content_context, is_sealed
 from kangtong.store.tables import INDEX_TABLES, resource, resource_version
 
@@ -58,6 +58,8 @@ _VERSION_WRITE_COLUMNS = (
     "last_updated",
     "method",
     "content",
+    "written_by",
+    "written_as",
 )
 
 
@@ -207,6 +209,31 @@ class ResourceRepository:
                 result[pk] = self._opened(content, res_type, res_id) or b""
         return result
 
+    def writers(
+        self, conn: Connection, res_type: str, res_ids: Sequence[str]
+    ) -> dict[str, VersionWriter]:
+        """Who wrote the current version of each named resource.
+
+        Ids that do not exist, or whose current version has no recorded writer, are absent.
+        """
+        found: dict[str, VersionWriter] = {}
+        columns = (resource.c.res_id, resource_version.c.written_by,
+                   resource_version.c.written_as, resource.c.owner_org)  # fmt: skip
+        for start in range(0, len(res_ids), 500):
+            chunk = list(res_ids[start : start + 500])
+            stmt = (
+                select(*columns)
+                .select_from(_JOIN_CURRENT)
+                .where(resource.c.res_type == res_type, resource.c.res_id.in_(chunk))
+            )
+            for res_id, principal, roles, org in conn.execute(stmt):
+                if principal is None:
+                    continue  # stored before writers were recorded: no writer known
+                found[res_id] = VersionWriter(
+                    principal, frozenset(filter(None, (roles or "").split(","))), org
+                )
+        return found
+
     def version(
         self, conn: Connection, res_type: str, res_id: str, version: int
     ) -> StoredVersion | None:
@@ -302,6 +329,8 @@ class ResourceRepository:
                 w.last_updated_us,
                 w.method,
                 self._stored(w),
+                w.written_by,
+                w.written_as,
             )
             for w in writes
         ]

@@ -63,6 +63,8 @@ resource_version = Table(
     Column("last_updated", BigInteger, nullable=False),
     Column("method", String(8), nullable=False, comment="POST, PUT, PATCH or DELETE"),
     Column("content", LargeBinary, nullable=True, comment="UTF-8 JSON; NULL for a tombstone"),
+    Column("written_by", String(128), nullable=True, comment="principal of the writer"),
+    Column("written_as", String(256), nullable=True, comment="the writer's roles, comma-separated"),
     PrimaryKeyConstraint("resource_pk", "version"),
     Index("ix_version_updated", "last_updated"),
     Index("ix_version_type_updated", "res_type", "last_updated"),

@@ -33,7 +33,7 @@ class CanonicalCache(Generic[T]):
         self._res_type = res_type
         self._build = build
         self._lock = threading.Lock()
-        self._generation = -1
+        self._generation: int | None = -1
         self._urls: dict[tuple[str, str | None], T | None] = {}
         self._built: dict[str, tuple[int, T]] = {}
         self._everything: list[T] | None = None

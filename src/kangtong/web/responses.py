@@ -133,18 +133,11 @@ def _links(
 def history_bundle(
     result: HistoryResult, base_url: str, self_path: str, params: Sequence[tuple[str, str]]
 ) -> bytes:
-    parts = [
-        b'{"resourceType":"Bundle","id":"',
-        str(uuid.uuid4()).encode(),
-        b'","type":"history","total":',
-        str(result.total).encode(),
-    ]
+    parts = [b'{"resourceType":"Bundle","id":"', str(uuid.uuid4()).encode(), b'","type":"history"']
+    if result.total is not None:
+        parts.append(b',"total":' + str(result.total).encode())
     search_like = SearchResult(
-        [],
-        result.total,
-        result.offset,
-        result.count,
-        has_more=result.offset + len(result.versions) < result.total,
+        [], result.total, result.offset, result.count, has_more=result.has_more
     )
     parts.append(b',"link":' + dump_json(_links(search_like, base_url, self_path, params)))
     entries = []

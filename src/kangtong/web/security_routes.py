@@ -1,9 +1,11 @@
-"""Break-glass (紧急授权) over HTTP.
+"""Break-glass (紧急授权) and security alerts over HTTP.
 
 - `POST /security/break-glass` — a clinician or nurse states a reason and gets a grant for
   one patient, for a limited time (audited at once as a Security Alert);
 - `GET /security/break-glass?since=…` — the institution admin's report of the grants opened
-  by callers of their organisation, with the stated reasons, for review.
+  by callers of their organisation, with the stated reasons, for review;
+- `GET /security/alerts?since=…` — the institution admin's security alerts about their
+  organisation (a clinician registering a patient never seen there), for review.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.responses import JSONResponse
 from kangtong.core.errors import Forbidden, Invalid
 from kangtong.fhir.access import AccessContext, AuditEntry
 from kangtong.platform import Platform
+from kangtong.security.alerts import SecurityAlerts
 from kangtong.security.ports import BreakGlassGrant
 from kangtong.security.roles import Role
 from kangtong.web.requests import RawBody, access_context, json_body
@@ -71,6 +74,25 @@ def break_glass_report(request: Request) -> JSONResponse:
         {"organization": ctx.organization, "since": since.isoformat(),
          "grants": [_shown(r.grant) for r in reported]}
     )  # fmt: skip
+
+
+@router.get("/alerts")
+def security_alerts(request: Request) -> JSONResponse:
+    platform = _platform(request)
+    ctx = access_context(request)
+    if Role.INSTITUTION_ADMIN not in ctx.roles or not ctx.organization:
+        raise Forbidden("Security alerts are for the institution admin of an organisation")
+    since = _since(request, platform)
+    alerts = SecurityAlerts(platform.db).for_organization(ctx.organization, since)
+    platform.security.audit_sink.record(ctx, AuditEntry("operation", None, None, "success"))
+    shown = [
+        {"recorded": a.recorded, "kind": a.kind, "principal": a.principal, "patient": patient}
+        for a in alerts
+        for patient in a.patients
+    ]
+    return JSONResponse(
+        {"organization": ctx.organization, "since": since.isoformat(), "alerts": shown}
+    )
 
 
 def _since(request: Request, platform: Platform) -> datetime:
