@@ -70,7 +70,7 @@ def _observation(platform: Platform) -> dict[str, object]:
 def test_the_stored_owner_decides_the_boundary(platform: Platform) -> None:
     policy = SecurityPolicy(
         AccessDecider(NoCare(), NoConsent(), platform.security.break_glass),
-        StoredOwnership(platform.db),
+        StoredOwnership(platform.db, platform.service.repository),
         classify=platform.classify,
         care_events=None,
     )
@@ -88,7 +88,7 @@ def test_a_stored_break_glass_grant_opens_the_record_for_its_holder_only(
 ) -> None:
     policy = SecurityPolicy(
         AccessDecider(NoCare(), NoConsent(), platform.security.break_glass),
-        StoredOwnership(platform.db),
+        StoredOwnership(platform.db, platform.service.repository),
         classify=platform.classify,
         care_events=None,
     )
