@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
 import pytest
+from fastapi.testclient import TestClient
 
 from kangtong.platform import Platform
 
@@ -19,7 +18,9 @@ def test_a_flood_of_bad_tokens_is_answered_429_and_audited_as_one_event(
     platform: Platform, anonymous: TestClient
 ) -> None:
     statuses = [
-        anonymous.get("/fhir/Patient", headers={"Authorization": f"Bearer forged.{n}.x"}).status_code
+        anonymous.get(
+            "/fhir/Patient", headers={"Authorization": f"Bearer forged.{n}.x"}
+        ).status_code
         for n in range(200)
     ]
     assert statuses[0] == 401 and statuses[-1] == 429

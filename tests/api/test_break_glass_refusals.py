@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-import pytest
 from fastapi.testclient import TestClient
 
 from kangtong.platform import Platform
@@ -19,7 +18,11 @@ def _refusals(platform: Platform) -> list[dict[str, Any]]:
     assert platform.security.audit_sink.writer.flush()
     with platform.db.read() as conn:
         rows = AuditLogStore().rows(conn)
-        return [orjson.loads(r.event) for r in rows if (r.action, r.outcome) == ("break-glass", "denied")]
+        return [
+            orjson.loads(r.event)
+            for r in rows
+            if (r.action, r.outcome) == ("break-glass", "denied")
+        ]
 
 
 def _refusal_class(event: dict[str, Any]) -> str:
@@ -27,7 +30,6 @@ def _refusal_class(event: dict[str, Any]) -> str:
     return next(d["valueString"] for d in details if d["type"] == "refusal")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 finding 6: refused break-glass is not audited")
 def test_each_refused_break_glass_request_is_audited_with_its_class(
     platform: Platform, anonymous: TestClient
 ) -> None:
@@ -49,7 +51,10 @@ def test_each_refused_break_glass_request_is_audited_with_its_class(
         (doctor, {"patient": "Patient/nobody-here", "reason": REASON, "minutes": 30}, 404),
     ]
     for headers, body, status in attempts:
-        assert anonymous.post("/security/break-glass", json=body, headers=headers).status_code == status
+        assert (
+            anonymous.post("/security/break-glass", json=body, headers=headers).status_code
+            == status
+        )
     refusals = _refusals(platform)
     assert [_refusal_class(e) for e in refusals] == [
         "no-reason", "short-reason", "role-not-permitted", "role-not-permitted",

@@ -26,7 +26,9 @@ def _rewrite_as_a_dba(database: Database, from_seq: int, forged: bytes) -> None:
     """Edit row `from_seq`, recompute every later hash with the published algorithm, move the head."""
     with database.write() as conn:
         rows = conn.execute(select(audit_log).order_by(audit_log.c.seq)).mappings().all()
-        prev = next(r["hash"] for r in rows if r["seq"] == from_seq - 1) if from_seq > 1 else "0" * 64
+        prev = (
+            next(r["hash"] for r in rows if r["seq"] == from_seq - 1) if from_seq > 1 else "0" * 64
+        )
         for row in (r for r in rows if r["seq"] >= from_seq):
             event = forged if row["seq"] == from_seq else row["event"]
             digest = row_hash("sm3", row["seq"], row["recorded"], row["action"], row["outcome"],
@@ -43,7 +45,9 @@ def test_a_row_rewritten_with_a_recomputed_chain_is_found(database: Database) ->
     trail = AuditTrail(database, clock)
     for n in range(5):
         trail.append("read", "success", _event(n, clock))
-    forged = orjson.dumps({"resourceType": "AuditEvent", "outcome": "0"}, option=orjson.OPT_SORT_KEYS)
+    forged = orjson.dumps(
+        {"resourceType": "AuditEvent", "outcome": "0"}, option=orjson.OPT_SORT_KEYS
+    )
     _rewrite_as_a_dba(database, 2, forged)
     report = trail.verify()
     assert report.broken is not None and report.broken.seq == 2
