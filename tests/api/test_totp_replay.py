@@ -38,7 +38,6 @@ def _now(platform: Platform) -> int:
     return int(platform.security.accounts.clock.now().timestamp())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 finding 4: a TOTP code can be replayed")
 def test_the_same_code_is_accepted_once(platform: Platform) -> None:
     code = totp(_enrolled(platform, "liu"), _now(platform))
     accounts = platform.security.accounts
@@ -47,7 +46,6 @@ def test_the_same_code_is_accepted_once(platform: Platform) -> None:
         accounts.authenticate("liu", PASSWORD, code)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 finding 4: a TOTP code can be replayed")
 def test_an_older_code_is_refused_after_a_newer_one_was_used(platform: Platform) -> None:
     secret = _enrolled(platform, "wang")
     now = _now(platform)
@@ -57,7 +55,6 @@ def test_an_older_code_is_refused_after_a_newer_one_was_used(platform: Platform)
         accounts.authenticate("wang", PASSWORD, totp(secret, now - 30))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 finding 4: a TOTP code can be replayed")
 def test_two_concurrent_logins_with_one_code_let_only_one_in(platform: Platform) -> None:
     code = totp(_enrolled(platform, "zhao"), _now(platform))
     barrier = threading.Barrier(4)

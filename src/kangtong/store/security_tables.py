@@ -34,6 +34,12 @@ account = Table(
     Column("district", String(12), nullable=True),
     Column("fhir_user", String(128), nullable=True, comment="e.g. Practitioner/123"),
     Column("totp_secret", LargeBinary, nullable=True, comment="SM4-GCM sealed TOTP secret"),
+    Column(
+        "totp_last_step",
+        BigInteger,
+        nullable=True,
+        comment="the last accepted TOTP time step: codes up to it are refused (RFC 6238 §5.2)",
+    ),
     Column("failed_count", Integer, nullable=False, default=0),
     Column("failed_since", BigInteger, nullable=True),
     Column("locked_until", BigInteger, nullable=True),

@@ -1,0 +1,27 @@
+"""Issue 13 findings 4, 5 and 7: the last accepted TOTP step, audit rows naming their key, and
+the shared refusal counters of the rate limiter.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-07 23:00:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sec_account") as account:
+        account.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sec_account") as account:
+        account.drop_column("totp_last_step")
