@@ -44,7 +44,13 @@ class Settings(BaseSettings):
         description="Folder of the platform's key files (token signing, SM2, SM4 field keys)",
     )
     audit_hash: Literal["sm3", "sha256"] = Field(
-        default="sm3", description="Hash of the audit chain: SM3 (GB/T 32905) or SHA-256"
+        default="sm3",
+        description="Unused since ADR 0023 (rows are sealed with HMAC-SM3); old rows name theirs",
+    )
+    audit_journal: str = Field(
+        default="",
+        description="The audit anchor journal, a file outside the database and its backups "
+        "(default: audit-anchors.jsonl in the key folder)",
     )
     audit_durable_reads: bool = Field(
         default=False,

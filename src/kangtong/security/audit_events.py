@@ -26,7 +26,8 @@ PRINCIPAL_SYSTEM = "urn:kangtong:principal"
 ACTION_CODES = {
     "create": "C", "read": "R", "vread": "R", "history": "R", "update": "U", "patch": "U",
     "delete": "D", "search": "E", "operation": "E", "export": "R", "login": "E",
-    "issue-token": "E", "revoke": "E", "purge": "D", "break-glass": "E",
+    "issue-token": "E", "revoke": "E", "purge": "D", "break-glass": "E", "rotate-key": "E",
+    "refusal-flood": "E",
 }  # fmt: skip
 # AuditEvent.outcome: 0 success, 4 minor failure (refused), 8 serious failure.
 OUTCOME_CODES = {"success": "0", "staged": "0", "denied": "4", "failure": "8"}
@@ -37,6 +38,8 @@ _SPECIAL_TYPES = {
     "export": (DCM, "110106", "Export"),
     "purge": (DCM, "110101", "Audit Log Used"),
     "break-glass": (DCM, "110113", "Security Alert"),
+    "rotate-key": (DCM, "110113", "Security Alert"),
+    "refusal-flood": (DCM, "110113", "Security Alert"),
 }
 FHIR_TYPES_AS_PRINCIPAL = (
     "Practitioner/",

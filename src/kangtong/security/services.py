@@ -8,6 +8,8 @@ from pathlib import Path
 from kangtong.core.clock import Clock
 from kangtong.core.config import Settings
 from kangtong.security.accounts import AccountService
+from kangtong.security.audit_journal import AUDIT_JOURNAL_FILE, AnchorJournal
+from kangtong.security.audit_keys import AuditKeyring
 from kangtong.security.audit_sink import ChainedAuditSink
 from kangtong.security.audit_trail import AuditTrail
 from kangtong.security.breakglass import StoredBreakGlassGrants
@@ -42,11 +44,21 @@ class SecurityServices:
     field_keys: FieldKeyRotation
 
 
+def audit_trail(settings: Settings, db: Database, clock: Clock) -> AuditTrail:
+    """The keyed audit chain: keys in the key folder, anchors journaled outside the database."""
+    folder = Path(settings.security_key_dir)
+    keys = AuditKeyring(folder)
+    journal = (
+        Path(settings.audit_journal) if settings.audit_journal else folder / AUDIT_JOURNAL_FILE
+    )
+    return AuditTrail(db, clock, keys, AnchorJournal(journal, keys))
+
+
 def build_security(settings: Settings, db: Database, clock: Clock) -> SecurityServices:
     """Construct the services; key files are read (or created) only when first needed."""
     keys = KeyFiles(Path(settings.security_key_dir))
     issuer = settings.base_url or DEFAULT_ISSUER
-    audit = AuditTrail(db, clock, settings.audit_hash)
+    audit = audit_trail(settings, db, clock)
     ttl = settings.access_token_ttl_seconds
     revocations = TokenRevocations(db, clock, longest_token_seconds=max(ttl, MAX_TOKEN_SECONDS))
     tokens = AccessTokens(keys, clock, issuer=issuer, ttl_seconds=ttl, revocations=revocations)

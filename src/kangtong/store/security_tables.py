@@ -125,10 +125,11 @@ audit_log = Table(
     Column("recorded", BigInteger, nullable=False),
     Column("action", String(16), nullable=False),
     Column("outcome", String(16), nullable=False),
-    Column("algorithm", String(8), nullable=False, comment="sm3 or sha256"),
+    Column("algorithm", String(8), nullable=False, comment="hmac-sm3 (keyed); sm3 or sha256"),
     Column("event", LargeBinary, nullable=False, comment="canonical JSON of the AuditEvent"),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("key_id", String(16), nullable=True, comment="id of the audit key that sealed it"),
     Index("ix_audit_log_recorded", "recorded"),
 )
 

@@ -20,8 +20,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("sec_account") as account:
         account.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("audit_log") as log:
+        log.add_column(sa.Column("key_id", sa.String(length=16), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_log") as log:
+        log.drop_column("key_id")
     with op.batch_alter_table("sec_account") as account:
         account.drop_column("totp_last_step")
