@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         default=False,
         description="Reads and searches wait until their AuditEvent is committed (ADR 0010)",
     )
+    refusal_limit_per_window: int = Field(
+        default=20,
+        description="Refusals (bad tokens, failed logins per address; refused requests per "
+        "principal) audited one by one in a window; beyond it 429 and one flood event",
+    )
+    refusal_window_seconds: int = Field(default=60, description="The refusal-limit window")
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 8 * 3600
     lockout_threshold: int = Field(default=5, description="Failed logins that lock an account")

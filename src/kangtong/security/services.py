@@ -15,10 +15,12 @@ from kangtong.security.audit_trail import AuditTrail
 from kangtong.security.breakglass import StoredBreakGlassGrants
 from kangtong.security.clients import ClientRegistry
 from kangtong.security.field_keys import FieldKeyRotation
+from kangtong.security.floods import FloodRecorder
 from kangtong.security.keys import KeyFiles
 from kangtong.security.lockout import LockoutPolicy
 from kangtong.security.oauth import TokenService
 from kangtong.security.passwords import PasswordHasher, PasswordPolicy
+from kangtong.security.refusal_limits import RefusalLimit, RefusalLimiter
 from kangtong.security.refused_tokens import RefusedTokens
 from kangtong.security.revocation import TokenRevocations
 from kangtong.security.smart_config import origin_of, token_endpoint
@@ -42,6 +44,7 @@ class SecurityServices:
     revocations: TokenRevocations
     refused_tokens: RefusedTokens
     field_keys: FieldKeyRotation
+    refusal_limits: RefusalLimiter
 
 
 def audit_trail(settings: Settings, db: Database, clock: Clock) -> AuditTrail:
@@ -78,8 +81,11 @@ def build_security(settings: Settings, db: Database, clock: Clock) -> SecuritySe
         revocations=revocations, refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
     )  # fmt: skip
     sink = ChainedAuditSink(audit, clock, durable_reads=settings.audit_durable_reads)
+    limit = RefusalLimit(settings.refusal_limit_per_window, settings.refusal_window_seconds)
+    sink.limiter = RefusalLimiter(db, clock, limit, FloodRecorder(sink.writer, clock))
     return SecurityServices(
         keys, audit, sink, tokens, clients, accounts, oauth,
         StoredBreakGlassGrants(db, clock, trail=audit), issuer, revocations,
         RefusedTokens(sink.writer, clock), FieldKeyRotation(keys, accounts, audit, clock),
+        sink.limiter,
     )  # fmt: skip

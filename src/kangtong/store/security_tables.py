@@ -141,3 +141,13 @@ audit_anchor = Table(
     Column("hash", String(64), nullable=False),
     Column("at", BigInteger, nullable=False),
 )
+
+refusal_window = Table(
+    "sec_refusal_window",
+    security_metadata,
+    Column("subject", String(200), nullable=False, comment="kind|address or kind|principal"),
+    Column("window_start", BigInteger, nullable=False, comment="µs, aligned to the window"),
+    Column("refused", BigInteger, nullable=False, comment="refusals counted in the window"),
+    PrimaryKeyConstraint("subject", "window_start"),
+    Index("ix_sec_refusal_window_start", "window_start"),
+)

@@ -82,6 +82,7 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
         tokens=platform.security.tokens,
         self_authenticating=self_authenticating_prefixes(),
         refusals=platform.security.refused_tokens.record,
+        limiter=platform.security.refusal_limits,
     )
     app.add_middleware(UnexpectedErrors)  # a 500 that keeps the connection open
     app.add_middleware(AccessLog)  # outermost: refused requests are logged too

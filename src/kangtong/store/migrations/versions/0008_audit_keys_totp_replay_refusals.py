@@ -22,9 +22,19 @@ def upgrade() -> None:
         account.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
     with op.batch_alter_table("audit_log") as log:
         log.add_column(sa.Column("key_id", sa.String(length=16), nullable=True))
+    op.create_table(
+        "sec_refusal_window",
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("window_start", sa.BigInteger(), nullable=False),
+        sa.Column("refused", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("subject", "window_start"),
+    )
+    op.create_index("ix_sec_refusal_window_start", "sec_refusal_window", ["window_start"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sec_refusal_window_start", table_name="sec_refusal_window")
+    op.drop_table("sec_refusal_window")
     with op.batch_alter_table("audit_log") as log:
         log.drop_column("key_id")
     with op.batch_alter_table("sec_account") as account:
