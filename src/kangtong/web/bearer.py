@@ -9,8 +9,8 @@ Failures answer 401 with an OperationOutcome and `WWW-Authenticate: Bearer` (RFC
 A request that presented a token and was refused is audited once (`RefusedTokens`); one that
 sent none is only challenged. Beyond the refusal limit of its address (`RefusalLimiter`) a bad
 token is answered 429 with `Retry-After` and counted into one flood event instead; so is any
-request of a principal whose refused requests went beyond theirs. Verified tokens are cached by their text, but expiry and the
-revocation deny-list are checked on every request.
+request of a principal whose refused requests went beyond theirs. Verified tokens are cached
+by their text, but expiry and the revocation deny-list are checked on every request.
 """
 
 from __future__ import annotations
