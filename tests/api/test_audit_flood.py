@@ -3,6 +3,7 @@ answered 429 with Retry-After and recorded as one aggregated event, across worke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,16 @@ def test_a_principal_refused_again_and_again_is_throttled(
     assert statuses[: LIMIT + 1] == [403] * (LIMIT + 1) and set(statuses[LIMIT + 1 :]) == {429}
     denials = [e for action, e in _events(platform) if action == "create"]
     assert len(denials) == LIMIT
+
+
+def test_failed_logins_at_the_web_page_are_limited_too(platform: Platform) -> None:
+    statuses = []
+    with TestClient(create_app(platform), base_url="http://kangtong.test") as browser:
+        for _ in range(LIMIT + 3):
+            token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text)
+            assert token is not None
+            form = {"csrf_token": token.group(1), "username": "nobody", "password": "guess"}
+            response = browser.post("/login", data=form, follow_redirects=False)
+            statuses.append(response.status_code)
+    assert statuses[:LIMIT] == [401] * LIMIT and set(statuses[LIMIT:]) == {429}
+    assert int(response.headers["Retry-After"]) > 0
