@@ -18,7 +18,7 @@ measurements and tests; the platform never wires it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
 import orjson
@@ -75,10 +75,13 @@ def hash_of(row: AuditRow, keys: KeyLookup) -> str | None:
                           row.outcome, row.prev_hash, row.event)  # fmt: skip
 
 
+Events = Sequence[tuple[str, str, bytes]]  # (action, outcome, canonical event)
+
+
 class RowSealer(Protocol):
-    def seal(
-        self, seq: int, recorded: int, action: str, outcome: str, prev_hash: str, event: bytes
-    ) -> AuditRow: ...
+    def seal(self, head_seq: int, head_hash: str, recorded: int, events: Events) -> list[AuditRow]:
+        """Rows for `events`, chained after the head (`head_seq`, `head_hash`)."""
+        ...
 
 
 class KeyedSealer:
@@ -87,12 +90,17 @@ class KeyedSealer:
     def __init__(self, keys: AuditKeyring) -> None:
         self.keys = keys
 
-    def seal(
-        self, seq: int, recorded: int, action: str, outcome: str, prev_hash: str, event: bytes
-    ) -> AuditRow:
-        key_id, key = self.keys.current()
-        sealed = keyed_row_hash(key, key_id, seq, recorded, action, outcome, prev_hash, event)
-        return AuditRow(seq, recorded, action, outcome, KEYED, event, prev_hash, sealed, key_id)
+    def seal(self, head_seq: int, head_hash: str, recorded: int, events: Events) -> list[AuditRow]:
+        key_id, key = self.keys.current()  # one look at the key file per batch
+        rows = []
+        for action, outcome, event in events:
+            head_seq += 1
+            sealed = keyed_row_hash(key, key_id, head_seq, recorded, action, outcome, head_hash,
+                                    event)  # fmt: skip
+            rows.append(AuditRow(head_seq, recorded, action, outcome, KEYED, event, head_hash,
+                                 sealed, key_id))  # fmt: skip
+            head_hash = sealed
+        return rows
 
 
 class UnkeyedSealer:
@@ -101,8 +109,12 @@ class UnkeyedSealer:
     def __init__(self, algorithm: HashAlgorithm = "sm3") -> None:
         self.algorithm = algorithm
 
-    def seal(
-        self, seq: int, recorded: int, action: str, outcome: str, prev_hash: str, event: bytes
-    ) -> AuditRow:
-        sealed = row_hash(self.algorithm, seq, recorded, action, outcome, prev_hash, event)
-        return AuditRow(seq, recorded, action, outcome, self.algorithm, event, prev_hash, sealed)
+    def seal(self, head_seq: int, head_hash: str, recorded: int, events: Events) -> list[AuditRow]:
+        rows = []
+        for action, outcome, event in events:
+            head_seq += 1
+            sealed = row_hash(self.algorithm, head_seq, recorded, action, outcome, head_hash, event)
+            rows.append(AuditRow(head_seq, recorded, action, outcome, self.algorithm, event,
+                                 head_hash, sealed))  # fmt: skip
+            head_hash = sealed
+        return rows

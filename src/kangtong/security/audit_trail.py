@@ -9,6 +9,7 @@ outside the database (ADR 0023).
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,15 +79,10 @@ class AuditTrail:
         head = self._store.locked_head(conn) or self._head_from_rows(conn)
         self.publish(head)  # read under the chain lock: committed, whatever this one does
         recorded = epoch_us(self.clock.now())
-        rows = []
-        for action, outcome, event in events:
-            row = self.sealer.seal(
-                head.seq + 1, recorded, action, outcome, head.hash, canonical_event(event)
-            )
-            rows.append(row)
-            head = Anchor(row.seq, row.hash)
+        bodies = [(action, outcome, canonical_event(event)) for action, outcome, event in events]
+        rows = self.sealer.seal(head.seq, head.hash, recorded, bodies)
         self._store.append_many(conn, rows)
-        self._store.move_head(conn, head, recorded)
+        self._store.move_head(conn, Anchor(rows[-1].seq, rows[-1].hash), recorded)
         return rows
 
     def publish(self, head: Anchor, *, force: bool = False) -> None:
@@ -113,8 +109,9 @@ class AuditTrail:
         with self.db.read() as conn:
             purge = self._store.anchor(conn, "purge")
             head = self._store.anchor(conn, "head")
+            keys = functools.cache(self.keys.key)  # one look at the key file per key id
             return verify_chain(
-                self._store.rows(conn), purge=purge, head=head, keys=self.keys.key, journal=journal
+                self._store.rows(conn), purge=purge, head=head, keys=keys, journal=journal
             )
 
     def purge(self, older_than_days: int) -> PurgeReport:
