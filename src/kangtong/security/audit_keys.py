@@ -10,6 +10,7 @@ The file is re-read when it changes, so running servers pick up a rotation by th
 from __future__ import annotations
 
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +33,24 @@ class AuditKeyring:
         self._current = ""
         self._keys: dict[str, bytes] = {}
         self._stamp: tuple[int, int, int] | None = None
+        self._lock = threading.Lock()  # the writer thread and request threads share it
 
     def current(self) -> tuple[str, bytes]:
         """(key id, key) that new rows are sealed with."""
-        self._refresh()
-        return self._current, self._keys[self._current]
+        with self._lock:
+            self._refresh()
+            return self._current, self._keys[self._current]
 
     def key(self, key_id: str) -> bytes | None:
         """The key of `key_id`, or None when the file holds no such key."""
-        self._refresh()
-        found = self._keys.get(key_id)
-        if found is None:  # a rotation may have happened since the last look
-            self._stamp = None
+        with self._lock:
             self._refresh()
             found = self._keys.get(key_id)
-        return found
+            if found is None:  # a rotation may have happened since the last look
+                self._stamp = None
+                self._refresh()
+                found = self._keys.get(key_id)
+            return found
 
     def rotate(self) -> str:
         """Add a new key and make it current; returns its id."""
@@ -56,7 +60,8 @@ class AuditKeyring:
         data["keys"][key_id] = secrets.token_hex(32)
         data["current"] = key_id
         _replace(self.path, orjson.dumps(data))
-        self._stamp = None
+        with self._lock:
+            self._stamp = None
         return key_id
 
     def _read(self) -> dict[str, Any]:

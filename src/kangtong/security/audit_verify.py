@@ -49,7 +49,7 @@ def verify_chain(
         return ChainReport(0, purge_problem)
     expected_seq = purge.seq + 1 if purge else 1
     expected_prev = purge.hash if purge else GENESIS_HASH
-    must_be_keyed = journal.first_head if journal.first_head is not None else None
+    must_be_keyed = journal.first_head  # the journal records where keying began
     count = 0
     for row in rows:
         count += 1

@@ -71,11 +71,19 @@ class RefusalLimiter:
         now = epoch_us(self._clock.now())
         with self._lock:
             block = self._blocks.get(subject)
-            if block is not None and now < block.until_us:
+            if block is None:
+                return None
+            if now < block.until_us:
                 block.answered += 1
                 return _seconds(block.until_us - now)
-        self.report_ended()
+            del self._blocks[subject]  # its window is over (the timer may not have run yet)
+        self._report_block(subject, block)
         return None
+
+    @property
+    def has_blocks(self) -> bool:
+        """Whether any subject is blocked in this process (a lock-free hint for the hot path)."""
+        return bool(self._blocks)
 
     def refused(self, kind: RefusalKind, who: str) -> int | None:
         """Count one refusal; None when it is within the limit (audit it on its own), else
@@ -104,12 +112,14 @@ class RefusalLimiter:
             for subject in ended:
                 del self._blocks[subject]
         for subject, block in ended.items():
-            with self._db.write() as conn:
-                total = self._store.add(conn, subject, block.window_start_us, block.answered)
-            kind, _, who = subject.partition("|")
-            self._report(
-                Flood(kind, who, block.window_start_us, block.until_us, total, block.answered)
-            )
+            self._report_block(subject, block)
+
+    def _report_block(self, subject: str, block: _Block) -> None:
+        """Add this process's 429s to the shared count and report the window's flood."""
+        with self._db.write() as conn:
+            total = self._store.add(conn, subject, block.window_start_us, block.answered)
+        kind, _, who = subject.partition("|")
+        self._report(Flood(kind, who, block.window_start_us, block.until_us, total, block.answered))
 
     def close(self) -> None:
         """At shutdown: record every flood still open."""

@@ -102,7 +102,7 @@ class BearerAuthentication:
             response = _challenge(exc) if retry is None else too_many_requests(retry)
             await response(scope, receive, send)
             return
-        if self.limiter is not None:
+        if self.limiter is not None and self.limiter.has_blocks:  # nothing to do otherwise
             principal = claims.context().principal
             retry = await run_in_threadpool(self.limiter.retry_after, "refused", principal)
             if retry is not None:
