@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
+from kangtong.core.config import Settings
 from kangtong.platform import Platform
 from kangtong.web.app import create_app, self_authenticating_prefixes
 from tests.api.conftest import bearer, token_for
@@ -65,6 +68,17 @@ def test_every_route_but_the_open_ones_answers_401_without_a_token(
         else:
             answered_open.add((method, path))
     assert answered_open == OPEN
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """A refusal limit above this module's garbage tokens: each route must answer 401 itself."""
+    return Settings(
+        database_url=database_url,
+        base_url="http://kangtong.test/fhir",
+        security_key_dir=str(tmp_path / "keys"),
+        refusal_limit_per_window=10_000,
+    )
 
 
 def test_a_wrong_scheme_or_a_garbage_token_is_refused_everywhere(

@@ -107,8 +107,9 @@ def _sealed_version(security: SecurityServices, database: Database, username: st
     return security.keys.field_cipher().key_version(bytes(sealed))
 
 
-def _log_in(security: SecurityServices, username: str, secret: bytes) -> None:
-    code = totp(secret, int(time.time()))
+def _log_in(security: SecurityServices, username: str, secret: bytes, ahead: int = 0) -> None:
+    """Log in with the code of `ahead` steps on: a code is accepted once (RFC 6238 §5.2)."""
+    code = totp(secret, int(time.time()) + 30 * ahead)
     assert security.accounts.authenticate(username, PASSWORD, code).username == username
 
 
@@ -134,7 +135,7 @@ def test_rotation_keeps_old_values_readable_and_re_encryption_moves_them_to_the_
     assert "sec_account.totp_secret: 2 examined, 2 re-encrypted, 0 unreadable" in moved.output
     assert _sealed_version(security, database, "liu") == 3
     assert _sealed_version(security, database, "wang") == 3
-    _log_in(security, "liu", before.totp_secret)
+    _log_in(security, "liu", before.totp_secret, ahead=1)
     _log_in(security, "wang", between.totp_secret)
 
     again = _cli("rotate-field-keys", "--re-encrypt", "--database-url", database_url)

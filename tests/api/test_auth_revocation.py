@@ -223,11 +223,13 @@ def test_a_request_without_a_token_is_challenged_but_not_audited(
     assert len(_events(platform)) == before
 
 
-def test_a_flood_of_bad_tokens_adds_one_audit_row_per_request(
+def test_a_flood_of_bad_tokens_adds_rows_only_up_to_the_refusal_limit(
     anonymous: TestClient, platform: Platform
 ) -> None:
+    """One row per refused token up to the limit, then 429 and no row each (issue 13 #7)."""
+    limit = platform.settings.refusal_limit_per_window
     before = len(_events(platform))
-    for i in range(300):
-        assert _api(anonymous, f"not-a-token-{i}") == 401
-    assert len(_events(platform)) - before == 300
+    statuses = [_api(anonymous, f"not-a-token-{i}") for i in range(300)]
+    assert statuses[:limit] == [401] * limit and set(statuses[limit:]) == {429}
+    assert len(_events(platform)) - before == limit
     assert platform.security.audit.verify().intact

@@ -1,4 +1,4 @@
-"""`kangtong audit …`: verify the audit hash chain, purge records past retention."""
+"""`kangtong audit …`: verify the keyed audit chain, purge records past retention, rotate its key."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.core.clock import SystemClock
 from kangtong.core.errors import KangtongError
 from kangtong.security.audit_events import AuditFacts, build_audit_event
-from kangtong.security.audit_trail import MIN_RETENTION_DAYS, AuditTrail
+from kangtong.security.audit_trail import MIN_RETENTION_DAYS
+from kangtong.security.services import audit_trail
 from kangtong.store.database import open_database
 
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
@@ -22,11 +23,13 @@ def verify(database_url: str | None = DatabaseOption) -> None:
     settings = settings_for(database_url)
     db = open_database(settings.database_url)
     try:
-        report = AuditTrail(db, SystemClock(), settings.audit_hash).verify()
+        report = audit_trail(settings, db, SystemClock()).verify()
     finally:
         db.dispose()
     if report.broken is not None:
-        console.print(f"[red]Broken at seq {report.broken.seq}: {report.broken.problem}[/red]")
+        broken = report.broken
+        where = f"seq {broken.seq}" if broken.seq else "the anchor journal"
+        console.print(f"[red]Broken at {where}: {broken.problem}[/red]")
         raise typer.Exit(1)
     console.print(f"[green]Audit chain intact[/green] ({report.rows} rows)")
 
@@ -42,7 +45,7 @@ def purge(
     settings = settings_for(database_url)
     db = open_database(settings.database_url)
     clock = SystemClock()
-    trail = AuditTrail(db, clock, settings.audit_hash)
+    trail = audit_trail(settings, db, clock)
     try:
         report = trail.purge(older_than_days)
         facts = AuditFacts("purge", "success", "cli/operator", clock.now(),
@@ -54,6 +57,23 @@ def purge(
     finally:
         db.dispose()
     console.print(f"Purged {report.deleted} audit records older than {older_than_days} days")
+
+
+@audit_app.command("rotate-key")
+def rotate_key(database_url: str | None = DatabaseOption) -> None:
+    """Make a new audit key current (old rows keep verifying under theirs); audited."""
+    settings = settings_for(database_url)
+    db = open_database(settings.database_url)
+    clock = SystemClock()
+    try:
+        trail = audit_trail(settings, db, clock)
+        key_id = trail.keys.rotate()
+        facts = AuditFacts("rotate-key", "success", "cli/operator", clock.now(),
+                           details=(("audit-key", key_id),))  # fmt: skip
+        trail.append("rotate-key", "success", build_audit_event(facts))
+    finally:
+        db.dispose()
+    console.print(f"Audit key {key_id} is current; rows sealed before keep their key")
 
 
 def register(app: typer.Typer) -> None:

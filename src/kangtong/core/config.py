@@ -61,12 +61,24 @@ class Settings(BaseSettings):
         description="Folder of the platform's key files (token signing, SM2, SM4 field keys)",
     )
     audit_hash: Literal["sm3", "sha256"] = Field(
-        default="sm3", description="Hash of the audit chain: SM3 (GB/T 32905) or SHA-256"
+        default="sm3",
+        description="Unused since ADR 0023 (rows are sealed with HMAC-SM3); old rows name theirs",
+    )
+    audit_journal: str = Field(
+        default="",
+        description="The audit anchor journal, a file outside the database and its backups "
+        "(default: audit-anchors.jsonl in the key folder)",
     )
     audit_durable_reads: bool = Field(
         default=False,
         description="Reads and searches wait until their AuditEvent is committed (ADR 0010)",
     )
+    refusal_limit_per_window: int = Field(
+        default=20,
+        description="Refusals (bad tokens, failed logins per address; refused requests per "
+        "principal) audited one by one in a window; beyond it 429 and one flood event",
+    )
+    refusal_window_seconds: int = Field(default=60, description="The refusal-limit window")
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 8 * 3600
     lockout_threshold: int = Field(default=5, description="Failed logins that lock an account")

@@ -1,7 +1,10 @@
 """People's accounts (用户): creation under the password policy, login with lockout and TOTP.
 
 Login failures say only "invalid credentials", whatever failed, so they reveal neither which
-user names exist nor whether the password or the one-time code was wrong.
+user names exist nor whether the password or the one-time code was wrong. A one-time code is
+accepted once (RFC 6238 §5.2): the account remembers the last accepted time step, updated
+under the account's row lock in the login's own transaction, so a replayed code — even one
+raced against its first use — is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from kangtong.security.lockout import LockoutPolicy, LoginFailures
 from kangtong.security.oauth_errors import OAuthError, invalid_grant
 from kangtong.security.passwords import PasswordHasher, PasswordPolicy
 from kangtong.security.roles import known_role
-from kangtong.security.totp import new_totp_secret, verify_totp
+from kangtong.security.totp import accepted_step, new_totp_secret
 from kangtong.store.accounts import AccountRow, AccountStore
 from kangtong.store.database import Database
 
@@ -51,6 +54,13 @@ class ResealCount:
     examined: int
     resealed: int
     unreadable: int  # altered values, or sealed under a key version no longer in the key file
+
+
+def _step_unused(fresh: AccountRow, step: int | None) -> bool:
+    """No login accepted this code's time step or a later one (checked under the row lock)."""
+    if fresh.totp_secret is None or step is None:
+        return fresh.totp_secret is None
+    return fresh.totp_last_step is None or step > fresh.totp_last_step
 
 
 def _failures(account: AccountRow) -> LoginFailures:
@@ -122,19 +132,22 @@ class AccountService:
             raise invalid_grant("Invalid credentials")
         if _failures(account).is_locked(epoch_us(self.clock.now())):
             raise OAuthError("invalid_grant", "The account is locked after repeated failures")
-        holds = self._credentials_hold(account, password, otp)
+        holds, step = self._credentials_hold(account, password, otp)
         rehashed = None
         if holds and self.hasher.needs_rehash(account.password_hash):
             rehashed = self.hasher.hash(password)
-        if self._record_attempt(account, holds, rehashed):
+        if self._record_attempt(account, holds, rehashed, step):
             return account
         raise invalid_grant("Invalid credentials")
 
-    def _record_attempt(self, checked: AccountRow, holds: bool, rehashed: str | None) -> bool:
+    def _record_attempt(
+        self, checked: AccountRow, holds: bool, rehashed: str | None, step: int | None
+    ) -> bool:
         """Count one login attempt; True when it succeeds against the account as it is now.
 
         A success counts only if nothing that decided it changed meanwhile: the account is
-        still active, not locked by concurrent failures, and its password is the one checked.
+        still active, not locked by concurrent failures, its password is the one checked, and
+        no login has used this code's time step (or a later one) since it was checked.
         """
         now = epoch_us(self.clock.now())
         with self.db.write() as conn:
@@ -145,8 +158,10 @@ class AccountService:
             if state.is_locked(now):
                 raise OAuthError("invalid_grant", "The account is locked after repeated failures")
             unchanged = fresh.password_hash == checked.password_hash
-            if holds and unchanged:
+            if holds and unchanged and _step_unused(fresh, step):
                 self._save(conn, fresh.id, LoginFailures.after_success())
+                if step is not None:
+                    self._store.set_totp_last_step(conn, fresh.id, step)
                 if rehashed is not None:
                     self._store.set_password_hash(conn, fresh.id, rehashed)
                 return True
@@ -157,13 +172,20 @@ class AccountService:
         with self.db.read() as conn:
             return self._store.account_by_id(conn, account_id)
 
-    def _credentials_hold(self, account: AccountRow, password: str, otp: str | None) -> bool:
+    def _credentials_hold(
+        self, account: AccountRow, password: str, otp: str | None
+    ) -> tuple[bool, int | None]:
+        """Whether the password (and code) hold, and the time step of the accepted code."""
         if not self.hasher.verify(account.password_hash, password):
-            return False
+            return False, None
         if account.totp_secret is None:
-            return True
+            return True, None
+        if otp is None:
+            return False, None
         secret = self.cipher().open(account.totp_secret, f"{TOTP_CONTEXT}:{account.id}")
-        return otp is not None and verify_totp(secret, otp, int(self.clock.now().timestamp()))
+        now = int(self.clock.now().timestamp())
+        step = accepted_step(secret, otp, now, after=account.totp_last_step)
+        return step is not None, step
 
     def reseal_totp_secrets(self, batch: int = 500) -> ResealCount:
         """Re-encrypt every TOTP secret sealed under an older field key (after a rotation).

@@ -26,8 +26,8 @@ PRINCIPAL_SYSTEM = "urn:kangtong:principal"
 ACTION_CODES = {
     "create": "C", "read": "R", "vread": "R", "history": "R", "update": "U", "patch": "U",
     "delete": "D", "search": "E", "operation": "E", "export": "R", "login": "E",
-    "issue-token": "E", "revoke": "E", "purge": "D", "break-glass": "E",
-    "care-relation": "C", "security-alert": "E",
+    "issue-token": "E", "revoke": "E", "purge": "D", "break-glass": "E", "rotate-key": "E",
+    "refusal-flood": "E", "care-relation": "C", "security-alert": "E",
 }  # fmt: skip
 # AuditEvent.outcome: 0 success, 4 minor failure (refused), 8 serious failure.
 OUTCOME_CODES = {"success": "0", "staged": "0", "denied": "4", "failure": "8"}
@@ -40,6 +40,8 @@ _SPECIAL_TYPES = {
     "break-glass": (DCM, "110113", "Security Alert"),
     "care-relation": (DCM, "110110", "Patient Record"),
     "security-alert": (DCM, "110113", "Security Alert"),
+    "rotate-key": (DCM, "110113", "Security Alert"),
+    "refusal-flood": (DCM, "110113", "Security Alert"),
 }
 AUDIT_SUBTYPE = "urn:kangtong:audit-subtype"
 # Events of kangtong's own kinds (issue 13, finding 1): a care relationship created, and the

@@ -21,6 +21,7 @@ from kangtong.fhir.access import AccessContext, AuditEntry
 from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_trail import AuditTrail
 from kangtong.security.audit_writer import AuditWriter
+from kangtong.security.refusal_limits import RefusalLimiter
 
 # `AccessContext.system(name)`: loaders, subscribers, the access policy's own look-ups.
 PLATFORM_JOBS = "system/"
@@ -39,6 +40,8 @@ class ChainedAuditSink:
         self.clock = clock
         self.writer = writer or AuditWriter(trail)
         self.durable_reads = durable_reads
+        # Refused requests beyond the limit are counted into one flood event (issue 13 #7).
+        self.limiter: RefusalLimiter | None = None
 
     def event(
         self,
@@ -77,7 +80,8 @@ class ChainedAuditSink:
         if entry.outcome == "success" and ctx.principal.startswith(PLATFORM_JOBS):
             return  # the platform's in-process jobs reading for themselves; their writes count
         if entry.outcome != "success":
-            self.trail.append(entry.action, entry.outcome, self.event(ctx, entry))
+            if not self._beyond_the_limit(ctx):
+                self.trail.append(entry.action, entry.outcome, self.event(ctx, entry))
             return
         recorded = self.clock.now()  # when it happened, not when the writer gets to it
         ticket = self.writer.submit(
@@ -105,5 +109,19 @@ class ChainedAuditSink:
         ]
         self.trail.append_many(conn, events)
 
+    def _beyond_the_limit(self, ctx: AccessContext) -> bool:
+        """A refusal of a principal already flooding (or crossing the limit now) is counted,
+        not audited on its own: the flood's aggregated event records it."""
+        if self.limiter is None:
+            return False
+        principal = ctx.principal
+        return (
+            self.limiter.retry_after("refused", principal) is not None
+            or self.limiter.refused("refused", principal) is not None
+        )
+
     def close(self) -> None:
+        """Record open floods, then commit what is queued."""
+        if self.limiter is not None:
+            self.limiter.close()
         self.writer.close()

@@ -1,12 +1,16 @@
-"""The audit trail service: append AuditEvents to the hash chain, verify it, purge old rows.
+"""The audit trail service: append AuditEvents to the keyed hash chain, verify it, purge old rows.
 
 Append-only: no method changes or deletes a single row. `purge` removes only a prefix older
 than the retention period (≥ 180 days, 《网络安全法》第二十一条: logs kept at least six months)
-and anchors the chain at the last removed row, so what remains still verifies.
+and anchors the chain at the last removed row, so what remains still verifies. Rows are sealed
+with HMAC-SM3 under a key kept in the key folder, and committed heads are journaled to a file
+outside the database (ADR 0023).
 """
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,13 +20,10 @@ from sqlalchemy import Connection
 
 from kangtong.core.clock import Clock, epoch_us
 from kangtong.core.errors import Invalid
-from kangtong.security.audit_chain import (
-    ChainReport,
-    HashAlgorithm,
-    canonical_event,
-    row_hash,
-    verify_chain,
-)
+from kangtong.security.audit_chain import KeyedSealer, RowSealer, canonical_event
+from kangtong.security.audit_journal import AnchorJournal, JournalView
+from kangtong.security.audit_keys import AuditKeyring
+from kangtong.security.audit_verify import ChainReport, verify_chain
 from kangtong.store.audit_log import GENESIS_HASH, Anchor, AuditLogStore, AuditRow
 from kangtong.store.database import Database
 
@@ -36,10 +37,21 @@ class PurgeReport:
 
 
 class AuditTrail:
-    def __init__(self, db: Database, clock: Clock, algorithm: HashAlgorithm = "sm3") -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        keys: AuditKeyring,
+        journal: AnchorJournal | None,
+        *,
+        sealer: RowSealer | None = None,
+    ) -> None:
+        """`journal` None only for measurements of the unkeyed form (`UnkeyedSealer`)."""
         self.db = db
         self.clock = clock
-        self.algorithm = algorithm
+        self.keys = keys
+        self.journal = journal
+        self.sealer: RowSealer = sealer or KeyedSealer(keys)
         self._store = AuditLogStore()
 
     def append(
@@ -49,7 +61,9 @@ class AuditTrail:
         if conn is not None:
             return self._append(conn, action, outcome, event)
         with self.db.write() as own:
-            return self._append(own, action, outcome, event)
+            row = self._append(own, action, outcome, event)
+        self.publish(Anchor(row.seq, row.hash))
+        return row
 
     def _append(
         self, conn: Connection, action: str, outcome: str, event: dict[str, Any]
@@ -63,18 +77,26 @@ class AuditTrail:
         if not events:
             return []
         head = self._store.locked_head(conn) or self._head_from_rows(conn)
+        self.publish(head)  # read under the chain lock: committed, whatever this one does
         recorded = epoch_us(self.clock.now())
-        rows = []
-        for action, outcome, event in events:
-            seq, body = head.seq + 1, canonical_event(event)
-            digest = row_hash(self.algorithm, seq, recorded, action, outcome, head.hash, body)
-            rows.append(
-                AuditRow(seq, recorded, action, outcome, self.algorithm, body, head.hash, digest)
-            )
-            head = Anchor(seq, digest)
+        bodies = [(action, outcome, canonical_event(event)) for action, outcome, event in events]
+        rows = self.sealer.seal(head.seq, head.hash, recorded, bodies)
         self._store.append_many(conn, rows)
-        self._store.move_head(conn, head, recorded)
+        self._store.move_head(conn, Anchor(rows[-1].seq, rows[-1].hash), recorded)
         return rows
+
+    def publish(self, head: Anchor, *, force: bool = False) -> None:
+        """Journal a committed head (at most once a second per process unless `force`)."""
+        if self.journal is not None:
+            at = epoch_us(self.clock.now())
+            self.journal.publish("head", head, at, now=time.monotonic(), force=force)
+
+    def publish_committed_head(self) -> None:
+        """Journal the head as committed now (at shutdown, so the newest rows are covered)."""
+        with self.db.read() as conn:
+            head = self._store.anchor(conn, "head")
+        if head is not None:
+            self.publish(head, force=True)
 
     def _head_from_rows(self, conn: Connection) -> Anchor:
         last = self._store.last_row(conn)
@@ -83,10 +105,14 @@ class AuditTrail:
         return self._store.anchor(conn, "purge") or Anchor(0, GENESIS_HASH)
 
     def verify(self) -> ChainReport:
+        journal = self.journal.read() if self.journal is not None else JournalView()
         with self.db.read() as conn:
             purge = self._store.anchor(conn, "purge")
             head = self._store.anchor(conn, "head")
-            return verify_chain(self._store.rows(conn), purge=purge, head=head)
+            keys = functools.cache(self.keys.key)  # one look at the key file per key id
+            return verify_chain(
+                self._store.rows(conn), purge=purge, head=head, keys=keys, journal=journal
+            )
 
     def purge(self, older_than_days: int) -> PurgeReport:
         """Delete rows recorded more than `older_than_days` ago; refuses fewer than 180 days."""
@@ -102,6 +128,9 @@ class AuditTrail:
             anchor = Anchor(last.seq, last.hash)
             self._store.set_anchor(conn, "purge", anchor, epoch_us(self.clock.now()))
             deleted = self._store.delete_through(conn, last.seq)
+        if self.journal is not None:  # committed: the journal learns of the purge
+            self.journal.publish("purge", anchor, epoch_us(self.clock.now()),
+                                 now=time.monotonic(), force=True)  # fmt: skip
         return PurgeReport(deleted, anchor)
 
     def count(self) -> int:

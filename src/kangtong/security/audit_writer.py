@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kangtong.security.audit_trail import AuditTrail
+from kangtong.store.audit_log import Anchor
 
 log = logging.getLogger("kangtong.security.audit")
 # (action, outcome, the AuditEvent — or a function that builds it on the writer thread)
@@ -73,6 +74,10 @@ class AuditWriter:
             thread = self._thread
         if thread is not None:
             thread.join(timeout)
+        try:
+            self.trail.publish_committed_head()  # the newest rows are journaled at shutdown
+        except Exception as exc:  # the database may be gone already; the next start covers it
+            log.error("audit head not journaled at shutdown: %s", type(exc).__name__)
 
     @property
     def backlog(self) -> int:
@@ -105,8 +110,10 @@ class AuditWriter:
         try:
             built = [(a, o, e() if callable(e) else e) for a, o, e in batch]
             with self.trail.db.write() as conn:
-                self.trail.append_many(conn, built)
+                rows = self.trail.append_many(conn, built)
         except Exception as exc:  # the database may be briefly unavailable; retry the batch
             log.error("audit batch of %d not committed: %s", len(batch), type(exc).__name__)
             return False
+        if rows:  # committed: the anchor journal may learn of this head
+            self.trail.publish(Anchor(rows[-1].seq, rows[-1].hash))
         return True

@@ -4,7 +4,8 @@ patient; the decision honours it only while it lasts and flags every use for aud
 Opening a grant writes a `break-glass` AuditEvent (DCM 110113 Security Alert) in the same
 transaction; institution admins list their organisation's grants from those events
 (`reported`), with the stated reason read from the grant itself (the audit trail never
-holds the reason).
+holds the reason). A refused request is audited too (outcome 4), naming only the class of
+refusal (`REFUSALS`): probing who may break the glass leaves a trace.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 from kangtong.core.clock import Clock, epoch_us
-from kangtong.core.errors import Forbidden, Invalid
+from kangtong.core.errors import Forbidden, Invalid, KangtongError
 from kangtong.fhir.access import AccessContext
 from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_trail import AuditTrail
@@ -37,6 +38,42 @@ def _instant(us: int) -> datetime:
     return datetime.fromtimestamp(us / 1_000_000, UTC)
 
 
+# Why a request was refused, as the audit trail records it (never the stated reason itself).
+REFUSALS = (
+    "role-not-permitted", "no-reason", "short-reason", "bad-duration",
+    "malformed-request", "unknown-patient",
+)  # fmt: skip
+
+
+class BreakGlassRefused(KangtongError):
+    """A refused request: the error the caller sees and the class the audit trail records."""
+
+    def __init__(self, refusal: str, error: KangtongError) -> None:
+        super().__init__(str(error))
+        self.refusal = refusal
+        self.error = error
+
+
+def refusal_of(
+    ctx: AccessContext, reason: str, minutes: int, rules: BreakGlassRules
+) -> BreakGlassRefused | None:
+    """Why the request must be refused (who may, a real reason, a bounded duration), if so."""
+    if not any(r in ROLE_PERMISSIONS and ROLE_PERMISSIONS[Role(r)].break_glass for r in ctx.roles):
+        message = "None of the caller's roles may open a break-glass grant"
+        return BreakGlassRefused("role-not-permitted", Forbidden(message))
+    if len(reason.strip()) < rules.min_reason_length:
+        message = (
+            f"A break-glass reason of at least {rules.min_reason_length} characters is required"
+        )
+        return BreakGlassRefused(
+            "short-reason" if reason.strip() else "no-reason", Invalid(message)
+        )
+    if not 0 < minutes <= rules.max_minutes:
+        message = f"A break-glass grant lasts 1 to {rules.max_minutes} minutes"
+        return BreakGlassRefused("bad-duration", Invalid(message))
+    return None
+
+
 def new_grant(
     ctx: AccessContext,
     patient_id: str,
@@ -45,15 +82,10 @@ def new_grant(
     now: datetime,
     rules: BreakGlassRules,
 ) -> BreakGlassGrant:
-    """Check the request and make the grant (who may, a real reason, a bounded duration)."""
-    if not any(r in ROLE_PERMISSIONS and ROLE_PERMISSIONS[Role(r)].break_glass for r in ctx.roles):
-        raise Forbidden("None of the caller's roles may open a break-glass grant")
-    if len(reason.strip()) < rules.min_reason_length:
-        raise Invalid(
-            f"A break-glass reason of at least {rules.min_reason_length} characters is required"
-        )
-    if not 0 < minutes <= rules.max_minutes:
-        raise Invalid(f"A break-glass grant lasts 1 to {rules.max_minutes} minutes")
+    """Check the request and make the grant; raises `BreakGlassRefused` when it may not be."""
+    refused = refusal_of(ctx, reason, minutes, rules)
+    if refused is not None:
+        raise refused
     return BreakGlassGrant(
         str(uuid.uuid4()),
         ctx.principal,
@@ -91,7 +123,12 @@ class StoredBreakGlassGrants:
     def open(
         self, ctx: AccessContext, patient_id: str, reason: str, minutes: int
     ) -> BreakGlassGrant:
-        grant = new_grant(ctx, patient_id, reason, minutes, self._clock.now(), self._rules)
+        """The grant; a refused request is audited with its class and raises the caller's error."""
+        try:
+            grant = new_grant(ctx, patient_id, reason, minutes, self._clock.now(), self._rules)
+        except BreakGlassRefused as refused:
+            self.refuse(ctx, patient_id, refused.refusal)
+            raise refused.error from None
         row = BreakGlassRow(
             grant.id,
             grant.principal,
@@ -105,6 +142,17 @@ class StoredBreakGlassGrants:
             if self._trail is not None:
                 self._trail.append("break-glass", "success", _opened_event(ctx, grant), conn=conn)
         return grant
+
+    def refuse(self, ctx: AccessContext, patient_id: str | None, refusal: str) -> None:
+        """Audit a refused request at once, in a transaction of its own (nothing was written)."""
+        if self._trail is None:
+            return
+        facts = AuditFacts(
+            "break-glass", "denied", ctx.principal, self._clock.now(), ctx.organization,
+            ctx.roles, patients=(patient_id,) if patient_id else (), purpose=ctx.purpose,
+            details=(("refusal", refusal if refusal in REFUSALS else "malformed-request"),),
+        )  # fmt: skip
+        self._trail.append("break-glass", "denied", build_audit_event(facts))
 
     def active_all(self, ctx: AccessContext) -> list[BreakGlassGrant]:
         """Every grant of the caller in force now (for search filters)."""

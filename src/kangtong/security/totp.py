@@ -45,6 +45,33 @@ def verify_totp(
     )
 
 
+def accepted_step(
+    secret: bytes,
+    code: str,
+    unix_time: int,
+    *,
+    after: int | None = None,
+    step: int = 30,
+    digits: int = 6,
+    drift: int = 1,
+) -> int | None:
+    """The time step whose TOTP `code` is, within ±`drift` of `unix_time` and above `after`.
+
+    RFC 6238 §5.2: the verifier must not accept the second attempt of a code it has already
+    accepted; remembering the last accepted step and refusing any step up to it does that (and
+    also refuses an older code seen after a newer one).
+    """
+    if len(code) != digits or not code.isdigit():
+        return None
+    now = unix_time // step
+    for counter in range(now - drift, now + drift + 1):
+        if after is not None and counter <= after:
+            continue
+        if hmac.compare_digest(hotp(secret, counter, digits=digits), code):
+            return counter
+    return None
+
+
 def new_totp_secret() -> bytes:
     """A 160-bit secret (RFC 4226 §4 recommends 160 bits)."""
     return secrets.token_bytes(20)

@@ -23,6 +23,7 @@ class AccountRow:
     failed_since: int | None
     locked_until: int | None
     active: bool
+    totp_last_step: int | None = None  # RFC 6238 §5.2: no code of this step or older again
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def _account(row: RowMapping) -> AccountRow:
         failed_since=row["failed_since"],
         locked_until=row["locked_until"],
         active=bool(row["active"]),
+        totp_last_step=row["totp_last_step"],
     )
 
 
@@ -120,6 +122,9 @@ class AccountStore:
             .where(account.c.id == account_id)
             .values(failed_count=failed_count, failed_since=failed_since, locked_until=locked_until)
         )
+
+    def set_totp_last_step(self, conn: Connection, account_id: str, step: int) -> None:
+        conn.execute(update(account).where(account.c.id == account_id).values(totp_last_step=step))
 
     def set_password_hash(self, conn: Connection, account_id: str, password_hash: str) -> None:
         conn.execute(

@@ -19,7 +19,9 @@ from kangtong.store.security_tables import audit_anchor, audit_log
 GENESIS_HASH = "0" * 64
 _HEAD = "SELECT seq, hash FROM audit_anchor WHERE name = 'head'"
 _HEAD_FOR_UPDATE = _HEAD + " FOR UPDATE"
-_ROW_COLUMNS = ("seq", "recorded", "action", "outcome", "algorithm", "event", "prev_hash", "hash")
+_ROW_COLUMNS = (
+    "seq", "recorded", "action", "outcome", "algorithm", "event", "prev_hash", "hash", "key_id",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class AuditRow:
     event: bytes
     prev_hash: str
     hash: str
+    key_id: str | None = None  # the audit key that sealed it (None: an unkeyed pre-ADR 0023 row)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,12 @@ account = Table(
     Column("district", String(12), nullable=True),
     Column("fhir_user", String(128), nullable=True, comment="e.g. Practitioner/123"),
     Column("totp_secret", LargeBinary, nullable=True, comment="SM4-GCM sealed TOTP secret"),
+    Column(
+        "totp_last_step",
+        BigInteger,
+        nullable=True,
+        comment="the last accepted TOTP time step: codes up to it are refused (RFC 6238 §5.2)",
+    ),
     Column("failed_count", Integer, nullable=False, default=0),
     Column("failed_since", BigInteger, nullable=True),
     Column("locked_until", BigInteger, nullable=True),
@@ -119,10 +125,11 @@ audit_log = Table(
     Column("recorded", BigInteger, nullable=False),
     Column("action", String(16), nullable=False),
     Column("outcome", String(16), nullable=False),
-    Column("algorithm", String(8), nullable=False, comment="sm3 or sha256"),
+    Column("algorithm", String(8), nullable=False, comment="hmac-sm3 (keyed); sm3 or sha256"),
     Column("event", LargeBinary, nullable=False, comment="canonical JSON of the AuditEvent"),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("key_id", String(16), nullable=True, comment="id of the audit key that sealed it"),
     Index("ix_audit_log_recorded", "recorded"),
 )
 
@@ -133,4 +140,14 @@ audit_anchor = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("at", BigInteger, nullable=False),
+)
+
+refusal_window = Table(
+    "sec_refusal_window",
+    security_metadata,
+    Column("subject", String(200), nullable=False, comment="kind|address or kind|principal"),
+    Column("window_start", BigInteger, nullable=False, comment="µs, aligned to the window"),
+    Column("refused", BigInteger, nullable=False, comment="refusals counted in the window"),
+    PrimaryKeyConstraint("subject", "window_start"),
+    Index("ix_sec_refusal_window_start", "window_start"),
 )

@@ -89,6 +89,7 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
         tokens=platform.security.tokens,
         self_authenticating=self_authenticating_prefixes(),
         refusals=platform.security.refused_tokens.record,
+        limiter=platform.security.refusal_limits,
     )
     app.add_middleware(SmartAppCors, origins=settings.cors_origins)  # preflights carry no token
     app.add_middleware(TrustedHosts, allowed=allowed_hosts(settings))

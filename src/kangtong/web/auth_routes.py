@@ -23,10 +23,12 @@ from kangtong.security.clients import ClientCredentials
 from kangtong.security.oauth import TokenRequest
 from kangtong.security.oauth_errors import OAuthError, invalid_client, invalid_request
 from kangtong.security.smart_config import origin_of, smart_configuration
+from kangtong.web.bearer import client_address
 from kangtong.web.requests import RawBody
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+FAILED_LOGIN = frozenset({"invalid_grant", "invalid_client"})
 
 
 def _platform(request: Request) -> Platform:
@@ -87,6 +89,11 @@ def _oauth_error(exc: OAuthError) -> JSONResponse:
 @router.post("/oauth2/token")
 def token(request: Request, raw: RawBody) -> Response:
     platform = _platform(request)
+    limiter = platform.security.refusal_limits
+    address = client_address(request.scope)
+    retry = limiter.retry_after("login", address)
+    if retry is not None:  # before any password hashing: a flood costs no Argon2id
+        return _slow_down(retry)
     try:
         form = _form(request, raw)
         grant = TokenRequest(
@@ -99,8 +106,23 @@ def token(request: Request, raw: RawBody) -> Response:
         )
         issued = platform.security.oauth.token(grant, _credentials(request, form))
     except OAuthError as exc:
+        if exc.error in FAILED_LOGIN:
+            retry = limiter.refused("login", address)
+            if retry is not None:
+                return _slow_down(retry)
         return _oauth_error(exc)
     return JSONResponse(issued.body(), headers=NO_STORE)
+
+
+def _slow_down(retry_after: int) -> JSONResponse:
+    """429 with Retry-After in the OAuth2 error shape (RFC 6749 §5.2 has no code for it)."""
+    body = {
+        "error": "invalid_request",
+        "error_description": f"Too many failed logins from this address; retry after {retry_after} s",
+    }
+    return JSONResponse(
+        body, status_code=429, headers={**NO_STORE, "Retry-After": str(retry_after)}
+    )
 
 
 @router.post("/oauth2/revoke")

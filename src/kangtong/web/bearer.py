@@ -7,8 +7,10 @@ itself (`AUTHENTICATES_ITSELF` in its router module, e.g. cookie sessions of the
 entry ending in "/" is a prefix, any other — "/" included — one exact path).
 Failures answer 401 with an OperationOutcome and `WWW-Authenticate: Bearer` (RFC 6750 §3).
 A request that presented a token and was refused is audited once (`RefusedTokens`); one that
-sent none is only challenged. Verified tokens are cached by their text, but expiry and the
-revocation deny-list are checked on every request.
+sent none is only challenged. Beyond the refusal limit of its address (`RefusalLimiter`) a bad
+token is answered 429 with `Retry-After` and counted into one flood event instead; so is any
+request of a principal whose refused requests went beyond theirs. Verified tokens are cached
+by their text, but expiry and the revocation deny-list are checked on every request.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kangtong.core.errors import Issue
 from kangtong.fhir.outcome import outcome_of
 from kangtong.security.oauth_errors import OAuthError
+from kangtong.security.refusal_limits import RefusalLimiter
 from kangtong.security.tokens import (
     CLOCK_SKEW_SECONDS,
     AccessTokens,
@@ -68,11 +71,12 @@ RefusalRecorder = Callable[[RefusalReason, str], None]
 class BearerAuthentication:
     def __init__(
         self, app: ASGIApp, tokens: AccessTokens, self_authenticating: Iterable[str] = (),
-        refusals: RefusalRecorder | None = None,
+        refusals: RefusalRecorder | None = None, limiter: RefusalLimiter | None = None,
     ) -> None:  # fmt: skip
         self.app = app
         self.tokens = tokens
         self.refusals = refusals
+        self.limiter = limiter
         declared = tuple(self_authenticating)
         # "/static/" is a prefix; "/login" (and "/") name one path each.
         self.open_prefixes = PUBLIC_PREFIXES + tuple(
@@ -92,12 +96,33 @@ class BearerAuthentication:
             # database or the CPU: the threadpool keeps them off the event loop.
             claims = await run_in_threadpool(self.claims, header)
         except Unauthenticated as exc:
-            if self.refusals is not None and exc.reason != "missing":
-                await run_in_threadpool(self.refusals, exc.reason, scope["method"])
-            await _challenge(exc)(scope, receive, send)
+            retry = None
+            if exc.reason != "missing":
+                retry = await run_in_threadpool(self._refused, exc, scope)
+            response = _challenge(exc) if retry is None else too_many_requests(retry)
+            await response(scope, receive, send)
             return
+        if self.limiter is not None and self.limiter.has_blocks:  # nothing to do otherwise
+            principal = claims.context().principal
+            retry = await run_in_threadpool(self.limiter.retry_after, "refused", principal)
+            if retry is not None:
+                await too_many_requests(retry)(scope, receive, send)
+                return
         scope.setdefault("state", {})["claims"] = claims
         await self.app(scope, receive, send)
+
+    def _refused(self, exc: Unauthenticated, scope: Scope) -> int | None:
+        """Audit a refused token, or count it into its address's flood: seconds to wait then."""
+        if self.limiter is not None:
+            address = client_address(scope)
+            retry = self.limiter.retry_after("bad-token", address)
+            if retry is None:
+                retry = self.limiter.refused("bad-token", address)
+            if retry is not None:
+                return retry
+        if self.refusals is not None:
+            self.refusals(exc.reason, scope["method"])
+        return None
 
     def is_open(self, path: str) -> bool:
         return path in self.open_paths or path.startswith(self.open_prefixes)
@@ -132,6 +157,19 @@ class BearerAuthentication:
             return False
         now = self.tokens.clock.now().timestamp()
         return now < claims.expires_at.timestamp() + CLOCK_SKEW_SECONDS
+
+
+def client_address(scope: Scope) -> str:
+    """The peer's address as the server sees it (behind a proxy: the proxy's; ADR 0023)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def too_many_requests(retry_after: int) -> Response:
+    """429 (RFC 6585 §4) with Retry-After (RFC 9110 §10.2.3) and an OperationOutcome."""
+    message = f"Too many refused requests; retry after {retry_after} s"
+    body = outcome_of([Issue("error", "throttled", message)])
+    return fhir_response(body, 429, {"Retry-After": str(retry_after)})
 
 
 def _challenge(exc: Unauthenticated) -> Response:

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
-from kangtong.core.errors import Forbidden, Invalid
+from kangtong.core.errors import Forbidden, Gone, Invalid, NotFound
 from kangtong.fhir.access import AccessContext, AuditEntry
 from kangtong.platform import Platform
 from kangtong.security.alerts import SecurityAlerts
@@ -52,10 +52,16 @@ def open_break_glass(request: Request, raw: RawBody) -> JSONResponse:
     body = json_body(request, raw)
     patient = str(body.get("patient", "")).removeprefix("Patient/")
     minutes = body.get("minutes", DEFAULT_MINUTES)
+    grants = platform.security.break_glass
     if not patient or not isinstance(minutes, int):
+        grants.refuse(ctx, None, "malformed-request")
         raise Invalid('Send {"patient": "Patient/…", "reason": "…", "minutes": 60}')
-    platform.service.read(_lookup(), "Patient", patient)  # the patient must exist
-    grant = platform.security.break_glass.open(ctx, patient, str(body.get("reason", "")), minutes)
+    try:
+        platform.service.read(_lookup(), "Patient", patient)  # the patient must exist
+    except (NotFound, Gone):
+        grants.refuse(ctx, None, "unknown-patient")
+        raise
+    grant = grants.open(ctx, patient, str(body.get("reason", "")), minutes)
     shown = _shown(grant)
     shown.pop("reason")
     return JSONResponse(shown, status_code=201)

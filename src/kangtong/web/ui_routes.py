@@ -26,6 +26,7 @@ from kangtong.core.errors import KangtongError
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
 from kangtong.security.sessions import LoginRefused, WebSession
+from kangtong.web.bearer import client_address
 from kangtong.web.requests import FormBody
 
 router = APIRouter(include_in_schema=False)
@@ -104,18 +105,33 @@ def login_form(request: Request) -> Response:
 def login(request: Request, form: FormBody) -> Response:
     if not _same(str(form.get("csrf_token", "")), request.cookies.get(LOGIN_CSRF_COOKIE)):
         return _page(request, "error.html", 403, message=NO_CSRF)
+    limiter, address = _platform(request).security.refusal_limits, client_address(request.scope)
+    retry = limiter.retry_after("login", address)  # a flood of guesses costs no Argon2id
+    if retry is not None:
+        return _too_many(request, retry)
     try:
         session = _platform(request).web_sessions.login(
             str(form.get("username", "")), str(form.get("password", "")),
             str(form.get("otp", "")).strip() or None,
         )  # fmt: skip
     except LoginRefused as refused:
+        retry = limiter.refused("login", address)
+        if retry is not None:
+            return _too_many(request, retry)
         return _login_page(request, 401, LOCKED if refused.locked else WRONG)
     response = RedirectResponse("/me", status_code=303)
     max_age = max(0, (session.expires_us - _now_us(request)) // 1_000_000)
     response.set_cookie(SESSION_COOKIE, session.token, max_age=max_age, httponly=True,
                         secure=_secure(request), samesite="lax")  # fmt: skip
     response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+def _too_many(request: Request, retry_after: int) -> Response:
+    """429 with Retry-After: too many failed logins from this address (issue 13 finding 7)."""
+    message = f"Too many failed logins from this address; try again in {retry_after} s"
+    response = _page(request, "error.html", 429, message=message)
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 

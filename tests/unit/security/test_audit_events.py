@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 
@@ -8,9 +9,9 @@ from kangtong.core.clock import FrozenClock
 from kangtong.fhir.access import AccessContext, AccessNote, AuditEntry
 from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_sink import ChainedAuditSink
-from kangtong.security.audit_trail import AuditTrail
 from kangtong.store.audit_log import AuditLogStore
 from kangtong.store.database import Database
+from tests.unit.security.audit_fixtures import keyed_trail
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
@@ -65,9 +66,11 @@ def test_denials_and_logins_have_their_own_codes() -> None:
     assert login["type"]["code"] == "110114"
 
 
-def test_the_sink_writes_chained_events_free_of_personal_identifiers(database: Database) -> None:
+def test_the_sink_writes_chained_events_free_of_personal_identifiers(
+    database: Database, tmp_path: Path
+) -> None:
     clock = FrozenClock(NOW)
-    trail = AuditTrail(database, clock)
+    trail = keyed_trail(database, clock, tmp_path)
     sink = ChainedAuditSink(trail, clock)
     ctx = AccessContext(
         "Practitioner/liu",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 import pytest
@@ -15,6 +16,7 @@ from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_trail import AuditTrail
 from kangtong.store.database import Database
 from kangtong.store.security_tables import audit_anchor, audit_log
+from tests.unit.security.audit_fixtures import keyed_trail, unkeyed_trail
 
 
 def _event(n: int, clock: FrozenClock) -> dict[str, object]:
@@ -42,27 +44,31 @@ def _fill(trail: AuditTrail, clock: FrozenClock, rows: int, days_apart: float = 
         clock.advance(days=days_apart, seconds=1)
 
 
-@pytest.mark.parametrize("algorithm", ["sm3", "sha256"])
 def test_an_untouched_chain_verifies(
-    database: Database, clock: FrozenClock, algorithm: str
+    database: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    trail = AuditTrail(database, clock, algorithm)  # type: ignore[arg-type]
+    trail = keyed_trail(database, clock, tmp_path)
     assert trail.verify().intact
     _fill(trail, clock, 5)
     report = trail.verify()
     assert report.intact and report.rows == 5
 
 
-def test_changing_the_algorithm_setting_keeps_old_rows_verifiable(
-    database: Database, clock: FrozenClock
+def test_rows_written_before_keying_still_verify_before_the_keyed_ones(
+    database: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    _fill(AuditTrail(database, clock, "sha256"), clock, 2)
-    _fill(AuditTrail(database, clock, "sm3"), clock, 2)
-    assert AuditTrail(database, clock, "sm3").verify().intact
+    _fill(unkeyed_trail(database, clock, tmp_path, "sha256"), clock, 2)
+    _fill(unkeyed_trail(database, clock, tmp_path, "sm3"), clock, 2)
+    trail = keyed_trail(database, clock, tmp_path)
+    _fill(trail, clock, 2)
+    report = trail.verify()
+    assert report.intact and report.rows == 6
 
 
-def test_an_edited_row_is_the_first_broken_link(database: Database, clock: FrozenClock) -> None:
-    trail = AuditTrail(database, clock)
+def test_an_edited_row_is_the_first_broken_link(
+    database: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 5)
     forged = orjson.dumps({"resourceType": "AuditEvent", "outcome": "0"})
     with database.write() as conn:
@@ -73,9 +79,9 @@ def test_an_edited_row_is_the_first_broken_link(database: Database, clock: Froze
 
 
 def test_an_edited_row_with_a_recomputed_hash_breaks_the_next_link(
-    database: Database, clock: FrozenClock
+    database: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    trail = AuditTrail(database, clock)
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 4)
     with database.write() as conn:
         conn.execute(update(audit_log).where(audit_log.c.seq == 2).values(hash="f" * 64))
@@ -83,8 +89,8 @@ def test_an_edited_row_with_a_recomputed_hash_breaks_the_next_link(
     assert report.broken is not None and report.broken.seq == 2
 
 
-def test_a_deleted_row_is_found(database: Database, clock: FrozenClock) -> None:
-    trail = AuditTrail(database, clock)
+def test_a_deleted_row_is_found(database: Database, clock: FrozenClock, tmp_path: Path) -> None:
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 5)
     with database.write() as conn:
         conn.execute(delete(audit_log).where(audit_log.c.seq == 2))
@@ -93,8 +99,10 @@ def test_a_deleted_row_is_found(database: Database, clock: FrozenClock) -> None:
     assert (report.broken.seq, report.broken.problem) == (2, "row 2 is missing (deleted)")
 
 
-def test_deleting_the_newest_rows_is_found(database: Database, clock: FrozenClock) -> None:
-    trail = AuditTrail(database, clock)
+def test_deleting_the_newest_rows_is_found(
+    database: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 5)
     with database.write() as conn:
         conn.execute(delete(audit_log).where(audit_log.c.seq >= 4))
@@ -102,8 +110,10 @@ def test_deleting_the_newest_rows_is_found(database: Database, clock: FrozenCloc
     assert report.broken is not None and report.broken.seq == 4
 
 
-def test_deleting_the_oldest_row_is_found(database: Database, clock: FrozenClock) -> None:
-    trail = AuditTrail(database, clock)
+def test_deleting_the_oldest_row_is_found(
+    database: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 3)
     with database.write() as conn:
         conn.execute(delete(audit_log).where(audit_log.c.seq == 1))
@@ -111,8 +121,10 @@ def test_deleting_the_oldest_row_is_found(database: Database, clock: FrozenClock
     assert report.broken is not None and report.broken.seq == 1
 
 
-def test_purging_less_than_180_days_is_refused(database: Database, clock: FrozenClock) -> None:
-    trail = AuditTrail(database, clock)
+def test_purging_less_than_180_days_is_refused(
+    database: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 2)
     with pytest.raises(Invalid):
         trail.purge(179)
@@ -120,9 +132,9 @@ def test_purging_less_than_180_days_is_refused(database: Database, clock: Frozen
 
 
 def test_a_purge_removes_old_rows_and_the_rest_still_verifies(
-    database: Database, clock: FrozenClock
+    database: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    trail = AuditTrail(database, clock)
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 6, days_apart=60)  # rows at day 0, 60, …, 300; now is day 360
     report = trail.purge(180)  # rows of days 0 … 180 are older than 180 days
     assert report.deleted == 4 and report.anchor is not None and report.anchor.seq == 4
@@ -133,9 +145,9 @@ def test_a_purge_removes_old_rows_and_the_rest_still_verifies(
 
 
 def test_after_a_purge_deleting_the_first_kept_row_is_still_found(
-    database: Database, clock: FrozenClock
+    database: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    trail = AuditTrail(database, clock)
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 6, days_apart=60)
     trail.purge(180)
     with database.write() as conn:
@@ -144,8 +156,10 @@ def test_after_a_purge_deleting_the_first_kept_row_is_still_found(
     assert report.broken is not None and report.broken.seq == 5
 
 
-def test_moving_the_purge_anchor_is_found(database: Database, clock: FrozenClock) -> None:
-    trail = AuditTrail(database, clock)
+def test_moving_the_purge_anchor_is_found(
+    database: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 6, days_apart=60)
     trail.purge(180)
     with database.write() as conn:
@@ -156,9 +170,9 @@ def test_moving_the_purge_anchor_is_found(database: Database, clock: FrozenClock
 
 
 def test_a_purge_of_everything_leaves_a_verifiable_empty_chain(
-    database: Database, clock: FrozenClock
+    database: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    trail = AuditTrail(database, clock)
+    trail = keyed_trail(database, clock, tmp_path)
     _fill(trail, clock, 3, days_apart=1)
     clock.advance(days=400)
     assert trail.purge(180).deleted == 3
@@ -168,12 +182,12 @@ def test_a_purge_of_everything_leaves_a_verifiable_empty_chain(
 
 
 def test_concurrent_appenders_keep_one_unbroken_chain(
-    database: Database, clock: FrozenClock
+    database: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
     """Writers in parallel transactions take turns at the head: no fork, no gap, no duplicate."""
     from concurrent.futures import ThreadPoolExecutor
 
-    trail = AuditTrail(database, clock)
+    trail = keyed_trail(database, clock, tmp_path)
     trail.append("read", "success", _event(0, clock))  # the head row exists
 
     def append_batch(n: int) -> None:
@@ -190,7 +204,7 @@ def test_concurrent_appenders_keep_one_unbroken_chain(
 
 
 def test_a_first_appender_and_a_head_row_locker_never_share_a_head(
-    database: Database, clock: FrozenClock
+    database: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
     """B waited at the advisory lock for the first head row; C arrived after it existed and
     locked that row. Both must not build on the same head (they used to collide on `seq`)."""
@@ -200,7 +214,10 @@ def test_a_first_appender_and_a_head_row_locker_never_share_a_head(
 
     if database.dialect != "postgresql":
         pytest.skip("SQLite's single writer serialises every appender")
-    trail_b, trail_c = AuditTrail(database, clock), AuditTrail(database, clock)
+    trail_b, trail_c = (
+        keyed_trail(database, clock, tmp_path),
+        keyed_trail(database, clock, tmp_path),
+    )
     first_done, c_locked, b_read = threading.Event(), threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
@@ -231,7 +248,9 @@ def test_a_first_appender_and_a_head_row_locker_never_share_a_head(
 
     def first() -> None:
         with database.write() as conn:
-            AuditTrail(database, clock).append_many(conn, [("read", "success", _event(0, clock))])
+            keyed_trail(database, clock, tmp_path).append_many(
+                conn, [("read", "success", _event(0, clock))]
+            )
             b.start()  # B finds no head row and waits at the advisory lock
             time.sleep(0.3)
         first_done.set()

@@ -71,3 +71,15 @@ def test_new_secrets_are_160_bits_and_provisioned_as_base32() -> None:
     uri = provisioning_uri(secret, "account-1")
     assert uri.startswith("otpauth://totp/kangtong%3Aaccount-1?")
     assert f"secret={secret_base32(secret)}" in uri
+
+
+def test_a_code_is_accepted_only_above_the_last_accepted_step() -> None:
+    from kangtong.security.totp import accepted_step, totp
+
+    secret = b"12345678901234567890"
+    now = 59
+    code = totp(secret, now)
+    assert accepted_step(secret, code, now) == 1
+    assert accepted_step(secret, code, now, after=1) is None  # RFC 6238 §5.2: once only
+    assert accepted_step(secret, totp(secret, now - 30), now, after=1) is None  # an older one
+    assert accepted_step(secret, totp(secret, now + 30), now, after=1) == 2  # the next one

@@ -6,7 +6,7 @@ the patient. Versions stored before this revision have no recorded writer and ar
 nothing (see ADR 0022 for re-registering existing relationships).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07 23:20:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
