@@ -39,3 +39,32 @@ def test_two_limiters_over_one_database_share_the_count(database: Database) -> N
     second = RefusalLimiter(database, clock, RefusalLimit(3, 60), lambda _: None)
     assert [first.refused("login", "192.0.2.7") for _ in range(3)] == [None] * 3
     assert second.refused("login", "192.0.2.7") == 50
+
+
+CHILD = """
+import sys
+from kangtong.core.clock import SystemClock
+from kangtong.security.refusal_limits import RefusalLimit, RefusalLimiter
+from kangtong.store.database import open_database
+
+db = open_database(sys.argv[1])
+limiter = RefusalLimiter(db, SystemClock(), RefusalLimit(3, 3600), lambda _: None)
+print([limiter.refused("bad-token", "192.0.2.9") for _ in range(3)])
+db.dispose()
+"""
+
+
+def test_the_count_is_shared_with_another_operating_system_process(
+    database: Database, database_url: str
+) -> None:
+    import subprocess
+    import sys
+
+    from kangtong.core.clock import SystemClock
+
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, database_url], capture_output=True, text=True, timeout=120
+    )
+    assert child.stdout.strip() == "[None, None, None]", child.stderr
+    here = RefusalLimiter(database, SystemClock(), RefusalLimit(3, 3600), lambda _: None)
+    assert here.refused("bad-token", "192.0.2.9") is not None  # the 4th in the window, here
