@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -15,7 +16,7 @@ from kangtong.core.config import Settings
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import build_platform
 from kangtong.store.database import Database
-from kangtong.store.migrate import upgrade
+from kangtong.store.migrate import alembic_config, upgrade
 from kangtong.store.platform_facts import (
     CanonicalBaseMismatch,
     require_canonical_base,
@@ -37,9 +38,22 @@ def region_base(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield REGION_BASE
 
 
+def _rewind_to_0006(db: Database) -> None:
+    """Back to the schema of a release before migration 0007, keeping the data written since.
+
+    Data is written by today's code (whose tables later migrations extended) and the schema
+    then taken back, as a release before 0007 would have left it.
+    """
+    config = alembic_config()
+    with db.engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0006")
+        conn.commit()
+
+
 def _store_a_patient_at_0006(db: Database) -> None:
     """Data written by a release before migration 0007 (its base was the built-in one)."""
-    upgrade(db, "0006")
+    upgrade(db)
     platform = build_platform(Settings(database_url=str(db.engine.url)), database=db)
     try:
         health_code = {"system": f"{BASE_BEFORE_0007}/sid/health-code", "value": "HC-1"}
@@ -48,6 +62,7 @@ def _store_a_patient_at_0006(db: Database) -> None:
     finally:
         platform.events.stop()
         platform.security.audit_sink.close()
+    _rewind_to_0006(db)
 
 
 def test_upgrading_stored_data_records_the_base_it_was_written_under(
@@ -98,7 +113,7 @@ def _as(roles: str, principal: str) -> AccessContext:
 def _store_a_labelled_note_at_0006(db: Database) -> str:
     """A note labelled mental-health under the old system, indexed as kangtong before ADR
     0020 indexed it: its label rows under the old system only."""
-    upgrade(db, "0006")
+    upgrade(db)
     platform = build_platform(Settings(database_url=str(db.engine.url)), database=db)
     try:
         note = {
@@ -114,6 +129,7 @@ def _store_a_labelled_note_at_0006(db: Database) -> str:
             text("DELETE FROM idx_token WHERE system = :s"),
             {"s": f"{BASE_BEFORE_0007}/CodeSystem/sensitivity"},
         )
+    _rewind_to_0006(db)
     return written.resource.res_id
 
 
