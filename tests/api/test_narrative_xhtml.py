@@ -39,6 +39,9 @@ HOSTILE = {
         f'<div {XHTML}><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>王芳</div>'
     ),
     "data: html image": f'<div {XHTML}><img src="data:text/html,&lt;script&gt;x"/>王芳</div>',
+    # Text or a comment to XML, live elements to the HTML parser of a browser showing the div.
+    "markup in CDATA": f"<div {XHTML}><![CDATA[><img src=x onerror=alert(1)>]]>王芳</div>",
+    "markup in a comment": f"<div {XHTML}><!--><img src=x onerror=alert(1)>-->王芳</div>",
 }
 
 
@@ -82,6 +85,11 @@ def test_a_narrative_of_only_whitespace_is_refused_with_txt_2(client: TestClient
     response = client.post("/fhir/Patient", json=_patient(f"<div {XHTML}> <p>\n</p> </div>"))
     assert response.status_code == 422, response.text
     assert any("txt-2" in i.get("diagnostics", "") for i in response.json()["issue"])
+
+
+def test_comments_and_cdata_without_markup_are_accepted(client: TestClient) -> None:
+    div = f"<div {XHTML}><!-- 由 HIS 生成 --><![CDATA[血压 120/80 & 心率 72]]></div>"
+    assert client.post("/fhir/Patient", json=_patient(div)).status_code == 201
 
 
 def test_an_ordinary_narrative_is_accepted_as_sent(client: TestClient) -> None:

@@ -84,6 +84,9 @@ def narrative_findings(div: str) -> NarrativeFindings:
     parser.StartElementHandler = walker.start
     parser.EndElementHandler = walker.end
     parser.CharacterDataHandler = walker.text
+    parser.CommentHandler = walker.comment
+    parser.StartCdataSectionHandler = walker.start_cdata
+    parser.EndCdataSectionHandler = walker.end_cdata
     try:
         parser.Parse(div, True)
     except _Refused as refusal:
@@ -97,6 +100,7 @@ class _Walker:
     def __init__(self, found: NarrativeFindings) -> None:
         self.found = found
         self.depth = 0
+        self.in_cdata = False
 
     def refuse_dtd(self, *_: Any) -> None:
         raise _Refused("narrative XHTML may not have a DTD (<!DOCTYPE …>)")
@@ -129,8 +133,27 @@ class _Walker:
         self.depth -= 1
 
     def text(self, data: str) -> None:
+        if self.in_cdata and "<" in data:
+            self._markup_hidden_from_xml("a CDATA section")
         if not self.found.has_content and data.strip():
             self.found.has_content = True
+
+    # A browser showing text.div parses it as HTML, not XML: there `<![CDATA[` ends at the
+    # first `>` and `<!-->` is a whole comment, so markup an XML parser reads as text or as a
+    # comment becomes live elements (`<![CDATA[><img src=x onerror=…>]]>`). Comments and CDATA
+    # sections are kept only when they hold no markup.
+    def comment(self, data: str) -> None:
+        if "<" in data:
+            self._markup_hidden_from_xml("a comment")
+
+    def start_cdata(self) -> None:
+        self.in_cdata = True
+
+    def end_cdata(self) -> None:
+        self.in_cdata = False
+
+    def _markup_hidden_from_xml(self, where: str) -> None:
+        self._txt1(f"{where} in a narrative may not hold markup (an HTML parser would run it)")
 
     def _attribute(self, element: str, name: str, value: str) -> None:
         if name.lower().startswith("on"):
