@@ -133,3 +133,24 @@ def test_failed_logins_at_the_web_page_are_limited_too(platform: Platform) -> No
             statuses.append(response.status_code)
     assert statuses[:LIMIT] == [401] * LIMIT and set(statuses[LIMIT:]) == {429}
     assert int(response.headers["Retry-After"]) > 0
+
+
+def test_refused_break_glass_requests_count_towards_the_limit_too(
+    platform: Platform, anonymous: TestClient
+) -> None:
+    """A resident may never break the glass: asking again and again is a flood like any other."""
+    system = bearer(token_for(platform, "institution-system", org="org-a"))
+    patient = anonymous.post("/fhir/Patient", json={"resourceType": "Patient"}, headers=system)
+    resident = bearer(token_for(platform, "resident", fhir_user="Patient/r1"))
+    body = {
+        "patient": f"Patient/{patient.json()['id']}",
+        "reason": "昏迷患者急诊抢救，需查看既往史",
+        "minutes": 60,
+    }
+    statuses = [
+        anonymous.post("/security/break-glass", json=body, headers=resident).status_code
+        for _ in range(LIMIT + 5)
+    ]
+    assert statuses[: LIMIT + 1] == [403] * (LIMIT + 1) and set(statuses[LIMIT + 1 :]) == {429}
+    refusals = [e for action, e in _events(platform) if action == "break-glass"]
+    assert len(refusals) == LIMIT

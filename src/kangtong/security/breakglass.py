@@ -21,6 +21,7 @@ from kangtong.core.errors import Forbidden, Invalid, KangtongError
 from kangtong.fhir.access import AccessContext
 from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_trail import AuditTrail
+from kangtong.security.refusal_limits import RefusalLimiter
 from kangtong.security.ports import BreakGlassGrant
 from kangtong.security.roles import ROLE_PERMISSIONS, Role
 from kangtong.store.audit_log import AuditLogStore
@@ -113,12 +114,14 @@ class StoredBreakGlassGrants:
         clock: Clock,
         rules: BreakGlassRules | None = None,
         trail: AuditTrail | None = None,
+        limiter: RefusalLimiter | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._rules = rules or BreakGlassRules()
         self._store = TokenGrantStore()
         self._trail = trail
+        self._limiter = limiter
 
     def open(
         self, ctx: AccessContext, patient_id: str, reason: str, minutes: int
@@ -144,8 +147,13 @@ class StoredBreakGlassGrants:
         return grant
 
     def refuse(self, ctx: AccessContext, patient_id: str | None, refusal: str) -> None:
-        """Audit a refused request at once, in a transaction of its own (nothing was written)."""
-        if self._trail is None:
+        """Audit a refused request at once, in a transaction of its own (nothing was written).
+
+        Refusals count towards the caller's refusal limit like any refused request: beyond it
+        they are counted into the flood's one aggregated event, not audited one row each, and
+        the caller's next requests are answered 429.
+        """
+        if self._trail is None or self._beyond_the_limit(ctx.principal):
             return
         facts = AuditFacts(
             "break-glass", "denied", ctx.principal, self._clock.now(), ctx.organization,
@@ -153,6 +161,14 @@ class StoredBreakGlassGrants:
             details=(("refusal", refusal if refusal in REFUSALS else "malformed-request"),),
         )  # fmt: skip
         self._trail.append("break-glass", "denied", build_audit_event(facts))
+
+    def _beyond_the_limit(self, principal: str) -> bool:
+        if self._limiter is None:
+            return False
+        return (
+            self._limiter.retry_after("refused", principal) is not None
+            or self._limiter.refused("refused", principal) is not None
+        )
 
     def active_all(self, ctx: AccessContext) -> list[BreakGlassGrant]:
         """Every grant of the caller in force now (for search filters)."""

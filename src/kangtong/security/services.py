@@ -86,7 +86,7 @@ def build_security(settings: Settings, db: Database, clock: Clock) -> SecuritySe
     sink.limiter = RefusalLimiter(db, clock, limit, FloodRecorder(sink.writer, clock))
     return SecurityServices(
         keys, audit, sink, tokens, clients, accounts, oauth,
-        StoredBreakGlassGrants(db, clock, trail=audit), issuer, revocations,
+        StoredBreakGlassGrants(db, clock, trail=audit, limiter=sink.limiter), issuer, revocations,
         RefusedTokens(sink.writer, clock), FieldKeyRotation(
             keys, accounts, audit, clock, [lambda: reseal_resource_content(db, keys)]
         ),
