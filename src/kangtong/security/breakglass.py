@@ -21,8 +21,8 @@ from kangtong.core.errors import Forbidden, Invalid, KangtongError
 from kangtong.fhir.access import AccessContext
 from kangtong.security.audit_events import AuditFacts, build_audit_event
 from kangtong.security.audit_trail import AuditTrail
-from kangtong.security.refusal_limits import RefusalLimiter
 from kangtong.security.ports import BreakGlassGrant
+from kangtong.security.refusal_limits import RefusalLimiter
 from kangtong.security.roles import ROLE_PERMISSIONS, Role
 from kangtong.store.audit_log import AuditLogStore
 from kangtong.store.database import Database
