@@ -32,10 +32,17 @@ from tests.api.test_self_granted_access import (
     _hiv_permit,
     _references,
     _status,
-    record,  # noqa: F401 - the fixture
+    seed_record,
 )
 
 PDF = "JVBERi0xLjQK"  # "%PDF-1.4\n"
+
+
+@pytest.fixture
+def record(platform: Platform) -> dict[str, str]:
+    return seed_record(platform)
+
+
 BEFORE = pytest.mark.xfail(
     strict=True, reason="issue 13 review: consent evidence checked for presence only"
 )

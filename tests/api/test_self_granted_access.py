@@ -77,6 +77,11 @@ def _referral(patient: str, org: str) -> dict[str, Any]:
 
 @pytest.fixture
 def record(platform: Platform) -> dict[str, str]:
+    return seed_record(platform)
+
+
+def seed_record(platform: Platform) -> dict[str, str]:
+    """Hospital A's resident: an ordinary Observation and an HIV Condition."""
     patient = _create(platform, ORG_A, {"resourceType": "Patient", "gender": "female"})
     subject = {"reference": f"Patient/{patient}"}
     observation = _create(platform, ORG_A, {
