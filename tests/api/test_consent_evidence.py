@@ -43,11 +43,6 @@ def record(platform: Platform) -> dict[str, str]:
     return seed_record(platform)
 
 
-BEFORE = pytest.mark.xfail(
-    strict=True, reason="issue 13 review: consent evidence checked for presence only"
-)
-
-
 def _document(platform: Platform, org: str, patient: str) -> str:
     """The resident's signed form, stored by the institution's system."""
     return _create(platform, org, {
@@ -76,7 +71,6 @@ def _admin_alerts(client: TestClient, platform: Platform, org: str) -> list[dict
         {"sourceReference": {"reference": "DocumentReference/nowhere"}},
     ],
 )
-@BEFORE
 def test_a_clinicians_permit_without_a_real_document_is_refused_and_opens_nothing(
     anonymous: TestClient, platform: Platform, record: dict[str, str], evidence: dict[str, Any]
 ) -> None:
@@ -89,7 +83,6 @@ def test_a_clinicians_permit_without_a_real_document_is_refused_and_opens_nothin
     assert _status(anonymous, doctor, "Condition", record["Condition"]) == 403
 
 
-@BEFORE
 def test_a_document_of_another_patient_is_no_evidence(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -102,7 +95,6 @@ def test_a_document_of_another_patient_is_no_evidence(
     assert written.status_code == 403
 
 
-@BEFORE
 def test_a_staff_permit_for_the_writers_own_institution_is_audited_and_alerted(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -133,7 +125,6 @@ def test_an_inline_signed_pdf_is_evidence(
     assert written.status_code == 201, written.text
 
 
-@BEFORE
 def test_a_clinician_of_an_unrelated_institution_may_not_close_a_strangers_record(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -148,7 +139,6 @@ def test_a_clinician_of_an_unrelated_institution_may_not_close_a_strangers_recor
     )
 
 
-@BEFORE
 def test_another_institutions_system_cannot_make_a_resident_the_guardian_of_a_stranger(
     anonymous: TestClient, platform: Platform, record: dict[str, str]
 ) -> None:
@@ -167,7 +157,6 @@ def test_another_institutions_system_cannot_make_a_resident_the_guardian_of_a_st
     assert alerts[0]["patient"] == f"Patient/{record['patient']}"
 
 
-@BEFORE
 def test_a_guardianship_recorded_by_the_registering_institution_is_a_care_relationship(
     platform: Platform, record: dict[str, str]
 ) -> None:
