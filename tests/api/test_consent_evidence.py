@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from kangtong.platform import Platform
 from tests.api.conftest import bearer, token_for
@@ -24,6 +25,7 @@ from tests.api.test_self_granted_access import (
     ORG_A,
     ORG_B,
     ORG_C,
+    SIGNED,
     _clinician,
     _create,
     _encounter,
@@ -32,6 +34,7 @@ from tests.api.test_self_granted_access import (
     _hiv_permit,
     _references,
     _status,
+    _system,
     seed_record,
 )
 
@@ -165,3 +168,31 @@ def test_a_guardianship_recorded_by_the_registering_institution_is_a_care_relati
     events = _events(platform, "care-relation")
     assert len(events) == 1
     assert {f"Patient/{record['patient']}", f"Organization/{ORG_A}"} <= _references(events[0])
+
+
+def test_a_staff_permit_whose_document_is_gone_opens_nothing(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    _create(platform, ORG_B, _encounter(record["patient"], ORG_B))
+    signed = _document(platform, ORG_A, record["patient"])
+    evidence = {"sourceReference": {"reference": f"DocumentReference/{signed}"}}
+    _create(platform, ORG_A, _hiv_permit(record["patient"], ORG_B, **evidence))
+    platform.service.delete(_system(ORG_A), "DocumentReference", signed)
+    assert _status(anonymous, _clinician(platform, ORG_B), "Condition", record["Condition"]) == 403
+
+
+def test_a_refusal_stored_by_staff_of_an_unrelated_institution_does_not_count(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    _create(platform, ORG_B, _encounter(record["patient"], ORG_B))
+    refusal = {**_hiv_permit(record["patient"], ORG_B, sourceAttachment=SIGNED),
+               "provision": {"type": "deny"}}  # fmt: skip
+    _create(platform, ORG_A, refusal)
+    with platform.db.write() as conn:  # as if C's staff had stored it round the write checks
+        conn.execute(text("UPDATE resource SET owner_org = :org WHERE res_type = 'Consent'"),
+                     {"org": ORG_C})  # fmt: skip
+        conn.execute(text("UPDATE resource_version SET written_by = 'Practitioner/doctor-org-c', "
+                          "written_as = 'clinician' WHERE res_type = 'Consent'"))  # fmt: skip
+    assert (
+        _status(anonymous, _clinician(platform, ORG_B), "Observation", record["Observation"]) == 200
+    )
