@@ -108,7 +108,7 @@ def _consent(patient: str, kind: str) -> dict[str, Any]:
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
         "patient": {"reference": f"Patient/{patient}"},
         # Recorded by the hospital's system: the resident's signed decision is the evidence.
-        "sourceAttachment": {"contentType": "application/pdf", "url": "Binary/signed-consent"},
+        "sourceAttachment": {"contentType": "application/pdf", "data": "JVBERi0xLjQK"},  # the PDF
         "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
                                    "code": "OPTIN"}]},
         "provision": provision,

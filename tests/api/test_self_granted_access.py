@@ -28,7 +28,8 @@ from tests.api.conftest import bearer, token_for
 
 ORG_A, ORG_B, ORG_C, DISTRICT = "org-a", "org-b", "org-c", "520102"
 ACTOR_ROLE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-SIGNED = {"contentType": "application/pdf", "url": "Binary/signed-consent", "title": "知情同意书"}
+# The signed form itself, inline ("%PDF-1.4\n"): evidence must be a document (issue 13 review).
+SIGNED = {"contentType": "application/pdf", "data": "JVBERi0xLjQK", "title": "知情同意书"}
 
 
 def _system(org: str) -> AccessContext:
@@ -77,6 +78,11 @@ def _referral(patient: str, org: str) -> dict[str, Any]:
 
 @pytest.fixture
 def record(platform: Platform) -> dict[str, str]:
+    return seed_record(platform)
+
+
+def seed_record(platform: Platform) -> dict[str, str]:
+    """Hospital A's resident: an ordinary Observation and an HIV Condition."""
     patient = _create(platform, ORG_A, {"resourceType": "Patient", "gender": "female"})
     subject = {"reference": f"Patient/{patient}"}
     observation = _create(platform, ORG_A, {

@@ -45,7 +45,7 @@ def _hiv_permit(patient: str) -> dict[str, Any]:
         "category": [{"coding": [{"system": LOINC, "code": "59284-0"}]}],
         "patient": {"reference": f"Patient/{patient}"},
         # Recorded by the hospital's system: the resident's signed decision is the evidence.
-        "sourceAttachment": {"contentType": "application/pdf", "url": "Binary/signed-consent"},
+        "sourceAttachment": {"contentType": "application/pdf", "data": "JVBERi0xLjQK"},  # the PDF
         "provision": {"type": "permit",
                       "securityLabel": [{"system": KANGTONG_SENSITIVITY, "code": "hiv"}]},
     }  # fmt: skip

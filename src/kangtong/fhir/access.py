@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy import Connection
 
+from kangtong.core.errors import Forbidden
 from kangtong.store.criteria import AccessFilter
 
 Action = Literal[
@@ -68,6 +69,14 @@ class AuditEntry:
     resource_id: str | None
     outcome: str  # success | denied | failure
     note: AccessNote = ALLOWED
+
+
+class RefusedWithAlerts(Forbidden):
+    """A refusal that also raises security alerts, audited with the refusal itself."""
+
+    def __init__(self, reason: str, alerts: tuple[AuditEntry, ...]) -> None:
+        super().__init__(reason)
+        self.alerts = alerts
 
 
 class AccessPolicy(Protocol):

@@ -35,6 +35,7 @@ from kangtong.fhir.access import (
     AuditEntry,
     AuditSink,
     Owner,
+    RefusedWithAlerts,
 )
 from kangtong.fhir.changeset import Changeset, state_for_read
 from kangtong.fhir.history import VersionAccess, deciding_content, last_content
@@ -208,12 +209,15 @@ class ResourceService:
         """Ask the policy; a denial is audited (now, or via `denials` after a rollback)."""
         try:
             return self.policy.authorize(ctx, action, res_type, resource, owner)
-        except Forbidden:
-            entry = AuditEntry(action, res_type, res_id, "denied")
-            if denials is None:
-                self.audit.record(ctx, entry)
-            else:
-                denials.append(entry)
+        except Forbidden as refused:
+            entries = [AuditEntry(action, res_type, res_id, "denied")]
+            if isinstance(refused, RefusedWithAlerts):
+                entries.extend(refused.alerts)
+            for entry in entries:
+                if denials is None:
+                    self.audit.record(ctx, entry)
+                else:
+                    denials.append(entry)
             raise
 
     def authorize_stored(

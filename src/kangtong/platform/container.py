@@ -25,12 +25,15 @@ from kangtong.mpi.service import INGEST_TOPICS, MpiService
 from kangtong.registry.registries import Registries, registry_rules
 from kangtong.security.answers import RecentAnswers
 from kangtong.security.care_events import CareWriteEvents
+from kangtong.security.consent_evidence import ConsentEvidence, StoredResources
+from kangtong.security.consent_writes import ConsentTrust
 from kangtong.security.consents import FhirConsents
 from kangtong.security.decision import AccessDecider
 from kangtong.security.export import build_exports
 from kangtong.security.export.workflow import ExportService
 from kangtong.security.labels import LabellingIndexer
 from kangtong.security.policy import SecurityPolicy, StoredOwnership
+from kangtong.security.record_gate import RecordGate
 from kangtong.security.relationships import FhirCareRelationships
 from kangtong.security.sealing import ResourceSealer
 from kangtong.security.sensitivity import SensitivityClassifier
@@ -172,7 +175,10 @@ def security_policy(
 ) -> SecurityPolicy:
     """The access policy, its care and consent questions answered by the platform's searches."""
     care = FhirCareRelationships(lookups, RecentAnswers(clock))
-    consents = FhirConsents(lookups, RecentAnswers(clock))
+    trust = ConsentTrust(
+        ConsentEvidence(StoredResources(lookups.db, lookups.repository)), care.seen_at
+    )
+    consents = FhirConsents(lookups, RecentAnswers(clock), trust)
     visibility = VisibilityBuilder(
         care, consents, security.break_glass, compartment_params(registry), RecentAnswers(clock)
     )
@@ -184,6 +190,7 @@ def security_policy(
         visibility,
         classify=classify,
         care_events=CareWriteEvents(care, ownership),
+        gate=RecordGate(trust, care.seen_at),
     )
 
 

@@ -1,6 +1,7 @@
 """Security alerts for an institution's administrator (机构管理员), read from the audit trail.
 
-The alerts are audit events (`security-alert`, see `care_events`), so they are as tamper-evident
+The alerts are audit events (`security-alert`, see `care_events`; `consent-alert` and
+`guardian-alert`, see `record_gate`), so they are as tamper-evident
 as the rest of the chain and need no table of their own. Each names the institution concerned
 (an `Organization/…` entity), the caller who raised it and the patient, by reference only.
 """
@@ -15,8 +16,12 @@ import orjson
 
 from kangtong.core.clock import epoch_us
 from kangtong.security.care_events import SECURITY_ALERT
+from kangtong.security.record_gate import CONSENT_ALERT, GUARDIAN_ALERT
 from kangtong.store.audit_log import AuditLogStore
 from kangtong.store.database import Database
+
+# A clinician registering a stranger; staff permitting themselves; a guardianship refused.
+ALERTS = (SECURITY_ALERT, CONSENT_ALERT, GUARDIAN_ALERT)
 
 
 @dataclass(frozen=True)
@@ -33,10 +38,11 @@ class SecurityAlerts:
 
     def for_organization(self, organization: str, since: datetime) -> list[SecurityAlert]:
         """Alerts about `organization` recorded since `since`, oldest first."""
+        store = AuditLogStore()
         with self._db.read() as conn:
-            rows = AuditLogStore().rows_of_action(conn, SECURITY_ALERT, epoch_us(since))
+            rows = [r for a in ALERTS for r in store.rows_of_action(conn, a, epoch_us(since))]
         alerts = []
-        for row in rows:
+        for row in sorted(rows, key=lambda r: r.seq):
             event = orjson.loads(row.event)
             if f"Organization/{organization}" in _references(event):
                 alerts.append(_alert(event))

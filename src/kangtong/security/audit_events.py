@@ -28,6 +28,7 @@ ACTION_CODES = {
     "delete": "D", "search": "E", "operation": "E", "export": "R", "login": "E",
     "issue-token": "E", "revoke": "E", "purge": "D", "break-glass": "E", "rotate-key": "E",
     "refusal-flood": "E", "care-relation": "C", "security-alert": "E",
+    "consent-self": "C", "consent-alert": "E", "guardian-alert": "E",
 }  # fmt: skip
 # AuditEvent.outcome: 0 success, 4 minor failure (refused), 8 serious failure.
 OUTCOME_CODES = {"success": "0", "staged": "0", "denied": "4", "failure": "8"}
@@ -40,6 +41,9 @@ _SPECIAL_TYPES = {
     "break-glass": (DCM, "110113", "Security Alert"),
     "care-relation": (DCM, "110110", "Patient Record"),
     "security-alert": (DCM, "110113", "Security Alert"),
+    "consent-self": (DCM, "110110", "Patient Record"),
+    "consent-alert": (DCM, "110113", "Security Alert"),
+    "guardian-alert": (DCM, "110113", "Security Alert"),
     "rotate-key": (DCM, "110113", "Security Alert"),
     "refusal-flood": (DCM, "110113", "Security Alert"),
 }
@@ -49,6 +53,10 @@ AUDIT_SUBTYPE = "urn:kangtong:audit-subtype"
 _SUBTYPES = {
     "care-relation": ("care-relationship", "Care relationship created"),
     "security-alert": ("unusual-care-relationship", "Patient never seen at the institution"),
+    # Issue 13 review: staff permitting their own institution; a guardianship refused.
+    "consent-self": ("self-recorded-consent", "Staff recorded a permit reaching themselves"),
+    "consent-alert": ("self-permitting-consent", "Staff recorded a permit reaching themselves"),
+    "guardian-alert": ("unregistered-guardianship", "Guardianship of an unregistered patient"),
 }
 FHIR_TYPES_AS_PRINCIPAL = (
     "Practitioner/",

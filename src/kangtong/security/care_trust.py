@@ -8,13 +8,15 @@ the reader could have written for themselves:
 - a referral or consultation (ServiceRequest, Task) addressed to an institution or practitioner
   counts when a clinician or system client of *another* institution wrote it, and that
   institution itself holds a registration of the patient.
-A guardianship (RelatedPerson naming the guardian) counts when the platform or an institution
-system recorded it.
+A guardianship (RelatedPerson naming the guardian) counts when the platform recorded it, or the
+system of an institution that registered the dependant (or holds the dependant's record).
 The writer is the one the store recorded for the resource's current version (`written_by`,
 `written_as`); versions without a recorded writer are trusted by nothing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from kangtong.security.roles import Role
 from kangtong.store.records import VersionWriter
@@ -46,15 +48,23 @@ def trusted_registration(writer: VersionWriter | None, institution: str | None) 
     )
 
 
-def trusted_guardianship(writer: VersionWriter | None) -> bool:
-    """A guardianship (监护关系) recorded by the platform or an institution's system client.
+def trusted_guardianship(writer: VersionWriter | None, registered: Callable[[str], bool]) -> bool:
+    """A guardianship (监护关系) recorded by the platform, or by the system client of an
+    institution that `registered` the dependant.
 
     A clinician's RelatedPerson names a guardian but proves nothing: it would let a clinician
-    open a stranger's record to any resident they choose.
+    open a stranger's record to any resident they choose; so would another institution's
+    system (issue 13 review: B's system made its own resident the guardian of A's patient).
     """
     if writer is None:
         return False
-    return is_platform(writer) or Role.INSTITUTION_SYSTEM.value in writer.roles
+    if is_platform(writer):
+        return True
+    return (
+        Role.INSTITUTION_SYSTEM.value in writer.roles
+        and writer.organization is not None
+        and registered(writer.organization)
+    )
 
 
 def referral_sender(writer: VersionWriter | None, addressee: str | None) -> str | None:

@@ -6,7 +6,8 @@ permit, limited to `actor` references (an Organization, or the Practitioner call
 categories by `securityLabel`. Rules naming the caller's organisation or the caller outrank
 general ones; within a rank, deny wins. A sensitive category is shared only with a permit
 that names it (opt-in); a deny without labels covers every category. Permits of a Consent
-count only when its writer may give them (`consent_writes.trusted_consent`).
+count only when its writer may give them, denies when its writer may record them
+(`consent_writes.ConsentTrust`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.lookup import PlatformSearch
 from kangtong.security.answers import RecentAnswers
-from kangtong.security.consent_writes import trusted_consent
+from kangtong.security.consent_writes import ConsentTrust
 from kangtong.security.ports import ConsentVerdict
 from kangtong.security.sensitivity import SECURITY_LABELS, Sensitivity
 from kangtong.store.records import VersionWriter
@@ -108,10 +109,14 @@ class FhirConsents:
     """Implements the `Consents` port: active Consents of the patient, shared briefly."""
 
     def __init__(
-        self, lookups: PlatformSearch, answers: RecentAnswers[tuple[ConsentRule, ...]]
+        self,
+        lookups: PlatformSearch,
+        answers: RecentAnswers[tuple[ConsentRule, ...]],
+        trust: ConsentTrust,
     ) -> None:
         self.lookups = lookups
         self.answers = answers
+        self.trust = trust
 
     def verdict(
         self, patient_id: str, ctx: AccessContext, sensitive: frozenset[Sensitivity]
@@ -141,8 +146,8 @@ class FhirConsents:
                 patient = str(consent.get("patient", {}).get("reference", ""))
                 rules = loaded.get(patient.removeprefix("Patient/"))
                 if rules is not None:
-                    trusted = trusted_consent(writer, consent)
-                    rules.extend(r for r in rules_of(consent) if trusted or not r.permit)
+                    permits, denies = self.trust.counts(writer, consent)
+                    rules.extend(r for r in rules_of(consent) if (permits if r.permit else denies))
             for patient, rules in loaded.items():
                 known[patient] = tuple(rules)
                 self.answers.put(("consent", patient), known[patient])

@@ -8,10 +8,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kangtong.core.errors import Forbidden
-from kangtong.fhir.access import AccessContext, AccessNote, Action, AuditEntry, Owner
+from kangtong.fhir.access import (
+    AccessContext,
+    AccessNote,
+    Action,
+    AuditEntry,
+    Owner,
+    RefusedWithAlerts,
+)
 from kangtong.security.care_events import CareWriteEvents
 from kangtong.security.decision import AccessDecider, Decision
 from kangtong.security.facts import ResourceFacts, facts_of
+from kangtong.security.record_gate import RecordGate
 from kangtong.security.sensitivity import SensitivityClassifier
 from kangtong.security.visibility import VisibilityBuilder
 from kangtong.store.criteria import AccessFilter
@@ -49,13 +57,15 @@ class SecurityPolicy:
         *,
         classify: SensitivityClassifier,
         care_events: CareWriteEvents | None,
+        gate: RecordGate | None = None,
     ) -> None:
-        """`care_events` None: a policy never asked about writes of care facts (tests)."""
+        """`care_events`, `gate` None: a policy never asked about writes of care facts (tests)."""
         self.decider = decider
         self.owner_of = owner_of
         self.visibility_builder = visibility
         self.classify = classify  # the write path's labeller uses the same one
         self.care_events = care_events
+        self.gate = gate
 
     def decision(
         self,
@@ -65,7 +75,7 @@ class SecurityPolicy:
         resource: Mapping[str, Any] | None,
         owner: Owner | None = None,
     ) -> Decision:
-        return self._decide(ctx, action, resource_type, resource, owner)[0]
+        return self._decide(ctx, action, resource_type, resource, owner)[0][0]
 
     def authorize(
         self,
@@ -75,13 +85,18 @@ class SecurityPolicy:
         resource: Mapping[str, Any] | None,
         owner: Owner | None = None,
     ) -> AccessNote:
-        decision, facts = self._decide(ctx, action, resource_type, resource, owner)
+        (decision, alerts), facts = self._decide(ctx, action, resource_type, resource, owner)
         if not decision.allowed:
-            raise Forbidden(decision.reason)
+            raise (
+                RefusedWithAlerts(decision.reason, alerts) if alerts else Forbidden(decision.reason)
+            )
         grant = decision.break_glass.id if decision.break_glass else None
         also: tuple[AuditEntry, ...] = ()
-        if self.care_events and action in WRITES and resource_type and resource is not None:
-            also = self.care_events.entries(ctx, resource_type, resource)
+        if action in WRITES and resource_type and resource is not None:
+            if self.care_events:
+                also += self.care_events.entries(ctx, resource_type, resource)
+            if self.gate:
+                also += self.gate.entries(ctx, resource_type, resource)
         return AccessNote(facts.patients if facts else frozenset(), grant, also)
 
     def _decide(
@@ -91,12 +106,18 @@ class SecurityPolicy:
         resource_type: str | None,
         resource: Mapping[str, Any] | None,
         owner: Owner | None,
-    ) -> tuple[Decision, ResourceFacts | None]:
-        """The decision and the facts it was made on (None without a resource)."""
+    ) -> tuple[tuple[Decision, tuple[AuditEntry, ...]], ResourceFacts | None]:
+        """The decision with the alerts a refusal raises, and the facts it was made on (None
+        without a resource). A write the role permits may still be refused by the `gate`."""
         facts = None
         if resource is not None and resource_type is not None:
             facts = self._facts(ctx, action, resource_type, resource, owner)
-        return self.decider.decide(ctx, action, resource_type, facts), facts
+        decision = self.decider.decide(ctx, action, resource_type, facts)
+        if decision.allowed and self.gate and action in WRITES and resource_type and resource:
+            refusal = self.gate.refusal(ctx, decision.role, resource_type, resource)
+            if refusal is not None:
+                return (Decision(False, refusal.reason, decision.role), refusal.alerts), facts
+        return (decision, ()), facts
 
     def visibility(self, ctx: AccessContext) -> tuple[AccessFilter | None, AccessNote]:
         if self.visibility_builder is None:

@@ -11,7 +11,8 @@ the caller (a Practitioner), written by a trusted writer (`care_trust`: never th
 
 A resident acts for their own Patient record and for dependants: a RelatedPerson (active)
 whose `patient` is the dependant and whose identifier in `GUARDIAN_SYSTEM` names the
-guardian's own Patient id (监护关系), recorded by an institution system or the platform.
+guardian's own Patient id (监护关系), recorded by the platform or by the system of an institution
+that registered the dependant or holds their record (`seen_at`).
 
 Lookups are the platform's own searches (`fhir.lookup.PlatformSearch`: the policy is not asked
 again) and are not audited; answers are shared for a few seconds (`RecentAnswers`).
@@ -20,6 +21,7 @@ again) and are not audited; answers are shared for a few seconds (`RecentAnswers
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 from kangtong.core.canonical import canonical, with_legacy
 from kangtong.core.jsonutil import parse_fhir_json
@@ -159,9 +161,21 @@ class FhirCareRelationships:
         """Dependants named by guardianships an institution system or the platform recorded."""
         found: set[str] = set()
         for resource, writer in self._written(res_type, params):
-            if trusted_guardianship(writer):
-                found |= patient_ids(res_type, resource)
+            dependants = patient_ids(res_type, resource)
+            if trusted_guardianship(writer, partial(self._seen_all, patients=dependants)):
+                found |= dependants
         return found
+
+    def _seen_all(self, institution: str, patients: frozenset[str]) -> bool:
+        return bool(patients) and all(self.seen_at(institution, p) for p in patients)
+
+    def seen_at(self, institution: str, patient_id: str) -> bool:
+        """The institution holds the patient's record or registered the patient once."""
+        with self.lookups.db.read() as conn:
+            state = self.lookups.repository.current(conn, "Patient", patient_id)
+        if state is not None and state.owner_org == institution:
+            return True
+        return self.registered_at(institution, patient_id, current=False)
 
     def _patients_of(self, res_type: str, params: Sequence[tuple[str, str]]) -> set[str]:
         found: set[str] = set()

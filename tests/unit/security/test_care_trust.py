@@ -46,8 +46,12 @@ def test_only_clinicians_and_institution_systems_refer() -> None:
     assert referral_sender(_writer("system", org=None), "org-b") == ""
 
 
-def test_guardianship_is_recorded_by_an_institution_system_or_the_platform() -> None:
-    assert trusted_guardianship(_writer("institution-system"))
-    assert trusted_guardianship(_writer("system", org=None))
-    assert not trusted_guardianship(_writer("clinician"))
-    assert not trusted_guardianship(None)
+def test_guardianship_is_recorded_by_the_platform_or_the_registering_institutions_system() -> None:
+    def registered_at_a(org: str) -> bool:
+        return org == "org-a"
+
+    assert trusted_guardianship(_writer("institution-system", org="org-a"), registered_at_a)
+    assert trusted_guardianship(_writer("system", org=None), registered_at_a)
+    assert not trusted_guardianship(_writer("institution-system", org="org-b"), registered_at_a)
+    assert not trusted_guardianship(_writer("clinician", org="org-a"), registered_at_a)
+    assert not trusted_guardianship(None, registered_at_a)
