@@ -146,7 +146,6 @@ CODED_OTHERWISE: dict[str, tuple[str, dict[str, Any]]] = {
 }  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 #3: HIV coded otherwise was read across orgs")
 @pytest.mark.parametrize("form", sorted(CODED_OTHERWISE))
 def test_hiv_data_however_coded_is_refused_to_another_institution_without_a_permit(
     client: TestClient, platform: Platform, form: str
