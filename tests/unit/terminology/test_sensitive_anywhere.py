@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from kangtong.security.sensitivity import Sensitivity, SensitivityClassifier
+from kangtong.security.roles import CONFORMANCE
+from kangtong.security.sensitivity import DEFINITIONAL, Sensitivity, SensitivityClassifier
 from kangtong.terminology.sensitive_rules import SensitiveCodeRules, shipped_sensitive_value_sets
 
 HIV = Sensitivity.HIV
@@ -129,3 +130,22 @@ def test_other_icd11_codes_are_not_hiv_data() -> None:
 def test_a_loinc_hiv_test_sent_without_a_display_is_hiv_data(code: str) -> None:
     observation = {"resourceType": "Observation", "status": "final", "code": _coded(LOINC, code)}
     assert CLASSIFY(observation) == {HIV}
+
+
+def test_definitions_that_mention_hiv_are_not_hiv_data() -> None:
+    questionnaire = {
+        "resourceType": "Questionnaire", "status": "active",
+        "item": [{"linkId": "1", "text": "HIV 检测结果", "type": "choice",
+                  "code": [{"system": ICD10_WHO, "code": "B20"}]}],
+    }  # fmt: skip
+    assert CLASSIFY(questionnaire) == frozenset()
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": questionnaire}]}  # fmt: skip
+    assert CLASSIFY(bundle) == frozenset()
+    assert DEFINITIONAL == CONFORMANCE  # one list of definitional types, kept in two places
+
+
+def test_a_contained_hiv_condition_makes_its_container_hiv_data() -> None:
+    report = {"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "x"},
+              "contained": [_condition(B20)]}  # fmt: skip
+    assert CLASSIFY(report) == {HIV}
