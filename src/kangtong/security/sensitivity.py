@@ -105,12 +105,14 @@ def concepts(resource: Mapping[str, Any]) -> tuple[list[tuple[str, str, str]], l
     CodeableConcept: whatever element holds them — a ClinicalImpression's finding, a
     Composition's section, a relative's condition, an extension — and in contained resources
     and Bundle entries. `meta` is left out (its labels are read by `labelled`), and so are
-    definitional resources (`DEFINITIONAL`) inside others.
+    definitional resources (`DEFINITIONAL`), alone or inside others.
 
     On every write and every read decision: one pass with a stack, `type(...) is` checks
     (JSON gives dicts and lists; an ABC check per value costs more than the walk)."""
     coded: list[tuple[str, str, str]] = []
     words: list[str] = []
+    if resource.get("resourceType") in DEFINITIONAL:
+        return coded, words
     stack: list[Any] = [resource]
     while stack:
         node = stack.pop()
