@@ -45,11 +45,14 @@ SECURITY_LABELS: Mapping[tuple[str, str], Sensitivity] = {
     **{(system, s.value): s for system in SENSITIVITY_SYSTEMS for s in Sensitivity},
 }
 
-# Definitions, not data about anyone: a Questionnaire asking about HIV or a ValueSet listing
-# HIV codes is not HIV data (`roles.CONFORMANCE`, which imports this module).
+# Definitions and the directory, not data about anyone: a Questionnaire asking about HIV, a
+# ValueSet listing HIV codes or an HIV testing service is not anyone's HIV data
+# (`roles.CONFORMANCE | roles.DIRECTORY`; roles imports this module).
 DEFINITIONAL = frozenset(
     {"CodeSystem", "ValueSet", "ConceptMap", "NamingSystem", "Questionnaire",
-     "StructureDefinition", "SearchParameter", "CapabilityStatement"}
+     "StructureDefinition", "SearchParameter", "CapabilityStatement",
+     "Organization", "Location", "Practitioner", "PractitionerRole", "HealthcareService",
+     "Endpoint"}
 )  # fmt: skip
 # The keys a CodeableConcept may have: a dict with a `text` and no others is one sent as words.
 CONCEPT_KEYS = frozenset({"text", "coding", "id", "extension"})
