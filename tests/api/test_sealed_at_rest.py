@@ -226,3 +226,24 @@ def test_relabel_seals_a_sensitive_resource_stored_in_clear_before_sealing(
     again = relabel(platform.db, platform.classify, sealing=service.repository.sealing,
                     indexer=indexer)  # fmt: skip
     assert (again.sealed, again.changed) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"resourceType": "FamilyMemberHistory", "status": "completed",
+         "relationship": {"text": "母亲"},
+         "condition": [{"code": {"coding": [{"system": ICD10, "code": "B20"}]}}]},
+        {"resourceType": "Condition", "code": {"text": DISPLAY}},
+    ],
+    ids=["a relative's condition", "words only"],
+)  # fmt: skip
+def test_hiv_data_coded_anywhere_or_named_in_words_is_sealed_too(
+    platform: Platform, where: dict[str, Any]
+) -> None:
+    patient = _patient(platform)
+    field = "patient" if where["resourceType"] == "FamilyMemberHistory" else "subject"
+    written = {**where, field: {"reference": f"Patient/{patient}", "display": NAME},
+               "note": [{"text": NOTE}]}  # fmt: skip
+    res_id = platform.service.create(SYSTEM, written).resource.res_id
+    assert _leaks(_stored_rows(platform, where["resourceType"], res_id), [NAME, NOTE]) == []

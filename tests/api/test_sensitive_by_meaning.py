@@ -125,3 +125,38 @@ def test_the_write_path_labels_hiv_data_coded_by_meaning(
     for kind in ("Condition", "Observation"):
         labelled = client.get(f"/fhir/{kind}?_security={KANGTONG_SENSITIVITY}|hiv").json()
         assert record[kind] in {e["resource"]["id"] for e in labelled.get("entry", [])}
+
+
+B20 = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "B20",
+                   "display": "HIV disease"}]}  # fmt: skip
+CODED_OTHERWISE: dict[str, tuple[str, dict[str, Any]]] = {
+    "a finding of a ClinicalImpression": ("ClinicalImpression", {
+        "status": "completed", "finding": [{"itemCodeableConcept": B20}]}),
+    "a section of a Composition": ("Composition", {
+        "status": "final", "type": {"text": "出院小结"}, "date": "2026-01-01",
+        "author": [{"display": "a"}], "title": "t", "section": [{"title": "诊断", "code": B20}]}),
+    "a relative's condition": ("FamilyMemberHistory", {
+        "status": "completed", "relationship": {"text": "母亲"}, "condition": [{"code": B20}]}),
+    "words only": ("Condition", {"code": {"text": "艾滋病"}}),
+    "the HL7 OID of ICD-10": ("Condition", {"code": {"coding": [
+        {"system": "urn:oid:2.16.840.1.113883.6.3", "code": "B20"}]}}),
+    "a LOINC test without display": ("Observation", {
+        "status": "final", "code": {"coding": [{"system": LOINC, "code": "7918-6"}]},
+        "valueCodeableConcept": {"text": "阳性"}}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("form", sorted(CODED_OTHERWISE))
+def test_hiv_data_however_coded_is_refused_to_another_institution_without_a_permit(
+    client: TestClient, platform: Platform, form: str
+) -> None:
+    record = _resident(platform, permit=False)
+    kind, body = CODED_OTHERWISE[form]
+    patient_field = "patient" if kind == "FamilyMemberHistory" else "subject"
+    resource = {"resourceType": kind, patient_field: {"reference": f"Patient/{record['Patient']}"},
+                **body}  # fmt: skip
+    created = _create(platform, ORG_A, resource)
+    doctor_b = _clinician(platform, ORG_B)
+    assert client.get(f"/fhir/{kind}/{created}", headers=doctor_b).status_code == 403
+    doctor_a = _clinician(platform, ORG_A)
+    assert client.get(f"/fhir/{kind}/{created}", headers=doctor_a).status_code == 200

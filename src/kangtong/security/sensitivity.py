@@ -45,23 +45,26 @@ SECURITY_LABELS: Mapping[tuple[str, str], Sensitivity] = {
     **{(system, s.value): s for system in SENSITIVITY_SYSTEMS for s in Sensitivity},
 }
 
-# CodeableConcept elements whose codes say what a resource is about: Condition/Observation/
-# Procedure/DiagnosticReport.code, the notifiable class in Condition.category, reasons, coded
-# results, a DiagnosticReport's conclusions, a prescription's medicine.
-CODED_ELEMENTS = (
-    "code",
-    "category",
-    "reasonCode",
-    "valueCodeableConcept",
-    "conclusionCode",
-    "medicationCodeableConcept",
-)
-NESTED_DEPTH = 2  # contained resources and Bundle entries, and theirs
+# Definitions and the directory, not data about anyone: a Questionnaire asking about HIV, a
+# ValueSet listing HIV codes or an HIV testing service is not anyone's HIV data
+# (`roles.CONFORMANCE | roles.DIRECTORY`; roles imports this module).
+DEFINITIONAL = frozenset(
+    {"CodeSystem", "ValueSet", "ConceptMap", "NamingSystem", "Questionnaire",
+     "StructureDefinition", "SearchParameter", "CapabilityStatement",
+     "Organization", "Location", "Practitioner", "PractitionerRole", "HealthcareService",
+     "Endpoint"}
+)  # fmt: skip
+# The keys a CodeableConcept may have: a dict with a `text` and no others is one sent as words.
+CONCEPT_KEYS = frozenset({"text", "coding", "id", "extension"})
 
 
 class CodeMeanings(Protocol):
     def categories(self, system: str, code: str, display: str) -> frozenset[Sensitivity]:
         """The sensitive categories a code of `system` falls in ('' display when none sent)."""
+        ...
+
+    def named(self, text: str) -> frozenset[Sensitivity]:
+        """The sensitive categories the words of a concept name (`CodeableConcept.text`)."""
         ...
 
 
@@ -77,8 +80,11 @@ class SensitivityClassifier:
 
     def __call__(self, resource: Mapping[str, Any]) -> frozenset[Sensitivity]:
         found = set(labelled(resource))
-        for system, code, display in codings(resource):
+        coded, words = concepts(resource)
+        for system, code, display in coded:
             found |= self.meanings.categories(system, code, display)
+        for text in words:
+            found |= self.meanings.named(text)
         return frozenset(found)
 
 
@@ -97,47 +103,40 @@ def labelled(resource: Mapping[str, Any]) -> frozenset[Sensitivity]:
     return frozenset(found)
 
 
-def codings(resource: Mapping[str, Any], depth: int = 0) -> list[tuple[str, str, str]]:
-    """(system, code, display) of every coding that says what `resource` is about, including
-    those of its components, contained resources and Bundle entries.
+def concepts(resource: Mapping[str, Any]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Every coding anywhere in `resource` as (system, code, display), and the words of every
+    CodeableConcept: whatever element holds them — a ClinicalImpression's finding, a
+    Composition's section, a relative's condition, an extension — and in contained resources
+    and Bundle entries. `meta` is left out (its labels are read by `labelled`), and so are
+    definitional resources (`DEFINITIONAL`), alone or inside others.
 
-    On every write and every read decision: plain loops and `dict` checks (JSON gives dicts;
-    an ABC check per value cost more than the classification it feeds)."""
-    found: list[tuple[str, str, str]] = []
-    concepts = [resource.get(element) for element in CODED_ELEMENTS]
-    components = resource.get("component")
-    if type(components) is list:
-        for component in components:
-            if type(component) is dict:
-                concepts += [component.get("code"), component.get("valueCodeableConcept")]
-    for concept in concepts:
-        if concept is None:
+    On every write and every read decision: one pass with a stack, `type(...) is` checks
+    (JSON gives dicts and lists; an ABC check per value costs more than the walk)."""
+    coded: list[tuple[str, str, str]] = []
+    words: list[str] = []
+    if resource.get("resourceType") in DEFINITIONAL:
+        return coded, words
+    stack: list[Any] = [resource]
+    while stack:
+        node = stack.pop()
+        if type(node) is list:
+            stack.extend(item for item in node if type(item) is dict or type(item) is list)
             continue
-        for item in concept if type(concept) is list else (concept,):
-            codings_list = item.get("coding") if type(item) is dict else None
-            if type(codings_list) is not list:
-                continue
-            for coding in codings_list:
-                if type(coding) is not dict:
+        for key, value in node.items():
+            if (type(value) is dict or type(value) is list) and key != "meta":
+                if type(value) is dict and value.get("resourceType") in DEFINITIONAL:
                     continue
-                system, code = coding.get("system"), coding.get("code")
-                if type(system) is str and type(code) is str:
-                    display = coding.get("display")
-                    found.append((system, code, display if type(display) is str else ""))
-    if depth < NESTED_DEPTH:
-        for inner in _nested(resource):
-            found += codings(inner, depth + 1)
-    return found
-
-
-def _nested(resource: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Contained resources and the resources of Bundle entries."""
-    inner: list[Mapping[str, Any]] = []
-    contained, entries = resource.get("contained"), resource.get("entry")
-    if type(contained) is list:
-        inner += [c for c in contained if type(c) is dict]
-    if type(entries) is list:
-        inner += [
-            e["resource"] for e in entries if type(e) is dict and type(e.get("resource")) is dict
-        ]
-    return inner
+                stack.append(value)
+        system, code = node.get("system"), node.get("code")
+        if type(system) is str or type(code) is str:  # a Coding (or a Quantity: no rules)
+            display = node.get("display")
+            if type(code) is str or type(display) is str:
+                coded.append((
+                    system if type(system) is str else "",
+                    code if type(code) is str else "",
+                    display if type(display) is str else "",
+                ))  # fmt: skip
+        text = node.get("text")
+        if type(text) is str and ("coding" in node or node.keys() <= CONCEPT_KEYS):
+            words.append(text)
+    return coded, words

@@ -24,6 +24,7 @@ from kangtong.core.clock import Clock
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.lookup import PlatformSearch
 from kangtong.security.sensitivity import SENSITIVITY_SYSTEMS, Sensitivity
+from kangtong.terminology.code_forms import MAX_TEXT_LENGTH
 from kangtong.terminology.code_system_index import CodeSystemIndex, StoredVersion
 from kangtong.terminology.sensitive_rules import SensitiveCodeRules, shipped_sensitive_value_sets
 
@@ -45,16 +46,26 @@ class SensitiveCodes:
 
     def categories(self, system: str, code: str, display: str) -> frozenset[Sensitivity]:
         rules = self.current()
-        if system not in rules.systems:
-            return frozenset()
         key = (system, code, display)
         found = self._answers.get(key)
         if found is None:
             found = rules.categories(system, code, display)
-            if len(self._answers) >= MAX_REMEMBERED:
-                self._answers.clear()
-            self._answers[key] = found
+            self._remember(key, found)
         return found
+
+    def named(self, text: str) -> frozenset[Sensitivity]:
+        rules = self.current()
+        key = ("", "", text[:MAX_TEXT_LENGTH])  # no code system is named ''; rules read no further
+        found = self._answers.get(key)
+        if found is None:
+            found = rules.named(text)
+            self._remember(key, found)
+        return found
+
+    def _remember(self, key: tuple[str, str, str], found: frozenset[Sensitivity]) -> None:
+        if len(self._answers) >= MAX_REMEMBERED:
+            self._answers.clear()
+        self._answers[key] = found
 
     def recheck(self) -> None:
         """Ask the store on the next question whether the rules changed (not after 5 s)."""

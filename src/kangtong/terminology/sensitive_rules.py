@@ -19,6 +19,13 @@ Within one include, each rule (the concept list, each filter) is read as suffici
 — a generous reading, which can only make more codes sensitive; an exclude must therefore have
 a single rule (a concept list or one filter), or it is not used.
 
+A display rule is also a *name* rule: it is applied to the display of a code of any system and
+to the words of a concept sent without codes (`CodeableConcept.text`) — "艾滋病" typed into a
+Condition, or a local lab code list displaying "HIV抗体", is HIV data however it is coded.
+
+Codes, system names and words are first brought to one form (`code_forms`): `B 20`, `Ｂ２０`
+and `b20` are `B20`; ICD-10 under HL7's OID or with a trailing slash is ICD-10.
+
 Regular expressions must match the whole code or display (FHIR's regex filter); a `(?i)` at
 the start makes one case-insensitive. A part this module cannot use — a malformed expression, a
 nested `valueSet` — is skipped and reported by `problems`, never guessed at.
@@ -37,12 +44,12 @@ from kangtong.core.canonical import fill_placeholder
 from kangtong.core.errors import KangtongError
 from kangtong.core.jsonutil import JsonObject
 from kangtong.security.sensitivity import SENSITIVITY_SYSTEMS, Sensitivity
+from kangtong.terminology.code_forms import SystemNames, normal_code, normal_text
 from kangtong.terminology.code_system_index import CodeSystemIndex
 
 FOCUS = ("http://terminology.hl7.org/CodeSystem/usage-context-type", "focus")
 RUNTIME_PROPERTIES = frozenset({"code", "concept", "display"})  # regex filters on the code itself
 MAX_PATTERN_LENGTH = 500  # expressions run on every write: keep them small
-MAX_DISPLAY_LENGTH = 300  # of a sent display, for display rules
 HeldCodeSystem = Callable[[str], CodeSystemIndex | None]
 
 
@@ -85,8 +92,7 @@ class Part:
             return True
         if any(p.fullmatch(code) for p in self.code_patterns):
             return True
-        shown = display[:MAX_DISPLAY_LENGTH]
-        return bool(shown) and any(p.fullmatch(shown) for p in self.display_patterns)
+        return bool(display) and any(p.fullmatch(display) for p in self.display_patterns)
 
 
 @dataclass
@@ -117,15 +123,32 @@ class SensitiveCodeRules:
         self.systems = frozenset(
             s for sets in self.rules.values() for r in sets for s in r.includes
         )
+        self.system_names = SystemNames(self.systems)
+        self.name_rules = _name_rules(self.rules)
 
     def categories(self, system: str, code: str, display: str) -> frozenset[Sensitivity]:
-        if system not in self.systems:
-            return frozenset()
-        code = code.strip()
-        return frozenset(
+        """The categories of a code, by its system's rules, and of its display, by name."""
+        display = normal_text(display) if display else ""
+        found = self._named(display) if display else frozenset()
+        canonical = self.system_names.canonical(system)
+        if canonical is None:
+            return found
+        code = normal_code(canonical, code)
+        return found | frozenset(
             category
             for category, sets in self.rules.items()
-            if any(r.holds(system, code, display) for r in sets)
+            if any(r.holds(canonical, code, display) for r in sets)
+        )
+
+    def named(self, text: str) -> frozenset[Sensitivity]:
+        """The categories the words of a concept sent without codes name."""
+        return self._named(normal_text(text)) if text else frozenset()
+
+    def _named(self, text: str) -> frozenset[Sensitivity]:
+        return frozenset(
+            category
+            for category, patterns in self.name_rules.items()
+            if any(p.fullmatch(text) for p in patterns)
         )
 
     def _add(self, category: Sensitivity, value_set: Mapping[str, Any]) -> None:
@@ -170,6 +193,20 @@ class SensitiveCodeRules:
             (part.display_patterns if prop == "display" else part.code_patterns).append(pattern)
         if held is not None:  # the code system is here: its concepts answer any filter
             part.codes.update(held.filter_codes(prop, op, value))
+
+
+def _name_rules(
+    rules: Mapping[Sensitivity, list[ValueSetRules]],
+) -> dict[Sensitivity, list[re.Pattern[str]]]:
+    """Every include's display rules, by category, each expression once."""
+    found: dict[Sensitivity, dict[str, re.Pattern[str]]] = {}
+    for category, sets in rules.items():
+        for value_set in sets:
+            for parts in value_set.includes.values():
+                for part in parts:
+                    for pattern in part.display_patterns:
+                        found.setdefault(category, {})[pattern.pattern] = pattern
+    return {category: list(patterns.values()) for category, patterns in found.items()}
 
 
 def _rule_count(raw: Mapping[str, Any]) -> int:
