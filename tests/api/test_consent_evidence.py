@@ -196,3 +196,46 @@ def test_a_refusal_stored_by_staff_of_an_unrelated_institution_does_not_count(
     assert (
         _status(anonymous, _clinician(platform, ORG_B), "Observation", record["Observation"]) == 200
     )
+
+
+def test_registering_a_stranger_first_does_not_let_a_system_appoint_their_guardian(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    """Second review: B's system registered A's patient a moment before naming the guardian."""
+    accomplice = _create(platform, ORG_B, {"resourceType": "Patient", "gender": "male"})
+    his_b = bearer(token_for(platform, "institution-system", org=ORG_B, district=DISTRICT,
+                             subject=f"system/his-{ORG_B}"))  # fmt: skip
+    visit = {**_encounter(record["patient"], ORG_B), "status": "finished"}
+    assert anonymous.post("/fhir/Encounter", json=visit, headers=his_b).status_code == 201
+    written = anonymous.post(
+        "/fhir/RelatedPerson", json=_guardianship(accomplice, record["patient"]), headers=his_b
+    )
+    assert written.status_code == 403, written.text
+    resident = bearer(token_for(platform, "resident", patient=accomplice))
+    assert _status(anonymous, resident, "Condition", record["Condition"]) == 403
+
+
+def test_a_staff_permit_naming_a_colleague_is_audited_and_alerted(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    """Second review: a permit for `Practitioner/…` of the writer's own hospital went unseen."""
+    _create(platform, ORG_B, _encounter(record["patient"], ORG_B))
+    permit = _hiv_permit(record["patient"], ORG_B,
+                         sourceAttachment={"contentType": "image/png", "data": PDF})  # fmt: skip
+    permit["provision"]["actor"][0]["reference"] = {"reference": "Practitioner/colleague-b"}
+    written = anonymous.post("/fhir/Consent", json=permit, headers=_clinician(platform, ORG_B))
+    assert written.status_code == 201, written.text
+    assert len(_events(platform, "consent-self")) == 1
+    assert [a["kind"] for a in _admin_alerts(anonymous, platform, ORG_B)] == [
+        "self-permitting-consent"
+    ]
+
+
+def test_a_media_type_is_read_however_it_is_written(
+    anonymous: TestClient, platform: Platform, record: dict[str, str]
+) -> None:
+    _create(platform, ORG_B, _encounter(record["patient"], ORG_B))
+    evidence = {"sourceAttachment": {"contentType": "Application/PDF; name=consent", "data": PDF}}
+    written = anonymous.post("/fhir/Consent", json=_hiv_permit(record["patient"], ORG_B, **evidence),
+                             headers=_clinician(platform, ORG_B))  # fmt: skip
+    assert written.status_code == 201, written.text

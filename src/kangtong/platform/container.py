@@ -190,7 +190,7 @@ def security_policy(
         visibility,
         classify=classify,
         care_events=CareWriteEvents(care, ownership),
-        gate=RecordGate(trust, care.seen_at),
+        gate=RecordGate(trust, care.seen_at, care.holds_record),
     )
 
 

@@ -9,7 +9,7 @@ the reader could have written for themselves:
   counts when a clinician or system client of *another* institution wrote it, and that
   institution itself holds a registration of the patient.
 A guardianship (RelatedPerson naming the guardian) counts when the platform recorded it, or the
-system of an institution that registered the dependant (or holds the dependant's record).
+system of the institution that holds the dependant's Patient record.
 The writer is the one the store recorded for the resource's current version (`written_by`,
 `written_as`); versions without a recorded writer are trusted by nothing.
 """
@@ -49,8 +49,8 @@ def trusted_registration(writer: VersionWriter | None, institution: str | None) 
 
 
 def trusted_guardianship(writer: VersionWriter | None, registered: Callable[[str], bool]) -> bool:
-    """A guardianship (监护关系) recorded by the platform, or by the system client of an
-    institution that `registered` the dependant.
+    """A guardianship (监护关系) recorded by the platform, or by the system client of the
+    institution that holds the dependant's own record (`registered` answers that).
 
     A clinician's RelatedPerson names a guardian but proves nothing: it would let a clinician
     open a stranger's record to any resident they choose; so would another institution's

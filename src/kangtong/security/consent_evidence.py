@@ -29,9 +29,11 @@ StoredLookup = Callable[[str, str], Mapping[str, Any] | None]
 
 
 def document_type(content_type: object) -> bool:
-    return isinstance(content_type, str) and (
-        content_type == "application/pdf" or content_type.startswith("image/")
-    )
+    """A PDF or an image, however the media type is written (case, parameters)."""
+    if not isinstance(content_type, str):
+        return False
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/pdf" or media.startswith("image/")
 
 
 def consent_patient(consent: Mapping[str, Any]) -> str | None:

@@ -48,9 +48,10 @@ def is_guardianship(res_type: str, resource: Mapping[str, Any]) -> bool:
 
 
 class RecordGate:
-    def __init__(self, consents: ConsentTrust, seen_at: SeenAt) -> None:
+    def __init__(self, consents: ConsentTrust, seen_at: SeenAt, holds_record: SeenAt) -> None:
         self.consents = consents
         self.seen_at = seen_at
+        self.holds_record = holds_record  # a guardianship needs the dependant's own record
 
     def refusal(
         self, ctx: AccessContext, role: Role | None, res_type: str, resource: Mapping[str, Any]
@@ -67,8 +68,8 @@ class RecordGate:
                 GUARDIAN_ALERT, "Organization", ctx.organization, "denied", AccessNote(dependants)
             )
             reason = (
-                "An institution system records a guardianship only for a dependant its "
-                "institution has registered"
+                "An institution system records a guardianship only for a dependant whose "
+                "Patient record its institution holds"
             )
             return Refusal(reason, (alert,) if ctx.organization else ())
         return None
@@ -93,7 +94,7 @@ class RecordGate:
             return False
         dependants = patient_ids("RelatedPerson", resource)
         org = ctx.organization
-        return not org or not dependants or not all(self.seen_at(org, p) for p in dependants)
+        return not org or not dependants or not all(self.holds_record(org, p) for p in dependants)
 
     def _self_permit(
         self, ctx: AccessContext, consent: Mapping[str, Any]
@@ -101,7 +102,13 @@ class RecordGate:
         own = {ctx.principal} | (
             {f"Organization/{ctx.organization}"} if ctx.organization else set()
         )
-        reaches = any(r.permit and (not r.actors or r.actors & own) for r in rules_of(consent))
+        # A permit naming a person may name a colleague of the writer (a practitioner's
+        # institution is not known here): alerted too; only permits for other institutions
+        # as such are not (second review of issue 13).
+        reaches = any(
+            r.permit and (not r.actors or r.actors & own or any(_a_person(a) for a in r.actors))
+            for r in rules_of(consent)
+        )
         patients = patient_ids("Consent", consent)
         if not reaches or not patients or not ctx.organization:
             return ()
@@ -115,3 +122,7 @@ class RecordGate:
 def _recorder(ctx: AccessContext) -> bool:
     """A writer whose guardianship can count: the platform or an institution system."""
     return bool(ctx.roles & {Role.SYSTEM.value, Role.INSTITUTION_SYSTEM.value})
+
+
+def _a_person(actor: str) -> bool:
+    return actor.startswith(("Practitioner/", "PractitionerRole/"))

@@ -12,7 +12,7 @@ the caller (a Practitioner), written by a trusted writer (`care_trust`: never th
 A resident acts for their own Patient record and for dependants: a RelatedPerson (active)
 whose `patient` is the dependant and whose identifier in `GUARDIAN_SYSTEM` names the
 guardian's own Patient id (监护关系), recorded by the platform or by the system of an institution
-that registered the dependant or holds their record (`seen_at`).
+that holds the dependant's Patient record (`holds_record`).
 
 Lookups are the platform's own searches (`fhir.lookup.PlatformSearch`: the policy is not asked
 again) and are not audited; answers are shared for a few seconds (`RecentAnswers`).
@@ -162,18 +162,26 @@ class FhirCareRelationships:
         found: set[str] = set()
         for resource, writer in self._written(res_type, params):
             dependants = patient_ids(res_type, resource)
-            if trusted_guardianship(writer, partial(self._seen_all, patients=dependants)):
+            if trusted_guardianship(writer, partial(self._holds_all, patients=dependants)):
                 found |= dependants
         return found
 
-    def _seen_all(self, institution: str, patients: frozenset[str]) -> bool:
-        return bool(patients) and all(self.seen_at(institution, p) for p in patients)
+    def _holds_all(self, institution: str, patients: frozenset[str]) -> bool:
+        return bool(patients) and all(self.holds_record(institution, p) for p in patients)
+
+    def holds_record(self, institution: str, patient_id: str) -> bool:
+        """The institution holds the patient's own Patient record (its system created it).
+
+        What a guardianship needs (issue 13 second review): an institution system could
+        register any patient at a moment's notice and then name a guardian of its choosing.
+        """
+        with self.lookups.db.read() as conn:
+            state = self.lookups.repository.current(conn, "Patient", patient_id)
+        return state is not None and state.owner_org == institution
 
     def seen_at(self, institution: str, patient_id: str) -> bool:
         """The institution holds the patient's record or registered the patient once."""
-        with self.lookups.db.read() as conn:
-            state = self.lookups.repository.current(conn, "Patient", patient_id)
-        if state is not None and state.owner_org == institution:
+        if self.holds_record(institution, patient_id):
             return True
         return self.registered_at(institution, patient_id, current=False)
 

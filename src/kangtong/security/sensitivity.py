@@ -55,7 +55,7 @@ DEFINITIONAL = frozenset(
      "Endpoint"}
 )  # fmt: skip
 # The keys a CodeableConcept may have: a dict with a `text` and no others is one sent as words.
-CONCEPT_KEYS = frozenset({"text", "coding", "id", "extension"})
+CONCEPT_KEYS = frozenset({"text", "coding", "id", "extension", "_text"})
 
 
 class CodeMeanings(Protocol):
@@ -120,7 +120,12 @@ def concepts(resource: Mapping[str, Any]) -> tuple[list[tuple[str, str, str]], l
     while stack:
         node = stack.pop()
         if type(node) is list:
-            stack.extend(item for item in node if type(item) is dict or type(item) is list)
+            stack.extend(
+                item
+                for item in node
+                if type(item) is list
+                or (type(item) is dict and item.get("resourceType") not in DEFINITIONAL)
+            )
             continue
         for key, value in node.items():
             if (type(value) is dict or type(value) is list) and key != "meta":

@@ -36,7 +36,10 @@ SYSTEM_ALIASES: Mapping[str, str] = {
 ICD_SYSTEMS = frozenset({ICD10_WHO, ICD10_CM, ICD10_CN, ICD11_MMS})
 # Dashes NFKC leaves alone (hyphen, non-breaking hyphen, figure/en/em dash, minus sign).
 DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
-MAX_TEXT_LENGTH = 300  # of a display or a concept's text, for name rules
+MAX_TEXT_LENGTH = 5000  # of a display or a concept's text, for name rules
+# Invisible characters that split a word without showing (zero-width space/joiners, soft
+# hyphen, word joiner, BOM): "H\u200bIV" must read as HIV.
+INVISIBLE = str.maketrans(dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def system_key(system: str) -> str:
@@ -73,4 +76,4 @@ def normal_code(system: str, code: str) -> str:
 
 def normal_text(text: str) -> str:
     """A display or concept text as name rules read it: compatibility forms folded, bounded."""
-    return unicodedata.normalize("NFKC", text[:MAX_TEXT_LENGTH])
+    return unicodedata.normalize("NFKC", text[:MAX_TEXT_LENGTH]).translate(INVISIBLE)

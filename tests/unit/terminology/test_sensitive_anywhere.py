@@ -76,6 +76,13 @@ def test_a_hiv_code_in_any_element_makes_the_resource_hiv_data(where: str) -> No
         {"text": "Acquired immunodeficiency syndrome (AIDS)"},
         {"text": "ＨＩＶ抗体阳性"},  # full-width letters
         _coded("http://hospital.example/lab", "L0042", "HIV抗体初筛"),  # a local code list
+        # Second review: variants and disguises of the same words.
+        {"text": "爱滋病"},  # a common mainland variant
+        {"text": "愛滋病"},  # traditional characters
+        {"text": "人類免疫缺陷病毒"},
+        {"text": "H\u200bIV 感染"},  # a zero-width space inside the word
+        {"text": "既往史：" + "无特殊。" * 100 + "艾滋病"},  # the name after 300 characters
+        {"text": "艾滋病", "_text": {"extension": []}},  # the text with its primitive extension
     ],
 )
 def test_a_concept_that_names_hiv_in_words_is_hiv_data(concept: dict[str, Any]) -> None:
@@ -142,6 +149,9 @@ def test_definitions_that_mention_hiv_are_not_hiv_data() -> None:
     bundle = {"resourceType": "Bundle", "type": "collection",
               "entry": [{"resource": questionnaire}]}  # fmt: skip
     assert CLASSIFY(bundle) == frozenset()
+    glucose = {"resourceType": "Observation", "status": "final", "code": {"text": "血糖"},
+               "contained": [questionnaire]}  # fmt: skip
+    assert CLASSIFY(glucose) == frozenset()  # a contained form asking about HIV is not HIV data
     assert DEFINITIONAL == CONFORMANCE | DIRECTORY  # one list, kept in two places
 
 
