@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from kangtong.core.errors import Invalid
+from kangtong.core.jsonutil import parse_json_object
 from kangtong.security.crypto.sm2 import Sm2Signer, sm2_verify
 from kangtong.security.crypto.sm3 import sm3_digest
 
@@ -52,10 +53,4 @@ def check(data: bytes, record: Mapping[str, Any], trusted_public_hex: str) -> No
 
 
 def read_record(raw: bytes, what: str) -> dict[str, Any]:
-    try:
-        record = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise Invalid(f"The signature of {what} is not readable JSON") from exc
-    if not isinstance(record, dict):
-        raise Invalid(f"The signature of {what} is not a JSON object")
-    return record
+    return parse_json_object(raw, what=f"signature of {what}")
