@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
+from sqlalchemy import make_url
 
 from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.core import canonical
@@ -33,10 +36,20 @@ def upgrade_command(database_url: str | None = DatabaseOption, revision: str = "
         db.dispose()
 
 
+def _existing(url: str) -> str:
+    """`url`, unless it names an SQLite file that does not exist: a read never creates one."""
+    parsed = make_url(url)
+    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if path and path != ":memory:" and not Path(path).exists():
+        console.print(f"[red]No database at {path}[/red] (`kangtong db upgrade` creates it)")
+        raise typer.Exit(1)
+    return url
+
+
 @db_app.command("current")
 def current_command(database_url: str | None = DatabaseOption) -> None:
     """Print the schema revision the database is at."""
-    db = open_database(settings_for(database_url).database_url)
+    db = open_database(_existing(settings_for(database_url).database_url))
     try:
         console.print(current_revision(db) or "(empty database)")
     finally:
@@ -46,7 +59,7 @@ def current_command(database_url: str | None = DatabaseOption) -> None:
 @db_app.command("analyze")
 def analyze_command(database_url: str | None = DatabaseOption) -> None:
     """Refresh the query planner's statistics (run after large loads; `kangtong load` does)."""
-    db = open_database(settings_for(database_url).database_url)
+    db = open_database(_existing(settings_for(database_url).database_url))
     try:
         refresh_statistics(db)
         console.print("[green]Statistics refreshed[/green]")

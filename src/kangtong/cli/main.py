@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
+from sqlalchemy import exc as sa
 
 from kangtong.cli import demo, load, serve
 from kangtong.cli.db import db_app
+from kangtong.core.errors import KangtongError
 from kangtong.core.log_safety import install_safe_logging
 
 app = typer.Typer(
@@ -46,3 +49,31 @@ for module_name in (
             raise
         continue
     command_module.register(app)
+
+
+def main() -> None:
+    """The `kangtong` command: a problem the operator can fix is one line and exit status 1.
+
+    A wrong or unsupported database URL, an unreachable database, or a domain error says what
+    is wrong in one line on stderr, never as a traceback of the layers it passed through.
+    """
+    try:
+        app()
+    except (KangtongError, sa.ArgumentError, sa.NoSuchModuleError, sa.OperationalError) as exc:
+        print(f"kangtong: {_one_line(exc)}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, sa.OperationalError):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        return f"cannot reach the database: {reason}"
+    if isinstance(exc, sa.NoSuchModuleError):
+        return "unsupported database URL: use sqlite:///path or postgresql://…"
+    if isinstance(exc, sa.ArgumentError):
+        return "the database URL cannot be read: use sqlite:///path or postgresql://…"
+    return str(exc).strip().splitlines()[0]
+
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from kangtong.core.errors import Invalid
 from kangtong.store.driver_errors import domain_errors
 
 Dialect = Literal["sqlite", "postgresql"]
@@ -119,9 +120,7 @@ def open_database(url: str, *, echo: bool = False) -> Database:
             pool_pre_ping=True,
         )
         return Database(engine, "postgresql")
-    raise ValueError(
-        f"Unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
-    )
+    raise Invalid(f"Unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
