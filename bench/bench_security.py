@@ -20,20 +20,16 @@ Writes bench/results/security.json and prints the ratios (with / without; 1.00 =
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import security_chain
 import security_sealing
-from common import DEFAULT_PG, databases, environment, open_store, write_results
-from kangtong.core.config import Settings
+from common import DEFAULT_PG, databases, environment, write_results
 from kangtong.fhir.access import AccessContext
-from kangtong.platform import Platform, build_platform
+from kangtong.platform import Platform
 from kangtong.security.audit_chain import KeyedSealer, UnkeyedSealer
-from kangtong.store.migrate import upgrade
-from security_sealing import compare, paired
+from security_sealing import compare, migrated_platform, paired
 
 CTX = AccessContext.system("bench-security")
 
@@ -61,17 +57,8 @@ def _bundle(n: int) -> dict[str, Any]:
 
 def chain_end_to_end(database: str, bundles: int, reads: int) -> dict[str, Any]:
     """Ingest and read through the platform, the audit rows sealed keyed vs unkeyed."""
-    with (
-        tempfile.TemporaryDirectory(prefix="kt_chain_") as keys,
-        open_store(database, pg_url=DEFAULT_PG) as store,
-    ):
-        settings = Settings(database_url=store.url, security_key_dir=str(Path(keys) / "keys"))
-        platform = build_platform(settings)
-        upgrade(platform.db)
-        try:
-            return _chain_end_to_end(platform, bundles, reads) | {"database": store.name}
-        finally:
-            platform.close()
+    with migrated_platform(database) as platform:
+        return _chain_end_to_end(platform, bundles, reads) | {"database": database}
 
 
 def _chain_end_to_end(platform: Platform, bundles: int, reads: int) -> dict[str, Any]:

@@ -25,7 +25,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -114,24 +115,29 @@ def compare(sealed: list[float], clear: list[float]) -> dict[str, Any]:
     }
 
 
-def measure(
-    database: str = "sqlite", conditions: int = 1000, reads: int = 2000, pg_url: str = DEFAULT_PG
-) -> dict[str, Any]:
-    """Ingest, read and search with and without sealing; ratios sealed / clear (same run).
-
-    PostgreSQL runs in a private schema dropped at the end; keys in a temporary folder.
-    """
+@contextmanager
+def migrated_platform(database: str, pg_url: str = DEFAULT_PG) -> Iterator[Platform]:
+    """A platform on a fresh store (PostgreSQL: a private schema dropped at the end), its keys
+    in a temporary folder."""
     with (
-        tempfile.TemporaryDirectory(prefix="kt_seal_") as keys,
+        tempfile.TemporaryDirectory(prefix="kt_bench_") as keys,
         open_store(database, pg_url=pg_url) as store,
     ):
         settings = Settings(database_url=store.url, security_key_dir=str(Path(keys) / "keys"))
         platform = build_platform(settings)
         upgrade(platform.db)
         try:
-            return _measure(platform, conditions, reads) | {"database": store.name}
+            yield platform
         finally:
             platform.close()
+
+
+def measure(
+    database: str = "sqlite", conditions: int = 1000, reads: int = 2000, pg_url: str = DEFAULT_PG
+) -> dict[str, Any]:
+    """Ingest, read and search with and without sealing; ratios sealed / clear (same run)."""
+    with migrated_platform(database, pg_url) as platform:
+        return _measure(platform, conditions, reads) | {"database": database}
 
 
 def _measure(platform: Platform, conditions: int, reads: int) -> dict[str, Any]:

@@ -64,6 +64,20 @@ def patient(res_id: str | None = None, **fields: Any) -> dict[str, Any]:
     return body
 
 
+def lock_names_taken(monkeypatch: pytest.MonkeyPatch, module: Any) -> set[str]:
+    """Every advisory-lock name `module` asks for from now on (the locks are still taken)."""
+    held: set[str] = set()
+    take = module.hold_until_commit
+
+    def counting(conn: Any, names: Any) -> None:
+        names = list(names)
+        held.update(names)
+        take(conn, names)
+
+    monkeypatch.setattr(module, "hold_until_commit", counting)
+    return held
+
+
 def count_patients(platform: Platform, *params: tuple[str, str]) -> int:
     found = platform.service.search(SYSTEM, "Patient", [*params, ("_summary", "count")])
     assert found.total is not None
@@ -312,15 +326,7 @@ def test_a_transaction_with_thousands_of_conditional_entries_holds_a_bounded_num
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL's lock table is shared by the whole cluster: one bundle must not fill it."""
-    held: set[str] = set()
-    take = service_module.hold_until_commit
-
-    def counting(conn: Any, names: Any) -> None:
-        names = list(names)
-        held.update(names)
-        take(conn, names)
-
-    monkeypatch.setattr(service_module, "hold_until_commit", counting)
+    held = lock_names_taken(monkeypatch, service_module)
     entries = [
         {
             "resource": patient(identifier=[{"system": "urn:mrn", "value": f"many-{n}"}]),
@@ -384,15 +390,7 @@ def test_a_transaction_of_many_conditional_updates_creating_resources_caps_its_n
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each conditional update names one new id at a time; the cap counts the transaction."""
-    held: set[str] = set()
-    take = repository_module.hold_until_commit
-
-    def counting(conn: Any, names: Any) -> None:
-        names = list(names)
-        held.update(names)
-        take(conn, names)
-
-    monkeypatch.setattr(repository_module, "hold_until_commit", counting)
+    held = lock_names_taken(monkeypatch, repository_module)
     entries = [
         {
             "resource": patient(f"cu-{n}", identifier=[{"system": "urn:mrn", "value": f"cu-{n}"}]),
