@@ -3,7 +3,8 @@
 Each block gets a token (the platform's own, the institution's system by client credentials,
 the family doctor and the resident by the password grant through the institution's app) into
 a shell variable, then calls the API with it. The kangtong command is named by its full path,
-with the database URL the demo used, so the lines work from any folder.
+with the database URL the demo used; run them where the demo ran (the key folder and a SQLite
+path may be relative to it).
 """
 
 from __future__ import annotations
