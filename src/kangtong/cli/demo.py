@@ -65,7 +65,8 @@ def demo(
         platform.close()
     console.print(
         "\n[bold]Try the demo[/bold] once `kangtong serve` runs (every API call needs a token; "
-        f"passwords and secrets are kept in {key_dir / 'demo-credentials.json'}):"
+        f"passwords and secrets are kept in {key_dir / 'demo-credentials.json'}):",
+        soft_wrap=True,
     )
     lines = demo_commands(
         cast, credentials, kangtong=kangtong_executable(), database_url=database_url,
