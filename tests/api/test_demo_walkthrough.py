@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from kangtong.cli.demo_cast import _resources
+from kangtong.cli.demo_cast import platform_resources
 from kangtong.cli.demo_load import institution_system
 from kangtong.cli.main import app
 from kangtong.core.config import Settings
@@ -247,10 +247,10 @@ def test_an_open_referral_is_a_care_relationship_of_the_institution_it_is_addres
     try:
         policy = platform.service.policy
         counted = []
-        for request in _resources(platform, "ServiceRequest", [("status", "active")]):
+        for request in platform_resources(platform, "ServiceRequest", [("status", "active")]):
             receiver = request["performer"][0]["reference"].removeprefix("Organization/")
             patient_id = request["subject"]["reference"].removeprefix("Patient/")
-            patient = next(_resources(platform, "Patient", [("_id", patient_id)]))
+            patient = next(platform_resources(platform, "Patient", [("_id", patient_id)]))
             assert patient["managingOrganization"]["reference"] != f"Organization/{receiver}"
             ctx = institution_system(receiver, "520103")
             counted.append(policy.decision(ctx, "read", "Patient", patient).allowed)  # type: ignore[attr-defined]

@@ -55,8 +55,8 @@ def clinician_context(cast: DemoCast) -> AccessContext:
 def choose_cast(platform: Platform, district: str | None) -> DemoCast | None:
     """The demo's people, or None when the data holds no active family-doctor contract."""
     contracts: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for episode in _resources(platform, "EpisodeOfCare", [("type", FAMILY_DOCTOR),
-                                                          ("status", "active")]):  # fmt: skip
+    active_contracts = [("type", FAMILY_DOCTOR), ("status", "active")]
+    for episode in platform_resources(platform, "EpisodeOfCare", active_contracts):
         org = _id(episode.get("managingOrganization"))
         doctor = _id(episode.get("careManager"))
         patient = _id(episode.get("patient"))
@@ -84,7 +84,7 @@ def _stranger(platform: Platform, cast: DemoCast) -> str | None:
     if not isinstance(policy, SecurityPolicy):
         raise TypeError("the demo needs the platform's security policy")
     doctor = clinician_context(cast)
-    for patient in _resources(platform, "Patient", [("_sort", "_id")]):
+    for patient in platform_resources(platform, "Patient", [("_sort", "_id")]):
         if _id(patient.get("managingOrganization")) == cast.institution:
             continue
         if not policy.decision(doctor, "read", "Patient", patient).allowed:
@@ -93,7 +93,7 @@ def _stranger(platform: Platform, cast: DemoCast) -> str | None:
 
 
 def _name(platform: Platform, res_type: str, res_id: str) -> str:
-    for resource in _resources(platform, res_type, [("_id", res_id)]):
+    for resource in platform_resources(platform, res_type, [("_id", res_id)]):
         name = resource.get("name")
         if isinstance(name, list) and name:
             return str(name[0].get("text") or res_id)
@@ -101,9 +101,10 @@ def _name(platform: Platform, res_type: str, res_id: str) -> str:
     return res_id
 
 
-def _resources(
+def platform_resources(
     platform: Platform, res_type: str, params: Sequence[tuple[str, str]]
 ) -> Iterator[dict[str, Any]]:
+    """Every match of a search as the platform (not audited), page by page."""
     ctx = AccessContext.system("demo")
     offset = 0
     while True:
