@@ -17,8 +17,9 @@ from kangtong.core.config import SECRET_FIELDS, SETTINGS_SOURCES, Settings
 MASK = "***"
 Source = Literal["option", "env", ".env", "default"]
 
-# scheme://user:password@… — the password runs to the last "@" before any query or fragment.
-_URL_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/@?#]*):[^?#]*@")
+# scheme://user:password@… — the password runs to the last "@" of the text: a password with
+# "@", "/" or "?" in it is hidden whole, at the price of hiding more when a query holds an "@".
+_URL_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/@?#]*):.*@")
 # libpq also reads a password from the query string: ?password=… or &sslpassword=…
 _QUERY_PASSWORD = re.compile(r"([?&](?:ssl)?password=)[^&#]*", re.IGNORECASE)
 

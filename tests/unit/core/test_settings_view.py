@@ -16,6 +16,7 @@ from kangtong.core.settings_view import mask_url_password, masked_value, shown_s
     [
         ("postgresql://kt:s3cret@db:5432/kangtong", "postgresql://kt:***@db:5432/kangtong"),
         ("postgresql+psycopg://kt:p@ss/w@db/kt", "postgresql+psycopg://kt:***@db/kt"),
+        ("postgresql://kt:p?ss#w@db/kt", "postgresql://kt:***@db/kt"),
         ("postgresql://kt@db/kt?password=s3cret&sslmode=require",
          "postgresql://kt@db/kt?password=***&sslmode=require"),
         ("postgresql://kt@db/kt?sslmode=require&sslpassword=s3cret",
@@ -24,7 +25,8 @@ from kangtong.core.settings_view import mask_url_password, masked_value, shown_s
         ("sqlite:///var/kangtong.db", "sqlite:///var/kangtong.db"),
         ("https://hie.example.cn/fhir", "https://hie.example.cn/fhir"),
     ],
-    ids=["userinfo", "password with / and @", "query", "ssl query", "no password", "sqlite", "https"],
+    ids=["userinfo", "password with / and @", "password with ? and #", "query", "ssl query",
+         "no password", "sqlite", "https"],
 )  # fmt: skip
 def test_a_password_in_a_url_is_masked(url: str, shown: str) -> None:
     assert mask_url_password(url) == shown
