@@ -40,7 +40,7 @@ from kangtong.security.sensitivity import SensitivityClassifier
 from kangtong.security.services import SecurityServices, build_security
 from kangtong.security.sessions import WebSessions
 from kangtong.security.visibility import VisibilityBuilder, compartment_params
-from kangtong.store.database import Database, open_database
+from kangtong.store.database import Database, open_configured
 from kangtong.store.platform_facts import require_canonical_base
 from kangtong.terminology.sensitive_codes import SensitiveCodes
 from kangtong.terminology.service import TerminologyService
@@ -103,7 +103,7 @@ def build_platform(
     database: Database | None = None,
 ) -> Platform:
     """Construct the services for `settings`; the database is opened, not migrated."""
-    db = database or open_database(settings.database_url)
+    db = database or open_configured(settings)
     require_canonical_base(db, canonical.BASE)
     clock = clock or MonotonicClock(SystemClock())
     model = StructureModel.load()
