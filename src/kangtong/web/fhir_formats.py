@@ -56,7 +56,8 @@ class FhirFormats:
         if refusal is None:
             await self.app(scope, receive, send)
             return
-        headers = {"Accept-Patch": JSON_PATCH} if scope["method"] == "PATCH" else None
+        patch = scope["method"] == "PATCH" and isinstance(refusal, UnsupportedMediaType)
+        headers = {"Accept-Patch": JSON_PATCH} if patch else None  # RFC 5789 §2.2
         await error_response(refusal, headers)(scope, receive, send)
 
 
@@ -94,7 +95,9 @@ def body_refusal(method: str, path: str, headers: Headers) -> UnsupportedMediaTy
         return UnsupportedMediaType(f"{wanted[0].upper()}{wanted[1:]}, not {media_type.name[:80]}")
     if not is_utf8(media_type.charset):
         charset = (media_type.charset or "")[:40]
-        return UnsupportedMediaType(f"FHIR JSON is UTF-8; a body in charset={charset} is not read")
+        return UnsupportedMediaType(
+            f"Bodies are read as UTF-8 (FHIR JSON is UTF-8), not charset={charset}"
+        )
     return None
 
 
