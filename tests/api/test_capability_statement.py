@@ -25,9 +25,8 @@ from tests.api.test_access_routes import _routes
 
 SMART = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 HL7 = "http://hl7.org/fhir/OperationDefinition/"
-ROUTE = re.compile(
-    r"([A-Z]+(?:, [A-Z]+)*) \[base\]([^;\s]+)"
-)  # "GET, POST [base]/ValueSet/$expand"
+# One route in an entry's documentation: "GET, POST [base]/ValueSet/$expand".
+ROUTE = re.compile(r"([A-Z]+(?:, [A-Z]+)*) \[base\]([^;\s]+)")
 
 
 def rest(client: TestClient) -> dict[str, Any]:
