@@ -18,8 +18,10 @@ from kangtong.web.bearer import BearerAuthentication
 from kangtong.web.body_limit import BodyLimit
 from kangtong.web.cors import SmartAppCors
 from kangtong.web.errors import UnexpectedErrors, install_error_handlers
+from kangtong.web.fhir_formats import FhirFormats
 from kangtong.web.fhir_routes import router as fhir_router
 from kangtong.web.hosts import TrustedHosts, allowed_hosts
+from kangtong.web.operation_routes import served_operations
 from kangtong.web.request_ids import RequestIds
 from kangtong.web.security_headers import SecurityHeaders
 
@@ -82,7 +84,9 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
     app.state.capability_cache = {}
     install_error_handlers(app)
     # Starlette runs the middleware added last first: request id → access log → security
-    # headers → unexpected errors → trusted hosts → CORS → authentication → body limit → routes.
+    # headers → unexpected errors → trusted hosts → CORS → authentication → body limit → FHIR
+    # formats (415/406) → routes.
+    app.add_middleware(FhirFormats)  # JSON only under /fhir
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         BearerAuthentication,
@@ -99,9 +103,10 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
     app.add_middleware(RequestIds)  # outermost: every line about a request names it
     # Module routers come before the generic FHIR router: its `/{type}/{id}` would swallow
     # operation paths such as `/CodeSystem/$lookup`.
-    for router in optional_routers():
+    routers = [*optional_routers(), fhir_router]
+    for router in routers:
         app.include_router(router)
-    app.include_router(fhir_router)
+    app.state.fhir_operations = served_operations(routers)  # for the CapabilityStatement
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

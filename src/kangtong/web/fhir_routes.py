@@ -22,7 +22,9 @@ from kangtong.fhir.outcome import information
 from kangtong.fhir.results import WriteOutcome
 from kangtong.fhir.search.parser import whole_number
 from kangtong.platform import Platform
+from kangtong.security.smart_config import capability_security
 from kangtong.web import responses
+from kangtong.web.media_types import JSON_PATCH, media_type_of
 from kangtong.web.requests import (
     FormBody,
     RawBody,
@@ -34,6 +36,7 @@ from kangtong.web.requests import (
     parameters_body,
     prefer,
     query_pairs,
+    server_origin,
 )
 
 router = APIRouter(prefix="/fhir")
@@ -67,8 +70,15 @@ def metadata(request: Request) -> Response:
     cache: dict[str, bytes] = request.app.state.capability_cache
     if base not in cache:
         platform = _platform(request)
-        types = sorted(platform.model.resource_types)
-        cache[base] = orjson.dumps(capability_statement(platform.registry, types, base))
+        origin = server_origin(request, platform.settings.base_url)
+        statement = capability_statement(
+            platform.registry,
+            sorted(platform.model.resource_types),
+            base,
+            operations=request.app.state.fhir_operations,
+            security=capability_security(origin, cors=bool(platform.settings.cors_origins)),
+        )
+        cache[base] = orjson.dumps(statement)
     return responses.fhir_response(cache[base])
 
 
@@ -278,8 +288,7 @@ def update(request: Request, res_type: str, res_id: str, raw: RawBody) -> Respon
 def patch(request: Request, res_type: str, res_id: str, raw: RawBody) -> Response:
     platform = _platform(request)
     platform.service.require_type(res_type)
-    content_type = request.headers.get("content-type", "")
-    if "json-patch" not in content_type:
+    if media_type_of(request.headers.get("content-type", "")).name != JSON_PATCH:
         raise UnsupportedMediaType(
             "PATCH takes a JSON Patch (Content-Type: application/json-patch+json)"
         )
