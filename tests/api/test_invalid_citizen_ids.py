@@ -97,8 +97,14 @@ def test_a_transaction_entry_carries_the_warning_in_its_outcome(client: TestClie
         "resourceType": "Bundle",
         "type": "transaction",
         "entry": [
-            {"resource": patient(citizen_id=BAD_DATE), "request": {"method": "POST", "url": "Patient"}},
-            {"resource": patient(citizen_id=VALID), "request": {"method": "POST", "url": "Patient"}},
+            {
+                "resource": patient(citizen_id=BAD_DATE),
+                "request": {"method": "POST", "url": "Patient"},
+            },
+            {
+                "resource": patient(citizen_id=VALID),
+                "request": {"method": "POST", "url": "Patient"},
+            },
         ],
     }
     response = client.post("/fhir", content=orjson.dumps(bundle))

@@ -3,14 +3,20 @@ the master index; a valid one still is (ADR 0027)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
+from kangtong.core.config import Settings
 from kangtong.fhir.identifier_flags import CHECK_FAILED
 from kangtong.mpi.compare.base import MISSING
 from kangtong.mpi.compare.identity import ID_EXACT, compare_citizen_ids
 from kangtong.mpi.normalise.citizen_ids import normalise_citizen_id
 from kangtong.mpi.normalise.record import RecordNormaliser
 from kangtong.mpi.patients import identity_of
-from kangtong.platform import Platform
-from tests.unit.mpi.test_service import (  # noqa: F401  (platform: a fixture)
+from kangtong.platform import Platform, build_platform
+from kangtong.store.database import Database
+from tests.unit.mpi.test_service import (
     CITIZEN_ID,
     HOSPITAL_A,
     HOSPITAL_B,
@@ -18,11 +24,20 @@ from tests.unit.mpi.test_service import (  # noqa: F401  (platform: a fixture)
     ingest,
     patient,
     person_of,
-    platform,
+    trust_shipped_weights,
 )
 
 GOOD_ID = citizen_id("52010219800305123")
 BAD_ID = GOOD_ID[:-1] + ("1" if GOOD_ID[-1] != "1" else "2")  # wrong check character
+
+
+@pytest.fixture
+def platform(settings: Settings, database: Database) -> Iterator[Platform]:
+    """A region whose model is trusted: links need no valid ID, only enough evidence."""
+    built = build_platform(settings, database=database)
+    trust_shipped_weights(built)
+    yield built
+    built.events.stop()
 
 
 def brothers(number: str) -> tuple[dict[str, object], dict[str, object]]:
