@@ -120,10 +120,19 @@ def test_a_transaction_entry_carries_the_warning_in_its_outcome(client: TestClie
 def test_kangtong_load_keeps_a_patient_with_a_bad_citizen_id(
     platform: Platform, tmp_path: Path
 ) -> None:
-    source = tmp_path / "hospital.ndjson"
-    source.write_bytes(orjson.dumps(patient(citizen_id=BAD_CHECK) | {"id": "p1"}) + b"\n")
-    report = load_paths(platform, [source], batch_size=10, show=False)
-    assert (report.loaded, report.rejected) == (1, 0)
-    stored = platform.service.read(AccessContext.system(), "Patient", "p1")
-    assert stored.content is not None
-    assert flags(orjson.loads(stored.content)) == ["check"]
+    lines = tmp_path / "hospital.ndjson"
+    lines.write_bytes(orjson.dumps(patient(citizen_id=BAD_CHECK) | {"id": "p1"}) + b"\n")
+    bundle = tmp_path / "hospital-bundle.json"
+    entry = {
+        "resource": patient(citizen_id=BAD_AREA) | {"id": "p2"},
+        "request": {"method": "PUT", "url": "Patient/p2"},
+    }
+    bundle.write_bytes(
+        orjson.dumps({"resourceType": "Bundle", "type": "transaction", "entry": [entry]})
+    )
+    report = load_paths(platform, [lines, bundle], batch_size=10, show=False)
+    assert (report.loaded, report.rejected, report.flagged) == (2, 0, 2)
+    for patient_id, rule in (("p1", "check"), ("p2", "area")):
+        stored = platform.service.read(AccessContext.system(), "Patient", patient_id)
+        assert stored.content is not None
+        assert flags(orjson.loads(stored.content)) == [rule]
