@@ -78,6 +78,13 @@ def test_a_name_is_found_however_it_is_written(
     assert found(client, query) == {people[name] for name in expected}
 
 
+def test_a_value_of_separators_only_does_not_match_every_name(
+    client: TestClient, people: dict[str, str]
+) -> None:
+    assert found(client, "name=-") == set()
+    assert found(client, "name=·") == set()
+
+
 def test_exact_match_stays_exact(client: TestClient, people: dict[str, str]) -> None:
     assert found(client, "name:exact=歐陽明輝") == {people["歐陽明輝"]}
     assert found(client, "name:exact=Ouyang Minghui") == {people["Ouyang Minghui"]}

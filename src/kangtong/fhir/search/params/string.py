@@ -95,5 +95,6 @@ def criterion(
         raise Invalid(
             f"The modifier :{modifier} is not supported on the string parameter {param.code}"
         )
-    key = name_key(text) if indexes_pinyin(param) else fold(text)
+    # A value of separators only ("-") has no name key: it is looked up as written.
+    key = (indexes_pinyin(param) and name_key(text)) or fold(text)
     return StringCriterion(param.stored, key, "contains" if modifier else "prefix")
