@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from kangtong.core.errors import Invalid, MethodNotAllowed, UnsupportedMediaType
+from kangtong.core.errors import Invalid, Issue, MethodNotAllowed, UnsupportedMediaType
 from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir import subsetting
 from kangtong.fhir.bundle_entries import json_patch
@@ -18,7 +18,7 @@ from kangtong.fhir.capability import capability_statement
 from kangtong.fhir.etags import version_number
 from kangtong.fhir.operations import everything as everything_op
 from kangtong.fhir.operations import validate as validate_op
-from kangtong.fhir.outcome import information
+from kangtong.fhir.outcome import information, outcome_of
 from kangtong.fhir.results import WriteOutcome
 from kangtong.fhir.search.parser import whole_number
 from kangtong.platform import Platform
@@ -55,12 +55,14 @@ def _base(request: Request) -> str:
 def _write_response(request: Request, outcome: WriteOutcome) -> Response:
     stored = outcome.resource
     headers = responses.resource_headers(stored, _base(request), location=True)
+    headers.update(responses.warning_headers(outcome.warnings))
     wanted = prefer(request, "return") or "representation"
     if wanted == "minimal":
         return Response(status_code=outcome.status, headers=headers)
     if wanted == "OperationOutcome":
         message = f"{stored.res_type}/{stored.res_id} stored as version {stored.version}"
-        return responses.fhir_response(information(message), outcome.status, headers)
+        body = outcome_of([Issue("information", "informational", message), *outcome.warnings])
+        return responses.fhir_response(body, outcome.status, headers)
     return responses.fhir_response(stored.content, outcome.status, headers)
 
 
