@@ -12,7 +12,7 @@ def patient(
     family: str = "王",
     given: str = "伟",
     *,
-    citizen_id: str = "11010119900307001X",
+    citizen_id: str = "110101199003070011",
     gender: str = "male",
     birth: str = "1990-03-07",
 ) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-CITIZEN_ID = "11010119900307001X"
+CITIZEN_ID = "110101199003070011"
 
 
 def test_a_search_is_logged_without_its_values(

@@ -74,7 +74,7 @@ def test_transaction_with_a_stale_update_rolls_back_its_creates(client: TestClie
 
 
 def test_transaction_conditional_create_and_conditional_reference(client: TestClient) -> None:
-    identifier = "identifier=urn:oid:2.16.156.10011.1.3|11010119900307001X"
+    identifier = "identifier=urn:oid:2.16.156.10011.1.3|110101199003070011"
     first = client.post(
         "/fhir", content=orjson.dumps(transaction(post_entry(patient(), ifNoneExist=identifier)))
     )
@@ -142,7 +142,7 @@ def test_history_at_system_type_and_instance_level_with_since(client: TestClient
 
 def test_conditional_reference_alone_is_resolved_inside_the_transaction(client: TestClient) -> None:
     client.put("/fhir/Patient/known", content=orjson.dumps(patient() | {"id": "known"}))
-    identifier = "identifier=urn:oid:2.16.156.10011.1.3|11010119900307001X"
+    identifier = "identifier=urn:oid:2.16.156.10011.1.3|110101199003070011"
     bundle = transaction(
         post_entry(glucose(f"Patient?{identifier}", 6.6)),
         post_entry(glucose("urn:uuid:0f4a5d3c-0000-4000-8000-000000000009", 5.5)),

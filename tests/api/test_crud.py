@@ -147,7 +147,7 @@ def test_delete_leaves_a_versioned_tombstone(client: TestClient) -> None:
 
 
 def test_conditional_create_does_not_duplicate(client: TestClient) -> None:
-    headers = {"If-None-Exist": "identifier=urn:oid:2.16.156.10011.1.3|11010119900307001X"}
+    headers = {"If-None-Exist": "identifier=urn:oid:2.16.156.10011.1.3|110101199003070011"}
     first = client.post("/fhir/Patient", content=orjson.dumps(patient()), headers=headers)
     second = client.post("/fhir/Patient", content=orjson.dumps(patient()), headers=headers)
     assert (first.status_code, second.status_code) == (201, 200)
@@ -155,7 +155,7 @@ def test_conditional_create_does_not_duplicate(client: TestClient) -> None:
 
 
 def test_conditional_update_creates_then_updates(client: TestClient) -> None:
-    url = "/fhir/Patient?identifier=urn:oid:2.16.156.10011.1.3|11010119900307001X"
+    url = "/fhir/Patient?identifier=urn:oid:2.16.156.10011.1.3|110101199003070011"
     first = client.put(url, content=orjson.dumps(patient()))
     second = client.put(url, content=orjson.dumps(patient(gender="female")))
     assert (first.status_code, second.status_code) == (201, 200)

@@ -32,7 +32,7 @@ def test_a_defect_is_a_500_outcome_that_does_not_echo_its_message(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("王伟 11010119900307001X")
+        raise RuntimeError("王伟 110101199003070011")
 
     monkeypatch.setattr(platform.service, "search", broken)
     app = create_app(platform)
@@ -47,7 +47,7 @@ def test_a_defect_is_a_500_outcome_that_does_not_echo_its_message(
             "diagnostics": f"Internal server error (request {request_id})",
         }
     ]
-    assert "11010119900307001X" not in response.text
+    assert "110101199003070011" not in response.text
 
 
 def test_a_decimal_beyond_64_bits_is_stored_exactly_as_written(client: TestClient) -> None:

@@ -27,7 +27,7 @@ def ids(client: TestClient, query: str) -> set[str]:
 
 @pytest.fixture
 def region(client: TestClient) -> dict[str, str]:
-    wang = post(client, patient("王", "伟", citizen_id="11010119900307001X"))
+    wang = post(client, patient("王", "伟", citizen_id="110101199003070011"))
     li = post(
         client,
         patient("李", "娜", citizen_id="110101198502140028", gender="female", birth="1985-02-14"),
@@ -119,7 +119,7 @@ def test_patient_scoped_search_combines_criteria(client: TestClient, region: dic
 
 def test_chained_and_reverse_chained_search(client: TestClient, region: dict) -> None:
     assert ids(client, "Observation?subject:Patient.gender=female") == {region["li_normal"]}
-    assert ids(client, "Observation?patient.identifier=11010119900307001X") == {
+    assert ids(client, "Observation?patient.identifier=110101199003070011") == {
         region["wang_high"],
         region["wang_normal"],
     }
