@@ -21,8 +21,9 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -88,9 +89,11 @@ class AppMetrics:
         self.requests.labels(method, route, str(status), self.pid).inc()
         self.latency.labels(method, route, self.pid).observe(seconds)
 
-    def exposition(self) -> bytes:
-        """Every metric in the Prometheus text format."""
-        return generate_latest(self.registry)
+    def exposition(self, accept: str | None) -> tuple[bytes, str]:
+        """Every metric, and its content type: the Prometheus text format, or OpenMetrics or
+        text 1.0.0 when the scraper's Accept header asks for it."""
+        encode, content_type = choose_encoder(accept or "")
+        return encode(self.registry), content_type
 
 
 class RequestMetrics:

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from ipaddress import ip_address, ip_network
 
 from fastapi import APIRouter, Request
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
@@ -72,4 +71,5 @@ def metrics(request: Request) -> Response:
     if not access.may_read(request.scope, getattr(request.state, "claims", None)):
         raise Forbidden("Metrics are for the platform-admin or system role, or a listed scraper")
     app_metrics: AppMetrics = request.app.state.metrics
-    return Response(app_metrics.exposition(), media_type=CONTENT_TYPE_LATEST, headers=NOT_STORED)
+    body, content_type = app_metrics.exposition(request.headers.get("accept"))
+    return Response(body, headers={**NOT_STORED, "Content-Type": content_type})
