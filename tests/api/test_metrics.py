@@ -3,6 +3,7 @@ closed to the world by default and free of ids and query values."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from kangtong.core.config import Settings
 from kangtong.platform import Platform, build_platform
+from kangtong.security.clients import NewClient
 from kangtong.store.database import Database, open_database
 from kangtong.store.mpi_curation import MpiCurationStore, ReviewRow
 from kangtong.web.app import create_app
@@ -193,3 +195,24 @@ def test_a_database_that_does_not_answer_is_reported_not_failed(
         platform.db.dispose()
         platform.db = answering
     assert sample(samples, "kangtong_database_up") == 0
+
+
+def test_a_scraper_client_reads_the_metrics_with_a_client_credentials_token(
+    platform: Platform, anonymous: TestClient
+) -> None:
+    # As Prometheus' `oauth2` scrape setting does: client credentials, then the bearer token.
+    secret = platform.security.clients.register(
+        NewClient("prometheus", "org-platform", "Prometheus", "client_secret_basic",
+                  ("system/Organization.rs",), ("platform-admin",))
+    )  # fmt: skip
+    assert secret is not None
+    raw = base64.b64encode(f"prometheus:{secret}".encode()).decode()
+    token = anonymous.post(
+        "/oauth2/token",
+        content="grant_type=client_credentials&scope=system/Organization.rs",
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "authorization": f"Basic {raw}",
+        },
+    ).json()["access_token"]
+    assert anonymous.get("/metrics", headers=bearer(token)).status_code == 200
