@@ -17,7 +17,7 @@ PORT ?= 8080
 run: install definitions ## create the venv, migrate, load the demo region, serve on $(HOST):$(PORT)
 	$(VENV)/bin/kangtong db upgrade --database-url $(DB_URL)
 	$(VENV)/bin/kangtong terminology install --database-url $(DB_URL)
-	$(VENV)/bin/kangtong demo --database-url $(DB_URL) --people $(DEMO_PEOPLE)
+	$(VENV)/bin/kangtong demo --database-url $(DB_URL) --people $(DEMO_PEOPLE) --base-url http://$(HOST):$(PORT)
 	$(VENV)/bin/kangtong serve --database-url $(DB_URL) --host $(HOST) --port $(PORT)
 
 test: install-dev definitions system-packages lint typecheck contracts pytest ## everything CI runs

@@ -1,4 +1,5 @@
-"""`kangtong demo`: load a small synthetic demo region into an empty database (first start)."""
+"""`kangtong demo`: load a small synthetic demo region into an empty database (first start),
+then make sure its demo accounts and clients exist and print how to use them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ import typer
 from rich.console import Console
 
 from kangtong.cli.common import DatabaseOption, settings_for
-from kangtong.cli.load import load_paths, print_report
+from kangtong.cli.demo_cast import choose_cast
+from kangtong.cli.demo_commands import demo_commands, kangtong_executable
+from kangtong.cli.demo_load import load_as_owners
+from kangtong.cli.demo_people import ensure_people
+from kangtong.cli.load import print_report
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import build_platform
 from kangtong.synth.config import SynthConfig
@@ -22,39 +27,50 @@ def demo(
     database_url: str | None = DatabaseOption,
     people: int = typer.Option(200, help="Residents in the demo region"),
     seed: int = typer.Option(20261123, help="Seed of the synthetic region"),
+    base_url: str = typer.Option(
+        "http://127.0.0.1:8080",
+        "--base-url",
+        help="Where `kangtong serve` answers (for the commands)",
+    ),
 ) -> None:
-    """Load the synthetic demo region unless the database already holds patients."""
+    """Load the synthetic demo region unless the database already holds patients; then create
+    the demo accounts and clients (once) and print copy-paste commands that use them."""
     platform = build_platform(settings_for(database_url))
+    config = SynthConfig(people=people, seed=seed, formats=("fhir",))
+    district = platform.settings.default_district or config.place.area_code
     try:
         existing = platform.service.search(
             AccessContext.system("demo"), "Patient", [("_count", "1")]
         )
         if existing.total:
-            console.print(f"Demo data already present ({existing.total} patients); nothing to do.")
+            console.print(
+                f"Demo data already present ({existing.total} patients); not loaded again."
+            )
         else:
             with tempfile.TemporaryDirectory() as out:
-                config = SynthConfig(people=people, seed=seed, formats=("fhir",))
                 generate_district(config, Path(out))
-                report = load_paths(platform, [Path(out) / "fhir"])
+                work = Path(out) / "by-owner"
+                work.mkdir()
+                report = load_as_owners(platform, Path(out) / "fhir", work, district, console)
             print_report(report)
-        print_login_help(platform.settings.default_district, database_url)
+        cast = choose_cast(platform, district)
+        if cast is None:
+            console.print(
+                "[red]The data holds no family-doctor contract to show; no demo people.[/red]"
+            )
+            raise typer.Exit(1)
+        key_dir = Path(platform.settings.security_key_dir)
+        credentials = ensure_people(platform.security, cast, key_dir)
     finally:
         platform.close()
-
-
-def print_login_help(district: str, database_url: str | None) -> None:
-    """The API needs a bearer token: say how to get one for the demo region.
-
-    Demo data is loaded by the platform itself (no owning organisation); a district's
-    public-health officer sees it when KANGTONG_DEFAULT_DISTRICT was set, else the
-    platform's own token does.
-    """
-    db = f" --database-url {database_url}" if database_url else ""
-    role = f"public-health-officer --district {district}" if district else "system"
     console.print(
-        "\n[bold]Log in[/bold] — every API call needs an access token (15 minutes):\n"
-        f"  TOKEN=$(kangtong auth issue-token --role {role} --subject demo{db})\n"
-        '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/fhir/Patient\n'
-        "Other roles: --role clinician --org ORG_ID (an organisation's own records and the "
-        "patients it treats), --role platform-admin (directories only). See docs/security.md."
+        "\n[bold]Try the demo[/bold] once `kangtong serve` runs (every API call needs a token; "
+        f"passwords and secrets are kept in {key_dir / 'demo-credentials.json'}):",
+        soft_wrap=True,
     )
+    lines = demo_commands(
+        cast, credentials, kangtong=kangtong_executable(), database_url=database_url,
+        base_url=base_url,
+    )  # fmt: skip
+    for line in lines:
+        print(line)  # plain print: a terminal never wraps or re-flows a command

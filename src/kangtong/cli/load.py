@@ -68,6 +68,11 @@ def print_report(report: LoadReport) -> None:
         table.add_row(res_type, str(count))
     console.print(table)
     console.print(f"[green]{report.loaded} loaded[/green], [red]{report.rejected} rejected[/red]")
+    if report.flagged:
+        console.print(
+            f"[yellow]{report.flagged} loaded with a warning[/yellow] (e.g. a citizen ID that "
+            "fails GB 11643, kept and flagged: Patient.identifier.extension identifier-check-failed)"
+        )
     for rejection in report.rejections[:20]:
         console.print(f"  [red]✗[/red] {rejection.source}: {rejection.reason}")
     if report.rejected > 20:

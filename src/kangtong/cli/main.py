@@ -41,6 +41,7 @@ for module_name in (
     "kangtong.cli.backup",
     "kangtong.cli.export",
     "kangtong.cli.security",
+    "kangtong.cli.config",
 ):
     try:
         command_module = importlib.import_module(module_name)

@@ -10,6 +10,9 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "kangtong.db"
+# SQLAlchemy's connection pool per process on PostgreSQL (`store.database.open_database`).
+DEFAULT_DB_POOL_SIZE = 10
+DEFAULT_DB_MAX_OVERFLOW = 20
 # Where every KANGTONG_* value is read from: the environment, then `.env` in the working folder.
 SETTINGS_SOURCES = SettingsConfigDict(env_prefix="KANGTONG_", env_file=".env", extra="ignore")
 
@@ -21,10 +24,25 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
-        description="SQLAlchemy URL: sqlite:///path (embedded) or postgresql+psycopg://… (production)",
+        description="SQLAlchemy URL: sqlite:///path (embedded) or postgresql://user:password@host/db "
+        "(production; postgresql:// is served by the psycopg driver)",
     )
-    host: str = "127.0.0.1"
-    port: int = 8080
+    db_pool_size: int = Field(
+        default=DEFAULT_DB_POOL_SIZE,
+        ge=1,
+        description="PostgreSQL connections each process keeps open in its pool (SQLite: unused)",
+    )
+    db_max_overflow: int = Field(
+        default=DEFAULT_DB_MAX_OVERFLOW,
+        ge=0,
+        description="PostgreSQL connections a process may open beyond the pool under load, "
+        "closed again when returned (SQLite: unused)",
+    )
+    host: str = Field(
+        default="127.0.0.1",
+        description="Interface `kangtong serve` listens on; also a Host header always accepted",
+    )
+    port: int = Field(default=8080, description="Port `kangtong serve` listens on")
     base_url: str = Field(
         default="",
         description="Public base URL of the FHIR endpoint; derived from the request when empty",
@@ -52,10 +70,23 @@ class Settings(BaseSettings):
         default="",
         description="GB/T 2260 code of the district that owns data written without an explicit one",
     )
-    default_page_size: int = 20
-    max_page_size: int = 1000
-    validate_resources: bool = True
-    outbox_poll_seconds: float = 1.0
+    default_page_size: int = Field(
+        default=20, description="Entries in a search or history page when `_count` is not given"
+    )
+    max_page_size: int = Field(
+        default=1000,
+        description="Most entries in one page: a larger `_count` (or $match `count`) is read as this",
+    )
+    validate_resources: bool = Field(
+        default=True,
+        description="Check every written resource against the FHIR R4 structure before storing "
+        "it; false stores without that check",
+    )
+    outbox_poll_seconds: float = Field(
+        default=1.0,
+        description="Seconds the event dispatcher of `kangtong serve` waits after finding the "
+        "outbox empty before it looks again",
+    )
     # Security (issue 7): key material lives in files under this folder, generated on first use.
     security_key_dir: str = Field(
         default=str(Path("var") / "keys"),
@@ -80,11 +111,20 @@ class Settings(BaseSettings):
         "principal) audited one by one in a window; beyond it 429 and one flood event",
     )
     refusal_window_seconds: int = Field(default=60, description="The refusal-limit window")
-    access_token_ttl_seconds: int = 900
-    refresh_token_ttl_seconds: int = 8 * 3600
+    access_token_ttl_seconds: int = Field(
+        default=900, description="Lifetime of an issued access token, in seconds"
+    )
+    refresh_token_ttl_seconds: int = Field(
+        default=8 * 3600, description="Lifetime of a refresh token, in seconds"
+    )
     lockout_threshold: int = Field(default=5, description="Failed logins that lock an account")
-    lockout_window_seconds: int = 900
-    password_min_length: int = 10
+    lockout_window_seconds: int = Field(
+        default=900,
+        description="Seconds within which failed logins are counted, and how long a lock lasts",
+    )
+    password_min_length: int = Field(
+        default=10, description="Fewest characters of a password set for a user account"
+    )
     # Input limits (ADR 0019): a request beyond them is refused with a 4xx before it costs much.
     max_body_bytes: int = Field(
         default=16 * 1024 * 1024,
@@ -124,3 +164,17 @@ class Settings(BaseSettings):
         for item in items if isinstance(items, list) else []:
             ip_network(str(item), strict=False)  # ValueError names the bad entry
         return items
+
+
+# Fields whose value is a secret, shown masked by `kangtong config show`. None holds one yet:
+# every name that sounds secret is listed in one of the two sets, and a test fails for a new
+# field whose name says secret/password/key/token until it is put in one of them.
+SECRET_FIELDS: frozenset[str] = frozenset()
+NOT_SECRET_FIELDS: frozenset[str] = frozenset(
+    {
+        "security_key_dir",  # the folder's path; the keys are files in it
+        "access_token_ttl_seconds",
+        "refresh_token_ttl_seconds",
+        "password_min_length",
+    }
+)

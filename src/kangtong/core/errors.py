@@ -104,6 +104,12 @@ class UnsupportedMediaType(KangtongError):
     issue_code = "not-supported"
 
 
+class NotAcceptable(KangtongError):
+    """The client accepts no format kangtong answers in, e.g. only XML (HTTP 406)."""
+
+    issue_code = "not-supported"
+
+
 class Unavailable(KangtongError):
     """The database cannot be reached or refused the connection; try later (HTTP 503)."""
 

@@ -29,6 +29,7 @@ from kangtong.fhir.bundle_entries import (
 from kangtong.fhir.changeset import Changeset
 from kangtong.fhir.model.bundle_rules import full_url_problems
 from kangtong.fhir.model.json_shape import JsonLimits
+from kangtong.fhir.outcome import outcome_of
 from kangtong.fhir.results import WriteOutcome
 from kangtong.fhir.service import ConditionalCriteria, ResourceService
 from kangtong.fhir.status import status_for
@@ -383,14 +384,15 @@ def _status_line(exc: KangtongError) -> str:
 def _write_response(outcome: WriteOutcome) -> JsonObject:
     stored = outcome.resource
     status = "201 Created" if outcome.status == 201 else "200 OK"
-    return {
-        "response": {
-            "status": status,
-            "location": f"{stored.res_type}/{stored.res_id}/_history/{stored.version}",
-            "etag": stored.etag,
-            "lastModified": stored.last_updated,
-        }
+    response: JsonObject = {
+        "status": status,
+        "location": f"{stored.res_type}/{stored.res_id}/_history/{stored.version}",
+        "etag": stored.etag,
+        "lastModified": stored.last_updated,
     }
+    if outcome.warnings:  # the entry was kept; its outcome says what the caller should know
+        response["outcome"] = outcome_of(list(outcome.warnings))
+    return {"response": response}
 
 
 def _check_target_type(entry: BundleEntry, parts: list[str]) -> None:

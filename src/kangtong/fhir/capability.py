@@ -1,10 +1,20 @@
-"""The CapabilityStatement: what this server really implements, generated from the registry."""
+"""The CapabilityStatement: what this server really implements.
+
+Search parameters come from the registry the server searches with, operations from the routes
+it serves (`operation_definitions`), security from the OAuth2 endpoints it has.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import kangtong
+from kangtong.fhir.operation_definitions import (
+    DeclaredOperation,
+    ServedOperation,
+    declared_operations,
+)
 from kangtong.fhir.search.definitions import UNSUPPORTED_PARAMS, SearchParamRegistry
 
 INTERACTIONS = [
@@ -19,22 +29,18 @@ INTERACTIONS = [
     "search-type",
 ]
 
-# The terminology operations (docs/terminology.md).
-TERMINOLOGY_OPERATIONS = [
-    {"name": name, "definition": f"http://hl7.org/fhir/OperationDefinition/{definition}"}
-    for name, definition in (
-        ("lookup", "CodeSystem-lookup"),
-        ("validate-code", "ValueSet-validate-code"),
-        ("expand", "ValueSet-expand"),
-        ("translate", "ConceptMap-translate"),
-    )
-]
-
 
 def capability_statement(
-    registry: SearchParamRegistry, resource_types: list[str], base_url: str
+    registry: SearchParamRegistry,
+    resource_types: list[str],
+    base_url: str,
+    *,
+    operations: Sequence[ServedOperation],
+    security: dict[str, Any],
 ) -> dict[str, Any]:
-    resources = [_resource_entry(registry, t) for t in sorted(resource_types)]
+    """The statement for `resource_types`; `security` is `rest.security` as the caller has it."""
+    declared = declared_operations(operations, resource_types)
+    resources = [_resource_entry(registry, t, declared) for t in sorted(resource_types)]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -52,6 +58,7 @@ def capability_statement(
         "rest": [
             {
                 "mode": "server",
+                "security": security,
                 "resource": resources,
                 "interaction": [
                     {"code": "transaction"},
@@ -63,23 +70,15 @@ def capability_statement(
                     {"name": "_id", "type": "token"},
                     {"name": "_lastUpdated", "type": "date"},
                 ],
-                "operation": [
-                    {
-                        "name": "everything",
-                        "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-                    },
-                    {
-                        "name": "validate",
-                        "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
-                    },
-                    *TERMINOLOGY_OPERATIONS,
-                ],
+                "operation": [o.entry() for o in declared if o.resource_type is None],
             }
         ],
     }
 
 
-def _resource_entry(registry: SearchParamRegistry, res_type: str) -> dict[str, Any]:
+def _resource_entry(
+    registry: SearchParamRegistry, res_type: str, declared: list[DeclaredOperation]
+) -> dict[str, Any]:
     params = registry.for_type(res_type)
     search_params = [
         {"name": code, "definition": p.url, "type": p.type}
@@ -104,11 +103,7 @@ def _resource_entry(registry: SearchParamRegistry, res_type: str) -> dict[str, A
         "searchRevInclude": ["*"],
         "searchParam": search_params,
     }
-    if res_type in ("Patient", "Encounter"):
-        entry["operation"] = [
-            {
-                "name": "everything",
-                "definition": f"http://hl7.org/fhir/OperationDefinition/{res_type}-everything",
-            }
-        ]
+    operations = [o.entry() for o in declared if o.resource_type == res_type]
+    if operations:
+        entry["operation"] = operations
     return entry

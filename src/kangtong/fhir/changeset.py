@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from kangtong.core.errors import Conflict, Gone, Invalid, NotFound, PreconditionFailed
+from kangtong.core.errors import Conflict, Gone, Invalid, Issue, NotFound, PreconditionFailed
 from kangtong.core.jsonutil import JsonObject, dump_json, parse_fhir_json
 from kangtong.core.resource_ids import new_resource_id
 from kangtong.fhir.access import ALLOWED, AccessContext, AccessNote, Action, AuditEntry, Owner
@@ -191,8 +191,10 @@ class Changeset:
         version = 1 if current is None else current.version + 1
         content = None
         index = None
+        warnings: tuple[Issue, ...] = ()
         if resource is not None:
-            stamped = _stamp(resource, res_id, version, self._instant)
+            stamped, found = self._ports.flag(_stamp(resource, res_id, version, self._instant))
+            warnings = tuple(found)
             content = dump_json(stamped)
             index = self._prepared.get(id(resource)) or self._ports.index(stamped)
         write = VersionWrite(
@@ -219,7 +221,7 @@ class Changeset:
         self._audit.append(AuditEntry(action, res_type, res_id, "success", note))
         self._audit.extend(note.also)
         status = 201 if created and resource is not None else 200
-        return WriteOutcome(stored, status, created=created)  # type: ignore[arg-type]
+        return WriteOutcome(stored, status, created=created, warnings=warnings)  # type: ignore[arg-type]
 
     def _owner_org(self, current: CurrentState | None) -> str | None:
         """A record keeps its owner; the platform's own jobs never take it over."""

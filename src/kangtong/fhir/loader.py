@@ -43,6 +43,7 @@ class Rejection:
 class LoadReport:
     loaded: int = 0
     rejected: int = 0
+    flagged: int = 0  # loaded with a warning, e.g. a citizen ID failing GB 11643 (ADR 0027)
     by_type: dict[str, int] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
 
@@ -112,6 +113,7 @@ class ResourceLoader:
             res_type = (resource or {}).get("resourceType", "?")
             if status[:1] == "2":
                 report.accept(res_type)
+                report.flagged += "outcome" in result.get("response", {})
             else:
                 report.reject(str(path), f"{res_type}: {status}")
 
@@ -155,6 +157,7 @@ class ResourceLoader:
             return
         report.loaded += pending.loaded
         report.rejected += pending.rejected
+        report.flagged += pending.flagged
         for res_type, n in pending.by_type.items():
             report.by_type[res_type] = report.by_type.get(res_type, 0) + n
         room = MAX_REASONS - len(report.rejections)
@@ -165,13 +168,16 @@ class ResourceLoader:
     ) -> None:
         try:
             if isinstance(resource.get("id"), str):
-                changes.update(str(resource.get("resourceType")), resource["id"], resource)
+                outcome = changes.update(
+                    str(resource.get("resourceType")), resource["id"], resource
+                )
             else:
-                changes.create(resource)
+                outcome = changes.create(resource)
         except KangtongError as exc:
             report.reject(source, exc.message)
             return
         report.accept(str(resource.get("resourceType")))
+        report.flagged += bool(outcome.warnings)
 
 
 def _open_lines(path: Path) -> IO[bytes]:

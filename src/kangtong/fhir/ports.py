@@ -25,6 +25,8 @@ from kangtong.store.repository import ResourceRepository
 
 # Validation returns issues; errors reject the resource.
 ResourceCheck = Callable[[JsonObject], Sequence[Issue]]
+# Server-set flags: the resource as it will be stored, and warnings for the caller.
+FlagResource = Callable[[JsonObject], tuple[JsonObject, Sequence[Issue]]]
 KnownTypes = Callable[[str], bool]
 
 
@@ -66,3 +68,4 @@ class WritePorts:
     visibility: Callable[[AccessContext], AccessFilter | None]
     audit: AuditWrites
     default_district: str
+    flag: FlagResource  # e.g. citizen IDs failing GB 11643 (`fhir.identifier_flags`)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from kangtong.core.errors import Issue
 from kangtong.core.jsonutil import JsonObject
 
 
@@ -28,6 +29,7 @@ class WriteOutcome:
     resource: StoredResource
     status: Literal[200, 201, 204]
     created: bool = False
+    warnings: tuple[Issue, ...] = ()  # kept, but the caller should know (e.g. a flagged ID)
 
 
 @dataclass(slots=True)

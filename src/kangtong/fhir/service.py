@@ -39,8 +39,9 @@ from kangtong.fhir.access import (
 )
 from kangtong.fhir.changeset import Changeset, state_for_read
 from kangtong.fhir.history import VersionAccess, deciding_content, last_content
+from kangtong.fhir.identifier_flags import IdentifierFlags
 from kangtong.fhir.lookup import PlatformSearch
-from kangtong.fhir.ports import Indexer, KnownTypes, ResourceCheck, WritePorts
+from kangtong.fhir.ports import FlagResource, Indexer, KnownTypes, ResourceCheck, WritePorts
 from kangtong.fhir.results import (
     HistoryResult,
     SearchResult,
@@ -87,6 +88,7 @@ class ResourceService:
         check: ResourceCheck | None = None,
         default_district: str = "",
         rules: Sequence[WriteRule] = (),
+        flags: FlagResource | None = None,
     ) -> None:
         self.db = db
         self.indexer = indexer
@@ -115,6 +117,8 @@ class ResourceService:
             visibility=lambda ctx: self.policy.visibility(ctx)[0],
             audit=lambda conn, ctx, entries: self.audit.record_in(conn, ctx, entries),
             default_district=default_district,
+            # On unless replaced: a client may never set or clear the server's flags itself.
+            flag=flags or IdentifierFlags(lambda: clock.now().date()),
         )
 
     # -- validation ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ _STATUS: dict[type[errors.KangtongError], HTTPStatus] = {
     errors.MethodNotAllowed: HTTPStatus.METHOD_NOT_ALLOWED,
     errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    errors.NotAcceptable: HTTPStatus.NOT_ACCEPTABLE,
     errors.Unavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     errors.Unexpected: HTTPStatus.INTERNAL_SERVER_ERROR,
 }

@@ -48,10 +48,12 @@ def read_identity_csv(path: Path) -> list[IdentityRecord]:
 
 
 def _record(row: dict[str, str | None], line: int) -> IdentityRecord:
-    values = {c: (row.get(c) or "").strip() for c in INPUT_COLUMNS}
-    if not values["record_id"]:
+    record_id, source, name, sex, birth_date, id_number, phone, address = (
+        (row.get(c) or "").strip() for c in INPUT_COLUMNS
+    )
+    if not record_id:
         raise Invalid(f"line {line}: record_id is empty")
-    return IdentityRecord(**values)
+    return IdentityRecord(record_id, source, name, sex, birth_date, id_number, phone, address)
 
 
 def person_ids(labels: Sequence[int]) -> list[str]:

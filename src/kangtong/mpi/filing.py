@@ -80,8 +80,10 @@ class Unread(Enum):
 
 
 def encode_identity(record: IdentityRecord, identifiers: list[tuple[str, str]]) -> bytes:
-    fields = [record.record_id, record.source, record.name, record.sex, record.birth_date,
-              record.id_number, record.phone, record.address]  # fmt: skip
+    fields: list[object] = [record.record_id, record.source, record.name, record.sex,
+                            record.birth_date, record.id_number, record.phone, record.address]  # fmt: skip
+    if record.id_flagged:  # only then: what was filed before the flag existed reads the same
+        fields.append(True)
     return orjson.dumps({"r": fields, "i": identifiers})
 
 

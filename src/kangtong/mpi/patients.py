@@ -11,22 +11,25 @@ from typing import Any
 
 from kangtong.core.canonical import canonical
 from kangtong.core.jsonutil import JsonObject
+from kangtong.fhir.identifier_flags import CITIZEN_ID, is_flagged
 from kangtong.mpi.normalise.record import IdentityRecord
 
-CITIZEN_ID = "urn:oid:2.16.156.10011.1.3"
 SEX_EXTENSION = canonical("StructureDefinition/sex-gb2261")
 _GENDER_SEX = {"male": "1", "female": "2"}
 
 
 def identity_of(patient: JsonObject) -> IdentityRecord:
-    """The identity fields of a Patient; absent fields are empty strings."""
+    """The identity fields of a Patient; absent fields are empty strings. A citizen ID the
+    platform flagged as failing GB 11643 is filed as flagged: never proof of identity."""
+    citizen_id = _citizen_id(patient)
     return IdentityRecord(
         record_id=str(patient.get("id", "")),
         source=_source(patient),
         name=_name(patient),
         sex=_sex(patient),
         birth_date=str(patient.get("birthDate") or ""),
-        id_number=next((v for s, v in source_identifiers(patient) if s == CITIZEN_ID), ""),
+        id_number=citizen_id.get("value", "") if citizen_id else "",
+        id_flagged=is_flagged(citizen_id),
         phone=next(
             (
                 str(t.get("value", ""))
@@ -45,6 +48,18 @@ def source_identifiers(resource: JsonObject) -> Iterator[tuple[str, str]]:
         system, value = identifier.get("system"), identifier.get("value")
         if isinstance(system, str) and isinstance(value, str) and system and value:
             yield system, value
+
+
+def _citizen_id(patient: JsonObject) -> dict[str, Any] | None:
+    """The first citizen ID identifier with a value."""
+    return next(
+        (
+            i
+            for i in _dicts(patient.get("identifier"))
+            if i.get("system") == CITIZEN_ID and isinstance(i.get("value"), str) and i["value"]
+        ),
+        None,
+    )
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ from typing import Any
 
 from kangtong.core.canonical import canonical
 from kangtong.core.jsonutil import JsonObject
+from kangtong.fhir.identifier_flags import CITIZEN_ID
 from kangtong.mpi.normalise.record import IdentityRecord, PersonRecord
-from kangtong.mpi.patients import CITIZEN_ID
 
 _SD = canonical("StructureDefinition")
 LINK_SCORE = f"{_SD}/mpi-link-score"  # valueDecimal: match weight in bits (log2 odds)

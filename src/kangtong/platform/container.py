@@ -13,6 +13,7 @@ from kangtong.core.config import Settings
 from kangtong.core.errors import Issue
 from kangtong.fhir.bundles import BundleProcessor, OutcomeRenderer
 from kangtong.fhir.events import OutboxDispatcher
+from kangtong.fhir.identifier_flags import IdentifierFlags
 from kangtong.fhir.lookup import PlatformSearch
 from kangtong.fhir.model import ResourceValidator, StructureModel
 from kangtong.fhir.outcome import operation_outcome
@@ -40,7 +41,7 @@ from kangtong.security.sensitivity import SensitivityClassifier
 from kangtong.security.services import SecurityServices, build_security
 from kangtong.security.sessions import WebSessions
 from kangtong.security.visibility import VisibilityBuilder, compartment_params
-from kangtong.store.database import Database, open_database
+from kangtong.store.database import Database, open_configured
 from kangtong.store.platform_facts import require_canonical_base
 from kangtong.terminology.sensitive_codes import SensitiveCodes
 from kangtong.terminology.service import TerminologyService
@@ -103,7 +104,7 @@ def build_platform(
     database: Database | None = None,
 ) -> Platform:
     """Construct the services for `settings`; the database is opened, not migrated."""
-    db = database or open_database(settings.database_url)
+    db = database or open_configured(settings)
     require_canonical_base(db, canonical.BASE)
     clock = clock or MonotonicClock(SystemClock())
     model = StructureModel.load()
@@ -129,6 +130,7 @@ def build_platform(
     # What codes mean (SNOMED CT HIV, a LOINC viral load …) decides both the labels written
     # and every read decision: one classifier for the two.
     classify = SensitivityClassifier(SensitiveCodes(lookups, clock))
+    zone = ZoneInfo(settings.timezone)  # a birth date after today here is impossible
     service = ResourceService(
         db,
         indexer=LabellingIndexer(indexer, classify, sealer),
@@ -141,6 +143,7 @@ def build_platform(
         check=(lambda r: validation_issues(validator, r)) if settings.validate_resources else None,
         default_district=settings.default_district,
         rules=registry_rules(),
+        flags=IdentifierFlags(lambda: clock.now().astimezone(zone).date()),
     )
     renderer = render_outcome or _plain_outcome
     bundles = BundleProcessor(service, renderer)

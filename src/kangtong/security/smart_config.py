@@ -1,4 +1,9 @@
-"""The SMART App Launch 2.x discovery document (`.well-known/smart-configuration`)."""
+"""How clients find kangtong's OAuth2 endpoints: SMART discovery and the CapabilityStatement.
+
+Both `.well-known/smart-configuration` (SMART App Launch 2.x) and `rest.security` of
+`GET /fhir/metadata` are built here from the same paths the routes are mounted on, so the two
+cannot name different endpoints.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,12 @@ from urllib.parse import urlsplit
 from kangtong.security.clients import ASSERTION_ALGORITHMS, AUTH_METHODS
 from kangtong.security.oauth import GRANT_TYPES
 
+TOKEN_PATH = "/oauth2/token"
+REVOKE_PATH = "/oauth2/revoke"
+JWKS_PATH = "/.well-known/jwks.json"
+SECURITY_SERVICES = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
 
 def origin_of(base_url: str) -> str:
     parts = urlsplit(base_url)
@@ -15,7 +26,43 @@ def origin_of(base_url: str) -> str:
 
 
 def token_endpoint(origin: str) -> str:
-    return f"{origin}/oauth2/token"
+    return f"{origin}{TOKEN_PATH}"
+
+
+def revocation_endpoint(origin: str) -> str:
+    return f"{origin}{REVOKE_PATH}"
+
+
+def capability_security(origin: str, *, cors: bool) -> dict[str, Any]:
+    """`CapabilityStatement.rest.security`: SMART on FHIR, with the OAuth2 endpoints.
+
+    The oauth-uris extension names `token` and `revoke`. Its `authorize` is left out because
+    kangtong has no authorization endpoint (see `smart_configuration`): naming one that does
+    not exist would send a browser app to a 404. `cors` is true only when origins are listed.
+    """
+    return {
+        "cors": cors,
+        "service": [
+            {
+                "coding": [{"system": SECURITY_SERVICES, "code": "SMART-on-FHIR"}],
+                "text": "OAuth2 bearer tokens (SMART on FHIR)",
+            }
+        ],
+        "description": (
+            "Requests carry Authorization: Bearer <access token>, issued by the token "
+            "endpoint; SMART discovery: "
+            f"{origin}/.well-known/smart-configuration"
+        ),
+        "extension": [
+            {
+                "url": OAUTH_URIS,
+                "extension": [
+                    {"url": "token", "valueUri": token_endpoint(origin)},
+                    {"url": "revoke", "valueUri": revocation_endpoint(origin)},
+                ],
+            }
+        ],
+    }
 
 
 def smart_configuration(origin: str, issuer: str) -> dict[str, Any]:
@@ -27,9 +74,9 @@ def smart_configuration(origin: str, issuer: str) -> dict[str, Any]:
     """
     return {
         "issuer": issuer,
-        "jwks_uri": f"{origin}/.well-known/jwks.json",
+        "jwks_uri": f"{origin}{JWKS_PATH}",
         "token_endpoint": token_endpoint(origin),
-        "revocation_endpoint": f"{origin}/oauth2/revoke",
+        "revocation_endpoint": revocation_endpoint(origin),
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
         "grant_types_supported": list(GRANT_TYPES),

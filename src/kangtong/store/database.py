@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from kangtong.core.config import DEFAULT_DB_MAX_OVERFLOW, DEFAULT_DB_POOL_SIZE, Settings
 from kangtong.core.errors import Invalid
 from kangtong.store.driver_errors import domain_errors
 
@@ -97,11 +98,27 @@ class Database:
             self.writers.close()
 
 
-def open_database(url: str, *, echo: bool = False) -> Database:
+def open_configured(settings: Settings) -> Database:
+    """The database of `settings`, with its pool sizes: what a serving process opens."""
+    return open_database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+
+
+def open_database(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = DEFAULT_DB_POOL_SIZE,
+    max_overflow: int = DEFAULT_DB_MAX_OVERFLOW,
+) -> Database:
     """Create the engine for `url` (sqlite:///path or postgresql+psycopg://…).
 
     The engine hides statement parameters from its errors and its SQL log: they are values
     of health records (citizen ID numbers, names), and both end up in log files (ADR 0025).
+    `pool_size` and `max_overflow` bound the PostgreSQL connections of this process.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -115,8 +132,8 @@ def open_database(url: str, *, echo: bool = False) -> Database:
             url,
             echo=echo,
             hide_parameters=True,
-            pool_size=10,
-            max_overflow=20,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
             pool_pre_ping=True,
         )
         return Database(engine, "postgresql")

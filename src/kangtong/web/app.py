@@ -18,10 +18,12 @@ from kangtong.web.bearer import BearerAuthentication
 from kangtong.web.body_limit import BodyLimit
 from kangtong.web.cors import SmartAppCors
 from kangtong.web.errors import UnexpectedErrors, install_error_handlers
+from kangtong.web.fhir_formats import FhirFormats
 from kangtong.web.fhir_routes import router as fhir_router
 from kangtong.web.hosts import TrustedHosts, allowed_hosts
 from kangtong.web.metrics import AppMetrics, RequestMetrics
 from kangtong.web.monitoring_routes import MetricsAccess
+from kangtong.web.operation_routes import served_operations
 from kangtong.web.request_ids import RequestIds
 from kangtong.web.security_headers import SecurityHeaders
 
@@ -88,7 +90,8 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
     install_error_handlers(app)
     # Starlette runs the middleware added last first: request id → access log → metrics →
     # security headers → unexpected errors → trusted hosts → CORS → authentication → body
-    # limit → routes.
+    # limit → FHIR formats (415/406) → routes.
+    app.add_middleware(FhirFormats)  # JSON only under /fhir
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         BearerAuthentication,
@@ -110,6 +113,7 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
     routers = [*optional_routers(), fhir_router]
     for router in routers:
         app.include_router(router)
+    app.state.fhir_operations = served_operations(routers)  # for the CapabilityStatement
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

@@ -22,9 +22,14 @@ from kangtong.platform import Platform
 from kangtong.security.clients import ClientCredentials
 from kangtong.security.oauth import TokenRequest
 from kangtong.security.oauth_errors import OAuthError, invalid_client, invalid_request
-from kangtong.security.smart_config import origin_of, smart_configuration
+from kangtong.security.smart_config import (
+    JWKS_PATH,
+    REVOKE_PATH,
+    TOKEN_PATH,
+    smart_configuration,
+)
 from kangtong.web.bearer import client_address
-from kangtong.web.requests import RawBody
+from kangtong.web.requests import RawBody, server_origin
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -34,12 +39,6 @@ FAILED_LOGIN = frozenset({"invalid_grant", "invalid_client"})
 def _platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
-
-
-def _origin(request: Request, platform: Platform) -> str:
-    if platform.settings.base_url:
-        return origin_of(platform.settings.base_url)
-    return str(request.base_url).rstrip("/")
 
 
 def _form(request: Request, raw: bytes) -> dict[str, str]:
@@ -86,7 +85,7 @@ def _oauth_error(exc: OAuthError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
 
-@router.post("/oauth2/token")
+@router.post(TOKEN_PATH)
 def token(request: Request, raw: RawBody) -> Response:
     platform = _platform(request)
     limiter = platform.security.refusal_limits
@@ -125,7 +124,7 @@ def _slow_down(retry_after: int) -> JSONResponse:
     )
 
 
-@router.post("/oauth2/revoke")
+@router.post(REVOKE_PATH)
 def revoke(request: Request, raw: RawBody) -> Response:
     platform = _platform(request)
     try:
@@ -144,9 +143,10 @@ def revoke(request: Request, raw: RawBody) -> Response:
 @router.get("/fhir/.well-known/smart-configuration")
 def smart_discovery(request: Request) -> JSONResponse:
     platform = _platform(request)
-    return JSONResponse(smart_configuration(_origin(request, platform), platform.security.issuer))
+    origin = server_origin(request, platform.settings.base_url)
+    return JSONResponse(smart_configuration(origin, platform.security.issuer))
 
 
-@router.get("/.well-known/jwks.json")
+@router.get(JWKS_PATH)
 def jwks(request: Request) -> JSONResponse:
     return JSONResponse(_platform(request).security.tokens.jwks())

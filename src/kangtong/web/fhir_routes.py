@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from kangtong.core.errors import Invalid, MethodNotAllowed, UnsupportedMediaType
+from kangtong.core.errors import Invalid, Issue, MethodNotAllowed, UnsupportedMediaType
 from kangtong.core.jsonutil import parse_fhir_json
 from kangtong.fhir import subsetting
 from kangtong.fhir.bundle_entries import json_patch
@@ -18,11 +18,13 @@ from kangtong.fhir.capability import capability_statement
 from kangtong.fhir.etags import version_number
 from kangtong.fhir.operations import everything as everything_op
 from kangtong.fhir.operations import validate as validate_op
-from kangtong.fhir.outcome import information
+from kangtong.fhir.outcome import information, outcome_of
 from kangtong.fhir.results import WriteOutcome
 from kangtong.fhir.search.parser import whole_number
 from kangtong.platform import Platform
+from kangtong.security.smart_config import capability_security
 from kangtong.web import responses
+from kangtong.web.media_types import JSON_PATCH, media_type_of
 from kangtong.web.requests import (
     FormBody,
     RawBody,
@@ -34,6 +36,7 @@ from kangtong.web.requests import (
     parameters_body,
     prefer,
     query_pairs,
+    server_origin,
 )
 
 router = APIRouter(prefix="/fhir")
@@ -52,12 +55,14 @@ def _base(request: Request) -> str:
 def _write_response(request: Request, outcome: WriteOutcome) -> Response:
     stored = outcome.resource
     headers = responses.resource_headers(stored, _base(request), location=True)
+    headers.update(responses.warning_headers(outcome.warnings))
     wanted = prefer(request, "return") or "representation"
     if wanted == "minimal":
         return Response(status_code=outcome.status, headers=headers)
     if wanted == "OperationOutcome":
         message = f"{stored.res_type}/{stored.res_id} stored as version {stored.version}"
-        return responses.fhir_response(information(message), outcome.status, headers)
+        body = outcome_of([Issue("information", "informational", message), *outcome.warnings])
+        return responses.fhir_response(body, outcome.status, headers)
     return responses.fhir_response(stored.content, outcome.status, headers)
 
 
@@ -67,8 +72,15 @@ def metadata(request: Request) -> Response:
     cache: dict[str, bytes] = request.app.state.capability_cache
     if base not in cache:
         platform = _platform(request)
-        types = sorted(platform.model.resource_types)
-        cache[base] = orjson.dumps(capability_statement(platform.registry, types, base))
+        origin = server_origin(request, platform.settings.base_url)
+        statement = capability_statement(
+            platform.registry,
+            sorted(platform.model.resource_types),
+            base,
+            operations=request.app.state.fhir_operations,
+            security=capability_security(origin, cors=bool(platform.settings.cors_origins)),
+        )
+        cache[base] = orjson.dumps(statement)
     return responses.fhir_response(cache[base])
 
 
@@ -278,8 +290,7 @@ def update(request: Request, res_type: str, res_id: str, raw: RawBody) -> Respon
 def patch(request: Request, res_type: str, res_id: str, raw: RawBody) -> Response:
     platform = _platform(request)
     platform.service.require_type(res_type)
-    content_type = request.headers.get("content-type", "")
-    if "json-patch" not in content_type:
+    if media_type_of(request.headers.get("content-type", "")).name != JSON_PATCH:
         raise UnsupportedMediaType(
             "PATCH takes a JSON Patch (Content-Type: application/json-patch+json)"
         )

@@ -14,7 +14,9 @@ from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.etags import etag_version
 from kangtong.fhir.model.json_shape import JsonLimits, check_json_shape
+from kangtong.security.smart_config import origin_of
 from kangtong.security.tokens import TokenClaims
+from kangtong.web.media_types import JSON_MEDIA_TYPES, media_type_of
 
 # v3 PurposeOfUse codes a caller may state (treatment, emergency, public health, …).
 PURPOSES_OF_USE = frozenset(
@@ -36,13 +38,14 @@ async def read_form(request: Request) -> FormData:
 RawBody = Annotated[bytes, Depends(read_body)]
 FormBody = Annotated[FormData, Depends(read_form)]
 
-# Bodies read as JSON; a client that says it sends anything else is told so (415).
-JSON_MEDIA_TYPES = frozenset({"application/fhir+json", "application/json", "application/json+fhir"})
-
 
 def json_body(request: Request, raw: bytes) -> JsonObject:
-    """The body as one JSON object within the configured depth and array limits."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    """The body as one JSON object within the configured depth and array limits.
+
+    A client that says it sends anything but JSON is told so (415); under `/fhir` the
+    `FhirFormats` middleware has refused such a request already, this covers the other routes.
+    """
+    media_type = media_type_of(request.headers.get("content-type", "")).name
     if media_type and media_type not in JSON_MEDIA_TYPES:
         raise UnsupportedMediaType(
             f"The body must be FHIR JSON (Content-Type: application/fhir+json), not {media_type}"
@@ -114,6 +117,13 @@ def base_url(request: Request, configured: str) -> str:
     if configured:
         return configured.rstrip("/")
     return str(request.base_url).rstrip("/") + "/fhir"
+
+
+def server_origin(request: Request, configured_base: str) -> str:
+    """Where the OAuth2 endpoints are: the configured base URL's origin, else the request's."""
+    if configured_base:
+        return origin_of(configured_base)
+    return str(request.base_url).rstrip("/")
 
 
 def query_pairs(request: Request) -> list[tuple[str, str]]:

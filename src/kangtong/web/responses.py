@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
+from kangtong.core.errors import Issue
 from kangtong.core.jsonutil import dump_json, parse_fhir_json
 from kangtong.fhir import subsetting
 from kangtong.fhir.model import StructureModel
@@ -26,6 +27,23 @@ def fhir_response(
     return Response(
         content=content or b"", status_code=status, media_type=FHIR_JSON, headers=headers
     )
+
+
+def warning_headers(warnings: Sequence[Issue]) -> dict[str, str]:
+    """RFC 7234 `Warning: 299` (miscellaneous persistent warning) for issues a write was kept
+    with, for clients that asked for the resource, not an OperationOutcome. A header carries
+    Latin-1 only, so it holds the element and the English half of the diagnostics."""
+    texts = [
+        f'299 kangtong "{_latin(issue.expression or "")}: {_latin(issue.diagnostics)}"'
+        for issue in warnings
+    ]
+    return {"Warning": ", ".join(texts)} if texts else {}
+
+
+def _latin(text: str) -> str:
+    """The ASCII part of a bilingual message, without quotes or backslashes."""
+    ascii_only = "".join(c for c in text if c.isascii() and c not in '"\\')
+    return " ".join(ascii_only.split())
 
 
 def resource_headers(

@@ -2,7 +2,8 @@
 
 Two *valid* different ID numbers are two people: GB 11643's check character makes a one-digit
 slip or an adjacent swap invalid, so such a near-miss with a failed check is a typo of the same
-number, while two valid numbers never are. Birth dates are compared for the slips desks make: a
+number, while two valid numbers never are. One number that fails its check, on both sides, is
+no evidence either way (ADR 0027). Birth dates are compared for the slips desks make: a
 day off, day and month swapped, a digit or the year off by one, and placeholders written for a
 date only partly known (1 January, the 1st of the month).
 """
@@ -35,7 +36,9 @@ def compare_citizen_ids(a: CitizenId | None, b: CitizenId | None) -> int:
     if a is None or b is None:
         return MISSING
     if a.text == b.text:
-        return ID_EXACT
+        # A number that fails its check shared by two records proves nothing: a placeholder
+        # or one desk's slip copied is as likely as one person (ADR 0027).
+        return ID_EXACT if a.valid and b.valid else MISSING
     if a.valid and b.valid:
         return ID_CONFLICT
     # A slip turns a valid number into an invalid one; two invalid near-misses prove nothing.

@@ -9,7 +9,7 @@ slip in either still meets the other.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kangtong.mpi.normalise.addresses import ParsedAddress, parse_address
 from kangtong.mpi.normalise.citizen_ids import CitizenId, normalise_citizen_id
@@ -29,6 +29,7 @@ class IdentityRecord:
     id_number: str = ""
     phone: str = ""
     address: str = ""
+    id_flagged: bool = False  # the platform flagged the ID as failing GB 11643 (ADR 0027)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,8 @@ class RecordNormaliser:
 
     def normalise(self, record: IdentityRecord) -> PersonRecord:
         citizen_id = normalise_citizen_id(record.id_number)
+        if citizen_id is not None and record.id_flagged:
+            citizen_id = replace(citizen_id, valid=False, birth_date=None, sex=None)
         declared_birth = parse_birth_date(record.birth_date)
         declared_sex = normalise_sex(record.sex)
         address = parse_address(record.address)

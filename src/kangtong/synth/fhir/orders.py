@@ -20,6 +20,9 @@ PROGRAMME_DISPLAY = {
 }
 PLAN_OF_DIAGNOSIS = {"I10": "hypertension", "E11.9": "diabetes"}
 DIRECTION_DISPLAY = {"up": "上转", "down": "下转", "public_health": "转疾控机构"}
+# A referral written this many days or fewer before the end of the window is still open: the
+# receiving institution has accepted it but not yet completed it (a care relationship now).
+REFERRAL_OPEN_DAYS = 30
 
 
 def medication_request(prescription: Prescription, refs: PatientRefs) -> Resource:
@@ -116,9 +119,14 @@ def episode_of_care(episode: CareEpisode, refs: PatientRefs, as_of: dt.date) -> 
     }
 
 
-def referral(item: Referral, refs: PatientRefs) -> list[Resource]:
-    """The ServiceRequest written at the referring institution and the Task that tracks it."""
+def referral(item: Referral, refs: PatientRefs, as_of: dt.date) -> list[Resource]:
+    """The ServiceRequest written at the referring institution and the Task that tracks it.
+
+    Referrals of the last `REFERRAL_OPEN_DAYS` days are still open (active, accepted); older
+    ones are completed.
+    """
     visit = item.visit
+    still_open = (as_of - visit.end.date()).days <= REFERRAL_OPEN_DAYS
     authored = instant(visit.end)
     subject = refs.patient(visit.facility)
     requester = ref("Practitioner", visit.practitioner.id)
@@ -127,7 +135,7 @@ def referral(item: Referral, refs: PatientRefs) -> list[Resource]:
     service_request = {
         "resourceType": "ServiceRequest",
         "id": item.id,
-        "status": "completed",
+        "status": "active" if still_open else "completed",
         "intent": "order",
         "category": [concept(systems.SNOMED, systems.REFERRAL_SNOMED, "Patient referral")],
         "code": concept(systems.REFERRAL_DIRECTION, item.direction, direction),
@@ -141,7 +149,7 @@ def referral(item: Referral, refs: PatientRefs) -> list[Resource]:
     task = {
         "resourceType": "Task",
         "id": item.task_id,
-        "status": "completed",
+        "status": "accepted" if still_open else "completed",
         "intent": "order",
         "code": concept(systems.REFERRAL_DIRECTION, item.direction, direction),
         "focus": ref("ServiceRequest", item.id),

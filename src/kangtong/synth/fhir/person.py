@@ -47,4 +47,4 @@ def person_resources(
     for episode in care.episodes:
         yield orders.episode_of_care(episode, refs, as_of)
     for item in care.referrals:
-        yield from orders.referral(item, refs)
+        yield from orders.referral(item, refs, as_of)

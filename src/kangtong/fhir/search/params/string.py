@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from kangtong.core import pinyin
+from kangtong.core.chinese_script import simplified
 from kangtong.core.errors import Invalid
 from kangtong.fhir.search.definitions import SearchParam
 from kangtong.fhir.search.params.context import SearchContext, TypedValue
@@ -14,6 +17,9 @@ from kangtong.store.index_rows import IndexRows
 
 _NAME_PARTS = ("text", "family", "given", "prefix", "suffix")
 _ADDRESS_PARTS = ("text", "line", "city", "district", "state", "postalCode", "country")
+# Written between syllables or name parts: spaces, hyphens, apostrophes, full stops, commas and
+# middle dots (· in minority names, ・ from Japanese IMEs).
+_JOINERS = re.compile(r"[\s\-\u2010\u2011'\u2019.,\u00b7\u30fb]+")
 
 
 def indexes_pinyin(param: SearchParam) -> bool:
@@ -50,21 +56,33 @@ def extract(
             if text and text not in seen:
                 seen.add(text)
                 rows.string.append((param.key, fold(text), text))
-                if with_pinyin and pinyin.has_hanzi(text):
-                    _add_pinyin_rows(param, text, rows)
+                if with_pinyin:
+                    _add_name_forms(param, text, rows)
 
 
-def _add_pinyin_rows(param: SearchParam, text: str, rows: IndexRows) -> None:
-    """Index 张伟 also as "zhangwei", "zhang wei" and "zw" (the original kept for :exact)."""
-    forms = {
-        fold(pinyin.full_pinyin(text)),
-        fold(" ".join(pinyin.syllables(text))),
-        fold(pinyin.initials(text)),
-    }
+def _add_name_forms(param: SearchParam, text: str, rows: IndexRows) -> None:
+    """Index 歐陽明輝 also as 欧阳明辉, "ouyangminghui", "ou yang ming hui" and "oymh", and
+    "Ouyang Minghui" also as "ouyangminghui" (the original kept for :exact). A name query is
+    looked up by `name_key`, which these forms cover whatever spacing or script was written."""
+    script = simplified(text)
+    forms = {name_key(text), fold(script)}
+    if pinyin.has_hanzi(text):
+        forms |= {
+            fold(pinyin.full_pinyin(text)),
+            fold(" ".join(pinyin.syllables(text))),  # the sort key: pinyin order, syllable-wise
+            fold(pinyin.initials(text)),
+        }
     forms.discard(fold(text))
     for form in sorted(forms):
         if form:
             rows.string.append((param.key, form, text))
+
+
+def name_key(text: str) -> str:
+    """How a name is looked up: simplified, folded, and without the spaces, hyphens, apostrophes
+    and middle dots people put between syllables or name parts (OUYANG MINGHUI, Ouyang-Minghui,
+    Xi'an, 买买提·艾力), so "Ouyang Minghui" meets "ouyangminghui"."""
+    return _JOINERS.sub("", fold(simplified(text)))
 
 
 def criterion(
@@ -73,10 +91,10 @@ def criterion(
     text = split_unescaped(value, "\x00")[0]
     if modifier == "exact":
         return StringCriterion(param.stored, text, "exact")
-    if modifier == "contains":
-        return StringCriterion(param.stored, fold(text), "contains")
-    if modifier:
+    if modifier not in (None, "contains"):
         raise Invalid(
             f"The modifier :{modifier} is not supported on the string parameter {param.code}"
         )
-    return StringCriterion(param.stored, fold(text), "prefix")
+    # A value of separators only ("-") has no name key: it is looked up as written.
+    key = (indexes_pinyin(param) and name_key(text)) or fold(text)
+    return StringCriterion(param.stored, key, "contains" if modifier else "prefix")
