@@ -19,6 +19,7 @@ from tests.api.conftest import bearer, token_for
 OPEN = {
     ("GET", "/fhir/metadata"),
     ("GET", "/healthz"),
+    ("GET", "/readyz"),  # issue 14: readiness names checks, never a value
     ("POST", "/oauth2/token"),
     ("POST", "/oauth2/revoke"),
     ("GET", "/.well-known/smart-configuration"),

@@ -28,7 +28,7 @@ def serve(
 ) -> None:
     """Serve the FHIR API (/fhir) and the web pages on HOST:PORT."""
     settings = settings_for(database_url, host=host, port=port)
-    configure_logging()
+    configure_logging(log_format=settings.log_format)
     # Built here even with workers: a wrong URL or canonical base stops the command at once,
     # instead of every worker failing and being restarted.
     platform = build_platform(settings)

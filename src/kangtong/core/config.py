@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -135,6 +136,17 @@ class Settings(BaseSettings):
     max_array_items: int = Field(
         default=10_000, description="Most items in any one JSON array (Bundle.entry included)"
     )
+    # Operations (issue 14, docs/operations.md).
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as text, or as one JSON object per line (time, level, logger, "
+        "message, request_id) for a log shipper",
+    )
+    metrics_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.8.0/24) that "
+        "may read /metrics without a token; empty: only platform-admin or system tokens",
+    )
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
@@ -143,6 +155,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("metrics_allow_ips", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        """Comma-separated in the environment; each must be an IP address or network."""
+        items = cls._comma_separated(value)
+        for item in items if isinstance(items, list) else []:
+            ip_network(str(item), strict=False)  # ValueError names the bad entry
+        return items
 
 
 # Fields whose value is a secret, shown masked by `kangtong config show`. None holds one yet:

@@ -11,16 +11,26 @@ record factory, so no handler — ours, uvicorn's, pytest's or an operator's —
   never its message, arguments or traceback text.
 
 `install_safe_logging()` is called by the app factory and the CLI; calling it again is harmless.
+Each record also carries the id of the request it was written for (`request_id`, None outside
+a request), which the JSON lines of `configure_logging(log_format="json")` include.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import types
 from collections.abc import Callable
-from typing import Any
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Set by the web app for the duration of each request (web/request_ids.py); the threadpool
+# copies it into the threads a request's work runs on.
+CURRENT_REQUEST_ID: ContextVar[str | None] = ContextVar("kangtong_request_id", default=None)
 _MAX_CAUSES = 3
 
 
@@ -109,7 +119,9 @@ class _SafeRecordFactory:
         self.previous = previous
 
     def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
-        return make_safe(self.previous(*args, **kwargs))
+        record = make_safe(self.previous(*args, **kwargs))
+        record.request_id = CURRENT_REQUEST_ID.get()
+        return record
 
 
 def install_safe_logging() -> None:
@@ -119,7 +131,33 @@ def install_safe_logging() -> None:
         logging.setLogRecordFactory(_SafeRecordFactory(current))
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """The CLI's logging: safe records, one line each, to standard error."""
+class JsonLines(logging.Formatter):
+    """One JSON object per record: time (UTC), level, logger, message and request_id if any.
+
+    The record is made safe again here (idempotent), so a record that did not come through the
+    safe factory still carries no exception message and no control character.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        make_safe(record)
+        line: dict[str, str] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": escape_controls(record.name),
+            "message": str(record.msg),
+        }
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            line["request_id"] = str(request_id)
+        return orjson.dumps(line).decode("utf-8")
+
+
+LogFormat = Literal["text", "json"]
+
+
+def configure_logging(level: int = logging.INFO, log_format: LogFormat = "text") -> None:
+    """The CLI's logging: safe records, one line each (text or JSON), to standard error."""
     install_safe_logging()
-    logging.basicConfig(level=level, format=LOG_FORMAT)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])

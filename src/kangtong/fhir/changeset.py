@@ -51,6 +51,7 @@ class Changeset:
         self._instant = instant
         self._staged: dict[tuple[str, str], _Staged] = {}
         self._events: list[OutboxEvent] = []
+        self.events_written: list[OutboxEvent] = []  # flushed in this transaction, to count
         self._known: dict[tuple[str, str], CurrentState | None] = {}
         # Resources validated and indexed before the transaction began, by object identity.
         self._prepared = prepared or {}
@@ -241,6 +242,7 @@ class Changeset:
                     self._ports.lookups, self.conn, [s.stored for s in self._staged.values()]
                 )
             self._ports.outbox.append(self.conn, self._events)
+            self.events_written.extend(self._events)
             self._staged.clear()
             self._events.clear()
         # Last: appending to the audit chain locks its head until commit, and every writer

@@ -64,6 +64,10 @@ class OutboxDispatcher:
             name, handler, frozenset(topics) if topics else None
         )
 
+    def subscriptions(self) -> list[Subscription]:
+        """The subscribers registered with this dispatcher, in registration order."""
+        return list(self._subscriptions.values())
+
     def dispatch_once(self) -> int:
         """Deliver one batch to every subscriber whose turn this dispatcher gets.
 

@@ -51,6 +51,7 @@ from kangtong.fhir.results import (
 from kangtong.fhir.rules import WriteRule, WriteRules
 from kangtong.fhir.search.parser import SearchParser
 from kangtong.fhir.search_page import search_page
+from kangtong.fhir.write_counts import WriteCounts
 from kangtong.store.criteria import AccessFilter, SearchPlan
 from kangtong.store.database import Database
 from kangtong.store.index_rows import IndexRows
@@ -103,6 +104,7 @@ class ResourceService:
         self.repository = self.lookups.repository
         self.search_store = self.lookups.search_store
         self.outbox = OutboxStore()
+        self.write_counts = WriteCounts()
         self.versions = VersionAccess(db, self.repository, self._check_version)
         self.ports = WritePorts(
             repository=self.repository,
@@ -170,6 +172,7 @@ class ResourceService:
                 )
                 yield changes
                 changes.flush()
+            self.write_counts.record(changes.events_written)  # committed
         except Forbidden:
             for entry in denials:  # after the rollback: a denial is audited on its own
                 self.audit.record(ctx, entry)

@@ -38,6 +38,7 @@ from kangtong.store.mpi_index import IndexedPerson
 from kangtong.store.records import DeliveredEvent
 
 INGEST_TOPICS = ("Patient.created", "Patient.updated", "Patient.deleted")
+INGEST_SUBSCRIBER = "mpi-link-on-ingest"  # links each source Patient as its change is delivered
 SYSTEM = AccessContext.system("mpi")
 
 

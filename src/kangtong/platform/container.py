@@ -22,7 +22,7 @@ from kangtong.fhir.search.indexer import ResourceIndexer
 from kangtong.fhir.search.params.context import SearchContext
 from kangtong.fhir.search.parser import SearchParser
 from kangtong.fhir.service import ResourceService
-from kangtong.mpi.service import INGEST_TOPICS, MpiService
+from kangtong.mpi.service import INGEST_SUBSCRIBER, INGEST_TOPICS, MpiService
 from kangtong.registry.registries import Registries, registry_rules
 from kangtong.security.answers import RecentAnswers
 from kangtong.security.care_events import CareWriteEvents
@@ -149,7 +149,7 @@ def build_platform(
     bundles = BundleProcessor(service, renderer)
     events = OutboxDispatcher(db)
     mpi = MpiService(service, ZoneInfo(settings.timezone))
-    events.subscribe("mpi-link-on-ingest", mpi.handle_events, INGEST_TOPICS)
+    events.subscribe(INGEST_SUBSCRIBER, mpi.handle_events, INGEST_TOPICS)
     return Platform(
         settings,
         db,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from kangtong.core import canonical
 from kangtong.store.database import Database
@@ -39,3 +42,30 @@ def upgrade(db: Database, revision: str = "head") -> None:
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+# current: at the head revision; behind: a known older revision (run `kangtong db upgrade`);
+# unknown: a revision these migrations do not know (the database is newer than the code);
+# empty: never migrated.
+SchemaState = Literal["current", "behind", "unknown", "empty"]
+
+
+@cache
+def known_revisions() -> tuple[str, tuple[str, ...]]:
+    """The head revision and every revision of the shipped migrations (read once a process)."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
+    if head is None:
+        raise RuntimeError("the migrations have no head revision")
+    return head, tuple(script.revision for script in scripts.walk_revisions())
+
+
+def schema_state(db: Database) -> SchemaState:
+    """Where the schema of `db` stands against the migrations this code ships."""
+    current = current_revision(db)
+    head, known = known_revisions()
+    if current is None:
+        return "empty"
+    if current == head:
+        return "current"
+    return "behind" if current in known else "unknown"

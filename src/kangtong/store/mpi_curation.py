@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, RowMapping, case, insert, select, update
+from sqlalchemy import Connection, RowMapping, case, func, insert, select, update
 
 from kangtong.store.mpi_tables import mpi_merge, mpi_model, mpi_review
 
@@ -46,6 +46,11 @@ class MpiCurationStore:
     # -- review queue ---------------------------------------------------------------------
     def add_review(self, conn: Connection, row: ReviewRow) -> None:
         conn.execute(insert(mpi_review).values(**_values(row)))
+
+    def count_reviews(self, conn: Connection, status: str) -> int:
+        """How many reviews have `status` (a range of the status index)."""
+        query = select(func.count()).select_from(mpi_review).where(mpi_review.c.status == status)
+        return int(conn.execute(query).scalar_one())
 
     def review(self, conn: Connection, review_id: str) -> ReviewRow | None:
         found = conn.execute(select(mpi_review).where(mpi_review.c.id == review_id))

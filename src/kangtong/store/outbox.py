@@ -59,6 +59,17 @@ class OutboxPosition:
 
 
 BEFORE_EVERYTHING = OutboxPosition(0, 0)
+# A lag is counted over at most this many events after the cursor, so that measuring a
+# subscriber that fell far behind costs a bounded index range, never the whole outbox.
+LAG_WINDOW = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxLag:
+    """Events after a subscriber's cursor (at most `LAG_WINDOW`) and when the oldest was written."""
+
+    events: int
+    oldest_created_us: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +152,25 @@ class OutboxStore:
             )
         )
         return {str(name): int(count) for name, count in rows}
+
+    def lag(
+        self, conn: Connection, subscriber: str, topics: Sequence[str] | None = None
+    ) -> OutboxLag:
+        """Events written after the subscriber's cursor, of `topics` if given, among the next
+        `LAG_WINDOW` in delivery order: an index range scan from the cursor (ADR 0029)."""
+        after = self.position(conn, subscriber)
+        events = select(outbox.c.topic, outbox.c.created)
+        if conn.dialect.name == "postgresql":
+            behind = tuple_(outbox.c.xid, outbox.c.seq) > tuple_(after.xid, after.seq)
+            events = events.where(behind).order_by(outbox.c.xid, outbox.c.seq)
+        else:  # xid is 0 on SQLite: seq alone is the position, and the rowid range is cheap
+            events = events.where(outbox.c.seq > after.seq).order_by(outbox.c.seq)
+        window = events.limit(LAG_WINDOW).subquery()
+        query = select(func.count(), func.min(window.c.created)).select_from(window)
+        if topics is not None:
+            query = query.where(window.c.topic.in_(list(topics)))
+        count, oldest = conn.execute(query).one()
+        return OutboxLag(int(count), None if oldest is None else int(oldest))
 
     def position(self, conn: Connection, subscriber: str) -> OutboxPosition:
         """The position of the last event the subscriber acknowledged."""

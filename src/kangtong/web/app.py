@@ -21,6 +21,8 @@ from kangtong.web.errors import UnexpectedErrors, install_error_handlers
 from kangtong.web.fhir_formats import FhirFormats
 from kangtong.web.fhir_routes import router as fhir_router
 from kangtong.web.hosts import TrustedHosts, allowed_hosts
+from kangtong.web.metrics import AppMetrics, RequestMetrics
+from kangtong.web.monitoring_routes import MetricsAccess
 from kangtong.web.operation_routes import served_operations
 from kangtong.web.request_ids import RequestIds
 from kangtong.web.security_headers import SecurityHeaders
@@ -34,6 +36,7 @@ MODULE_ROUTERS = (
     "kangtong.web.security_routes",
     "kangtong.web.export_routes",
     "kangtong.web.ui_routes",
+    "kangtong.web.monitoring_routes",  # /readyz, /metrics
 )
 
 
@@ -82,10 +85,12 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
     settings = platform.settings
     app.state.platform = platform
     app.state.capability_cache = {}
+    metrics = app.state.metrics = AppMetrics(platform)  # the app's own registry
+    metrics_access = app.state.metrics_access = MetricsAccess(settings.metrics_allow_ips)
     install_error_handlers(app)
-    # Starlette runs the middleware added last first: request id → access log → security
-    # headers → unexpected errors → trusted hosts → CORS → authentication → body limit → FHIR
-    # formats (415/406) → routes.
+    # Starlette runs the middleware added last first: request id → access log → metrics →
+    # security headers → unexpected errors → trusted hosts → CORS → authentication → body
+    # limit → FHIR formats (415/406) → routes.
     app.add_middleware(FhirFormats)  # JSON only under /fhir
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -94,11 +99,13 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
         self_authenticating=self_authenticating_prefixes(),
         refusals=platform.security.refused_tokens.record,
         limiter=platform.security.refusal_limits,
+        admits_without_token=metrics_access.scraper,
     )
     app.add_middleware(SmartAppCors, origins=settings.cors_origins)  # preflights carry no token
     app.add_middleware(TrustedHosts, allowed=allowed_hosts(settings))
     app.add_middleware(UnexpectedErrors)  # a 500 that keeps the connection open
     app.add_middleware(SecurityHeaders, public_https=settings.base_url.startswith("https://"))
+    app.add_middleware(RequestMetrics, metrics=metrics)  # refused ones counted too
     app.add_middleware(AccessLog)  # refused requests are logged too
     app.add_middleware(RequestIds)  # outermost: every line about a request names it
     # Module routers come before the generic FHIR router: its `/{type}/{id}` would swallow
@@ -112,4 +119,5 @@ def create_app(platform: Platform, *, owns_platform: bool = False) -> FastAPI:
     def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok", "version": kangtong.__version__})
 
+    metrics.know_routes([route for router in routers for route in router.routes])
     return app

@@ -22,5 +22,6 @@ def app_from_environment() -> FastAPI:
     A worker process starts without logging configured; it gets the CLI's (safe, one format)
     unless the process manager configured its own.
     """
-    configure_logging()
-    return create_app(build_platform(Settings()), owns_platform=True)
+    settings = Settings()
+    configure_logging(log_format=settings.log_format)
+    return create_app(build_platform(settings), owns_platform=True)

@@ -2,9 +2,11 @@
 
 An ASGI middleware rather than a per-route dependency: a route added later is closed by
 default. Open paths: the CapabilityStatement, SMART discovery and JWKS, the OAuth2 token and
-revocation endpoints, the health check — plus the paths a module declares it authenticates
-itself (`AUTHENTICATES_ITSELF` in its router module, e.g. cookie sessions of the web UI: an
-entry ending in "/" is a prefix, any other — "/" included — one exact path).
+revocation endpoints, the health and readiness checks — plus the paths a module declares it
+authenticates itself (`AUTHENTICATES_ITSELF` in its router module, e.g. cookie sessions of the
+web UI: an entry ending in "/" is a prefix, any other — "/" included — one exact path), and
+the requests the app admits without a token (`admits_without_token`: /metrics from the
+addresses of listed scrapers).
 Failures answer 401 with an OperationOutcome and `WWW-Authenticate: Bearer` (RFC 6750 §3).
 A request that presented a token and was refused is audited once (`RefusedTokens`); one that
 sent none is only challenged. Beyond the refusal limit of its address (`RefusalLimiter`) a bad
@@ -41,6 +43,7 @@ PUBLIC_PATHS = frozenset(
     {
         "/fhir/metadata",
         "/healthz",
+        "/readyz",
         "/oauth2/token",
         "/oauth2/revoke",
         "/.well-known/jwks.json",
@@ -72,8 +75,10 @@ class BearerAuthentication:
     def __init__(
         self, app: ASGIApp, tokens: AccessTokens, self_authenticating: Iterable[str] = (),
         refusals: RefusalRecorder | None = None, limiter: RefusalLimiter | None = None,
+        admits_without_token: Callable[[Scope], bool] | None = None,
     ) -> None:  # fmt: skip
         self.app = app
+        self.admits_without_token = admits_without_token
         self.tokens = tokens
         self.refusals = refusals
         self.limiter = limiter
@@ -87,7 +92,7 @@ class BearerAuthentication:
         self._caching = threading.Lock()  # `claims` runs in the threadpool
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.is_open(scope["path"]):
+        if scope["type"] != "http" or self.is_open(scope["path"]) or self._admitted(scope):
             await self.app(scope, receive, send)
             return
         header = Headers(scope=scope).get("authorization")
@@ -123,6 +128,9 @@ class BearerAuthentication:
         if self.refusals is not None:
             self.refusals(exc.reason, scope["method"])
         return None
+
+    def _admitted(self, scope: Scope) -> bool:
+        return self.admits_without_token is not None and self.admits_without_token(scope)
 
     def is_open(self, path: str) -> bool:
         return path in self.open_paths or path.startswith(self.open_prefixes)

@@ -12,6 +12,8 @@ import secrets
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kangtong.core.log_safety import CURRENT_REQUEST_ID
+
 HEADER = "x-request-id"
 
 
@@ -37,4 +39,8 @@ class RequestIds:
                 MutableHeaders(scope=message)[HEADER] = request_id
             await send(message)
 
-        await self.app(scope, receive, add_header)
+        bound = CURRENT_REQUEST_ID.set(request_id)  # every record written for it names it
+        try:
+            await self.app(scope, receive, add_header)
+        finally:
+            CURRENT_REQUEST_ID.reset(bound)
