@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from kangtong.core.config import Settings
+if TYPE_CHECKING:
+    from kangtong.core.config import Settings
 
 DatabaseOption = typer.Option(
     None, "--database-url", help="sqlite:///path or postgresql://… (default: KANGTONG_DATABASE_URL)"
@@ -12,6 +15,8 @@ DatabaseOption = typer.Option(
 
 
 def settings_for(database_url: str | None, **overrides: object) -> Settings:
+    from kangtong.core.config import Settings  # pydantic-settings: loaded by commands that run
+
     values = {k: v for k, v in overrides.items() if v is not None}
     if database_url:
         values["database_url"] = database_url

@@ -10,10 +10,6 @@ from rich.console import Console
 
 from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.cli.load import load_paths, print_report
-from kangtong.fhir.access import AccessContext
-from kangtong.platform import build_platform
-from kangtong.synth.config import SynthConfig
-from kangtong.synth.generate import generate_district
 
 console = Console()
 
@@ -24,6 +20,11 @@ def demo(
     seed: int = typer.Option(20261123, help="Seed of the synthetic region"),
 ) -> None:
     """Load the synthetic demo region unless the database already holds patients."""
+    from kangtong.fhir.access import AccessContext  # loaded by the command, not by `--help`
+    from kangtong.platform import build_platform
+    from kangtong.synth.config import SynthConfig
+    from kangtong.synth.generate import generate_district
+
     platform = build_platform(settings_for(database_url))
     try:
         existing = platform.service.search(

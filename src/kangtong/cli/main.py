@@ -6,7 +6,6 @@ import importlib
 import sys
 
 import typer
-from sqlalchemy import exc as sa
 
 from kangtong.cli import demo, load, serve
 from kangtong.cli.db import db_app
@@ -59,12 +58,28 @@ def main() -> None:
     """
     try:
         app()
-    except (KangtongError, sa.ArgumentError, sa.NoSuchModuleError, sa.OperationalError) as exc:
+    except Exception as exc:
+        if not _operator_input(exc):
+            raise
         print(f"kangtong: {_one_line(exc)}", file=sys.stderr)
         sys.exit(1)
 
 
+def _operator_input(exc: Exception) -> bool:
+    """Whether `exc` means input the operator can correct (anything else keeps its traceback).
+
+    SQLAlchemy is imported here, once something failed, so `kangtong --help` never loads it
+    (ADR 0030).
+    """
+    from sqlalchemy import exc as sa
+
+    operator_errors = (KangtongError, sa.ArgumentError, sa.NoSuchModuleError, sa.OperationalError)
+    return isinstance(exc, operator_errors)
+
+
 def _one_line(exc: BaseException) -> str:
+    from sqlalchemy import exc as sa
+
     if isinstance(exc, sa.OperationalError):
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         return f"cannot reach the database: {reason}"

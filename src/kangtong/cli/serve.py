@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-import uvicorn
 
 from kangtong.cli.common import DatabaseOption, settings_for
-from kangtong.core.config import Settings
-from kangtong.core.log_safety import configure_logging
-from kangtong.platform import build_platform
-from kangtong.web.app import create_app
+
+if TYPE_CHECKING:
+    from kangtong.core.config import Settings
 
 WORKERS_HELP = (
     "Worker processes (default 1). Each is a full server on the same port; on PostgreSQL "
@@ -27,6 +25,12 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, max=64, help=WORKERS_HELP),
 ) -> None:
     """Serve the FHIR API (/fhir) and the web pages on HOST:PORT."""
+    import uvicorn  # the server, the platform and the app load only for `serve` itself
+
+    from kangtong.core.log_safety import configure_logging
+    from kangtong.platform import build_platform
+    from kangtong.web.app import create_app
+
     settings = settings_for(database_url, host=host, port=port)
     configure_logging()
     # Built here even with workers: a wrong URL or canonical base stops the command at once,
@@ -44,6 +48,8 @@ def serve(
 
 def _serve_workers(settings: Settings, workers: int) -> None:
     """uvicorn's supervisor: it restarts a worker that dies (even by `kill -9`)."""
+    import uvicorn
+
     os.environ["KANGTONG_DATABASE_URL"] = settings.database_url
     uvicorn.run(
         "kangtong.web.asgi:app_from_environment",
