@@ -70,7 +70,9 @@ def backup(
 
 @backup_app.command("verify")
 def verify(
-    archive: Path = typer.Argument(..., help="Archive folder written by `kangtong backup`"),
+    archive: Path = typer.Argument(
+        ..., exists=True, help="Archive folder written by `kangtong backup`"
+    ),
 ) -> None:
     """Check the archive's SM2 signature (this platform's key) and its checksums; exit 1 if not."""
     from kangtong.security.backup_archive import verify_signed_backup
@@ -87,7 +89,9 @@ def verify(
 
 
 def restore(
-    archive: Path = typer.Argument(..., help="Archive folder written by `kangtong backup`"),
+    archive: Path = typer.Argument(
+        ..., exists=True, help="Archive folder written by `kangtong backup`"
+    ),
     key_file: Path | None = typer.Option(None, "--key-file", help="The SM4 key of the archive"),
     unsigned: bool = typer.Option(
         False, "--unsigned", help="Accept an archive without a signature (made before signing)"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 from rich.console import Console
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, OperatorError, existing_database, settings_for
 
 # The store (SQLAlchemy, alembic) is imported by the command that runs, not by `--help`.
 
@@ -18,6 +16,8 @@ console = Console()
 @db_app.command("upgrade")
 def upgrade_command(database_url: str | None = DatabaseOption, revision: str = "head") -> None:
     """Migrate the database schema to the latest revision (safe to run repeatedly)."""
+    from alembic.util import CommandError
+
     from kangtong.core import canonical
     from kangtong.store.database import open_database
     from kangtong.store.migrate import current_revision, upgrade
@@ -33,20 +33,10 @@ def upgrade_command(database_url: str | None = DatabaseOption, revision: str = "
     except CanonicalBaseMismatch as mismatch:
         console.print(f"[red]{mismatch}[/red]")
         raise typer.Exit(1) from None
+    except CommandError as unknown:  # e.g. a --revision that is not one of the migrations
+        raise OperatorError(f"cannot migrate to {revision!r}: {unknown}") from None
     finally:
         db.dispose()
-
-
-def _existing(url: str) -> str:
-    """`url`, unless it names an SQLite file that does not exist: a read never creates one."""
-    from sqlalchemy import make_url
-
-    parsed = make_url(url)
-    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if path and path != ":memory:" and not Path(path).exists():
-        console.print(f"[red]No database at {path}[/red] (`kangtong db upgrade` creates it)")
-        raise typer.Exit(1)
-    return url
 
 
 @db_app.command("current")
@@ -55,7 +45,7 @@ def current_command(database_url: str | None = DatabaseOption) -> None:
     from kangtong.store.database import open_database
     from kangtong.store.migrate import current_revision
 
-    db = open_database(_existing(settings_for(database_url).database_url))
+    db = open_database(existing_database(settings_for(database_url).database_url))
     try:
         console.print(current_revision(db) or "(empty database)")
     finally:
@@ -68,7 +58,7 @@ def analyze_command(database_url: str | None = DatabaseOption) -> None:
     from kangtong.store.database import open_database
     from kangtong.store.statistics import refresh_statistics
 
-    db = open_database(_existing(settings_for(database_url).database_url))
+    db = open_database(existing_database(settings_for(database_url).database_url))
     try:
         refresh_statistics(db)
         console.print("[green]Statistics refreshed[/green]")

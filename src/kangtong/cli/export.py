@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, platform_for, settings_for
 from kangtong.core.errors import Invalid, KangtongError
 
 # The workflow's DEFAULT_K, mirrored so `--help` need not load the platform (checked by
@@ -30,10 +30,9 @@ TokenOption = typer.Option(..., "--token", envvar="KANGTONG_TOKEN", help="Bearer
 
 
 def _run(database_url: str | None, token: str) -> tuple[Platform, AccessContext]:
-    from kangtong.platform import build_platform
     from kangtong.security.oauth_errors import OAuthError
 
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     try:
         return platform, platform.security.tokens.verify(token).context()
     except OAuthError as exc:
@@ -116,7 +115,9 @@ def signature_path(out: Path) -> Path:
 
 @export_app.command("verify")
 def verify(
-    file: Path = typer.Argument(..., help="NDJSON written by `kangtong export download`"),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="NDJSON written by `kangtong export download`"
+    ),
     signature: Path | None = typer.Option(
         None, "--signature", help="Its signed manifest (default: FILE.sig.json beside it)"
     ),

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, platform_for
 
 if TYPE_CHECKING:
     from kangtong.fhir.loader import LoadReport
@@ -27,9 +27,7 @@ def load(
     batch_size: int = typer.Option(500, help="Resources per transaction"),
 ) -> None:
     """Load FHIR resources; rejected lines are reported and never stop the rest."""
-    from kangtong.platform import build_platform  # loaded by the command, not by `--help`
-
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     try:
         report = load_paths(platform, paths, batch_size=batch_size)
     finally:

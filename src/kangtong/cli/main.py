@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 
 import typer
 
 from kangtong.cli import demo, load, serve
+from kangtong.cli.common import OperatorError
 from kangtong.cli.db import db_app
 from kangtong.core.errors import KangtongError
 from kangtong.core.log_safety import install_safe_logging
@@ -66,20 +68,39 @@ def main() -> None:
 
 
 def _operator_input(exc: Exception) -> bool:
-    """Whether `exc` means input the operator can correct (anything else keeps its traceback).
+    """Whether `exc` means input the operator can correct (anything else keeps its traceback):
+    a domain refusal, a bad setting or URL, an unreachable or unmigrated database, or a file
+    or folder the command was given that cannot be used.
 
     SQLAlchemy is imported here, once something failed, so `kangtong --help` never loads it
     (ADR 0030).
     """
     from sqlalchemy import exc as sa
 
-    operator_errors = (KangtongError, sa.ArgumentError, sa.NoSuchModuleError, sa.OperationalError)
-    return isinstance(exc, operator_errors)
+    if isinstance(exc, OSError):
+        return exc.filename is not None  # names the path: not a socket or an internal error
+    if _missing_table(exc):
+        return True
+    operator_errors = (KangtongError, OperatorError, sa.ArgumentError, sa.NoSuchModuleError)
+    return isinstance(exc, (*operator_errors, sa.OperationalError))
+
+
+def _missing_table(exc: BaseException) -> bool:
+    """A query met a database without kangtong's tables: SQLite's wording or PostgreSQL's
+    42P01, raised by the driver itself or wrapped by SQLAlchemy."""
+    from sqlalchemy import exc as sa
+
+    error = exc.orig if isinstance(exc, sa.DBAPIError) else exc
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).startswith("no such table")
+    return getattr(error, "sqlstate", None) == "42P01"
 
 
 def _one_line(exc: BaseException) -> str:
     from sqlalchemy import exc as sa
 
+    if _missing_table(exc):
+        return "the database has no kangtong schema: run `kangtong db upgrade`"
     if isinstance(exc, sa.OperationalError):
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         return f"cannot reach the database: {reason}"
@@ -87,6 +108,8 @@ def _one_line(exc: BaseException) -> str:
         return "unsupported database URL: use sqlite:///path or postgresql://…"
     if isinstance(exc, sa.ArgumentError):
         return "the database URL cannot be read: use sqlite:///path or postgresql://…"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
     return str(exc).strip().splitlines()[0]
 
 

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, platform_for
 from kangtong.core.errors import Invalid, KangtongError
 
 # Mirrors of the linker's defaults (LinkerSettings), so `--help` need not load the engine
@@ -114,9 +114,7 @@ def system() -> AccessContext:
 @contextmanager
 def _mpi(database_url: str | None) -> Iterator[MpiService]:
     """The MPI service; a refused operation prints why and exits with status 1."""
-    from kangtong.platform import build_platform
-
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     try:
         yield platform.mpi
     except KangtongError as exc:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, platform_for
 from kangtong.core.errors import KangtongError
 from kangtong.registry import systems
 
@@ -45,9 +45,7 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def registries(database_url: str | None) -> Iterator[Registries]:
     """The registries on the configured database; a refused request exits with status 1."""
-    from kangtong.platform import build_platform
-
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     try:
         yield platform.registries
     except KangtongError as exc:

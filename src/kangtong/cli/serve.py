@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, require_current_schema, settings_for
 
 if TYPE_CHECKING:
     from kangtong.core.config import Settings
@@ -20,7 +20,7 @@ WORKERS_HELP = (
 
 def serve(
     host: str | None = typer.Option(None, help="Interface to listen on (default 127.0.0.1)"),
-    port: int | None = typer.Option(None, help="Port (default 8080)"),
+    port: int | None = typer.Option(None, min=1, max=65535, help="Port (default 8080)"),
     database_url: str | None = DatabaseOption,
     workers: int = typer.Option(1, "--workers", min=1, max=64, help=WORKERS_HELP),
 ) -> None:
@@ -32,6 +32,7 @@ def serve(
     from kangtong.web.app import create_app
 
     settings = settings_for(database_url, host=host, port=port)
+    require_current_schema(settings.database_url)
     configure_logging()
     # Built here even with workers: a wrong URL or canonical base stops the command at once,
     # instead of every worker failing and being restarted.

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, platform_for
 from kangtong.core.errors import KangtongError
 from kangtong.terminology.importers.kinds import KINDS
 
@@ -28,10 +28,9 @@ MAX_REJECTIONS_SHOWN = 50
 def install(database_url: str | None = DatabaseOption) -> None:
     """Store the shipped code systems, value sets and concept maps (safe to run again)."""
     from kangtong.fhir.access import AccessContext
-    from kangtong.platform import build_platform
     from kangtong.terminology.shipped import install_shipped
 
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     try:
         done = install_shipped(platform.terminology, AccessContext.system("terminology"))
     finally:
@@ -55,13 +54,12 @@ def import_file(
 ) -> None:
     """Import a national code list; rejected rows are reported and never stop the rest."""
     from kangtong.fhir.access import AccessContext
-    from kangtong.platform import build_platform
     from kangtong.terminology.importers.run import import_code_list
 
     if kind not in KINDS:
         console.print(f"[red]Unknown kind '{kind}'[/red]; one of: {', '.join(sorted(KINDS))}")
         raise typer.Exit(2)
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),

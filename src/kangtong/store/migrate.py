@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from kangtong.core import canonical
 from kangtong.store.database import Database
@@ -39,3 +40,8 @@ def upgrade(db: Database, revision: str = "head") -> None:
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The revision `upgrade` brings a database to: the one this kangtong's code expects."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
