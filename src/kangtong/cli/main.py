@@ -14,6 +14,16 @@ from kangtong.cli.db import db_app
 from kangtong.core.errors import KangtongError
 from kangtong.core.log_safety import install_safe_logging
 
+# The canonical base is read when `core.canonical` is imported, as the registry and terminology
+# commands do for their help (ADR 0020). A wrong KANGTONG_CANONICAL_BASE raises its
+# CanonicalBaseError (a ValueError) there: kept to be said in one line by `main()`, not as a
+# traceback before `main()` runs.
+STARTUP_ERROR: ValueError | None = None
+try:
+    importlib.import_module("kangtong.core.canonical")
+except ValueError as wrong_base:
+    STARTUP_ERROR = wrong_base
+
 app = typer.Typer(
     help="kangtong (康通): regional health information platform.", no_args_is_help=True
 )
@@ -43,6 +53,8 @@ for module_name in (
     "kangtong.cli.export",
     "kangtong.cli.security",
 ):
+    if STARTUP_ERROR is not None:
+        break  # `main()` stops with the error; these modules would raise it again
     try:
         command_module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -58,6 +70,9 @@ def main() -> None:
     A wrong or unsupported database URL, an unreachable database, or a domain error says what
     is wrong in one line on stderr, never as a traceback of the layers it passed through.
     """
+    if STARTUP_ERROR is not None:
+        print(f"kangtong: {STARTUP_ERROR}", file=sys.stderr)
+        sys.exit(1)
     try:
         app()
     except Exception as exc:

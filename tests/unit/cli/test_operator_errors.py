@@ -109,6 +109,11 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str], str]] = {
         {"KANGTONG_PORT": "eighty"},
         "setting KANGTONG_PORT",
     ),
+    "canonical base that is no URL": (
+        ("--help",),
+        {"KANGTONG_CANONICAL_BASE": "not-a-url"},
+        "KANGTONG_CANONICAL_BASE must be an absolute http(s) URL",
+    ),
     "setting out of its choices": (
         ("serve",),
         {"KANGTONG_AUDIT_HASH": "md5"},
