@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
@@ -31,9 +32,16 @@ def settings_for(database_url: str | None, **overrides: object) -> Settings:
     if database_url:
         values["database_url"] = database_url
     try:
-        return Settings(**values)  # type: ignore[arg-type]
+        settings = Settings(**values)  # type: ignore[arg-type]
     except ValidationError as invalid:
         raise OperatorError(_first_setting_error(invalid)) from None
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OperatorError(
+            f"setting KANGTONG_TIMEZONE: no time zone {settings.timezone!r} (e.g. Asia/Shanghai)"
+        ) from None
+    return settings
 
 
 def _first_setting_error(invalid: object) -> str:

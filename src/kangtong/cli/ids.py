@@ -87,9 +87,9 @@ def _today(text: str) -> dt.date:
             return dt.date.fromisoformat(text)
         except ValueError as error:
             raise typer.BadParameter(f"--today must be YYYY-MM-DD, not {text!r}") from error
-    from kangtong.core.config import Settings  # pydantic-settings: only when the zone is needed
+    from kangtong.cli.common import settings_for  # the settings, only when the zone is needed
 
-    return SystemClock().now().astimezone(ZoneInfo(Settings().timezone)).date()
+    return SystemClock().now().astimezone(ZoneInfo(settings_for(None).timezone)).date()
 
 
 def verdict_lines(verdict: IdentifierVerdict) -> list[str]:

@@ -109,6 +109,11 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str], str]] = {
         {"KANGTONG_PORT": "eighty"},
         "setting KANGTONG_PORT",
     ),
+    "time zone that does not exist": (
+        ("org", "show", "x"),
+        {"KANGTONG_TIMEZONE": "Nowhere/Zone"},
+        "setting KANGTONG_TIMEZONE: no time zone 'Nowhere/Zone'",
+    ),
     "canonical base that is no URL": (
         ("--help",),
         {"KANGTONG_CANONICAL_BASE": "not-a-url"},
