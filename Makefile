@@ -12,7 +12,7 @@ DEMO_PEOPLE ?= 200
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install install-dev definitions system-packages lint typecheck contracts pytest bench clean
+.PHONY: run test install install-dev definitions wheel system-packages lint typecheck contracts pytest bench clean
 
 run: install definitions ## create the venv, migrate, load the demo region, serve on $(HOST):$(PORT)
 	$(VENV)/bin/kangtong db upgrade --database-url $(DB_URL)
@@ -45,6 +45,12 @@ $(MODEL): $(DEFS_DIR)/profiles-resources.json src/kangtong/fhir/model/build.py |
 	$(PY) -m kangtong.fhir.model.build --definitions $(DEFS_DIR) --out $(MODEL)
 
 definitions: $(MODEL)
+
+# A wheel in dist/ that installs with pip alone: setup.py builds the structure model into it
+# (from the definitions above, or after the same npm install) and refuses to build without it.
+wheel: | $(VENV)/bin/python
+	rm -rf build
+	$(PY) -m pip wheel --disable-pip-version-check --no-deps -q -w dist .
 
 # Debian packages the tests drive: chromium for tests/browser (playwright never downloads a
 # browser) and a CJK font so its screenshots show Chinese, pg_dump/pg_restore for the backup
@@ -79,4 +85,4 @@ bench: install-dev definitions
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .cache var/*.db* .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .cache build dist var/*.db* .mypy_cache .ruff_cache .pytest_cache

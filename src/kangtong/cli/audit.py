@@ -8,10 +8,10 @@ from rich.console import Console
 from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.core.clock import SystemClock
 from kangtong.core.errors import KangtongError
-from kangtong.security.audit_events import AuditFacts, build_audit_event
-from kangtong.security.audit_trail import MIN_RETENTION_DAYS
-from kangtong.security.services import audit_trail
-from kangtong.store.database import open_database
+
+# The trail's MIN_RETENTION_DAYS, mirrored for `--help` (checked by test_lazy_commands.py);
+# the trail itself refuses a shorter retention.
+MIN_RETENTION_DAYS = 180
 
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 console = Console()
@@ -20,6 +20,9 @@ console = Console()
 @audit_app.command("verify")
 def verify(database_url: str | None = DatabaseOption) -> None:
     """Walk the hash chain; exit 1 and name the first broken link when it was tampered with."""
+    from kangtong.security.services import audit_trail
+    from kangtong.store.database import open_database
+
     settings = settings_for(database_url)
     db = open_database(settings.database_url)
     try:
@@ -42,6 +45,10 @@ def purge(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Delete audit records older than N days (N ≥ 180); the chain stays verifiable."""
+    from kangtong.security.audit_events import AuditFacts, build_audit_event
+    from kangtong.security.services import audit_trail
+    from kangtong.store.database import open_database
+
     settings = settings_for(database_url)
     db = open_database(settings.database_url)
     clock = SystemClock()
@@ -62,6 +69,10 @@ def purge(
 @audit_app.command("rotate-key")
 def rotate_key(database_url: str | None = DatabaseOption) -> None:
     """Make a new audit key current (old rows keep verifying under theirs); audited."""
+    from kangtong.security.audit_events import AuditFacts, build_audit_event
+    from kangtong.security.services import audit_trail
+    from kangtong.store.database import open_database
+
     settings = settings_for(database_url)
     db = open_database(settings.database_url)
     clock = SystemClock()

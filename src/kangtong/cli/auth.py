@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import typer
@@ -11,14 +12,9 @@ from rich.console import Console
 from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.core.clock import SystemClock
 from kangtong.core.errors import KangtongError
-from kangtong.security.accounts import NewAccount
-from kangtong.security.audit_events import AuditFacts, build_audit_event
-from kangtong.security.clients import NewClient
-from kangtong.security.roles import Role, known_role
-from kangtong.security.services import SecurityServices, build_security
-from kangtong.security.tokens import TokenClaims
-from kangtong.security.totp import provisioning_uri, secret_base32
-from kangtong.store.database import open_database
+
+if TYPE_CHECKING:
+    from kangtong.security.services import SecurityServices
 
 auth_app = typer.Typer(help="Accounts, OAuth2 clients and access tokens.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -26,6 +22,9 @@ OPERATOR = "cli/operator"  # who the audit trail names for an operator's command
 
 
 def _security(database_url: str | None) -> tuple[SecurityServices, object]:
+    from kangtong.security.services import build_security
+    from kangtong.store.database import open_database
+
     settings = settings_for(database_url)
     db = open_database(settings.database_url)
     return build_security(settings, db, SystemClock()), db
@@ -51,6 +50,10 @@ def issue_token(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Print a signed access token for ROLE; the issue is written to the audit chain."""
+    from kangtong.security.audit_events import AuditFacts, build_audit_event
+    from kangtong.security.roles import Role, known_role
+    from kangtong.security.tokens import TokenClaims
+
     if not known_role(role):
         raise _fail(f"Unknown role {role!r}: one of {', '.join(r.value for r in Role)}")
     security, db = _security(database_url)
@@ -68,6 +71,8 @@ def issue_token(
 
 
 def _default_scope(role: str) -> str:
+    from kangtong.security.roles import Role
+
     if role in (Role.INSTITUTION_SYSTEM, Role.SYSTEM):
         return "system/*.cruds"
     if role == Role.RESIDENT:
@@ -87,6 +92,9 @@ def create_user(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Create a person's account (the password must meet the policy)."""
+    from kangtong.security.accounts import NewAccount
+    from kangtong.security.totp import provisioning_uri, secret_base32
+
     security, db = _security(database_url)
     try:
         created = security.accounts.create(
@@ -119,6 +127,8 @@ def create_client(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Register an OAuth2 client of an institution; prints its secret once."""
+    from kangtong.security.clients import NewClient
+
     security, db = _security(database_url)
     try:
         secret = security.clients.register(NewClient(
@@ -147,6 +157,8 @@ def revoke_token(
     Every server process refuses them within about a second. `--subject` also ends the
     refresh grants of a person's account; tokens issued afterwards are accepted.
     """
+    from kangtong.security.audit_events import AuditFacts, build_audit_event
+
     if (jti is None) == (subject is None):
         raise _fail("Give exactly one of --jti or --subject")
     security, db = _security(database_url)

@@ -4,6 +4,7 @@ checksums and an SM2-signed manifest (see `security.backup_archive`)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -11,23 +12,17 @@ from rich.console import Console
 from kangtong.cli.common import DatabaseOption, settings_for
 from kangtong.core.clock import SystemClock
 from kangtong.core.errors import KangtongError
-from kangtong.security.backup_archive import (
-    backup_key,
-    copy_offsite,
-    create_backup,
-    restore_backup,
-    verify_signed_backup,
-)
-from kangtong.security.crypto.sm2 import Sm2Signer
-from kangtong.security.keys import KeyFiles
-from kangtong.security.signed_manifest import key_id
-from kangtong.store.database import open_database
+
+if TYPE_CHECKING:
+    from kangtong.security.keys import KeyFiles
 
 console = Console(stderr=True)
 backup_app = typer.Typer(help="Backups (备份): make one, or verify one.")
 
 
 def _keys(database_url: str | None = None) -> KeyFiles:
+    from kangtong.security.keys import KeyFiles
+
     return KeyFiles(Path(settings_for(database_url).security_key_dir))
 
 
@@ -44,6 +39,10 @@ def backup(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Snapshot the database into a checksummed, SM2-signed (optionally encrypted) archive."""
+    from kangtong.security.backup_archive import backup_key, copy_offsite, create_backup
+    from kangtong.security.crypto.sm2 import Sm2Signer
+    from kangtong.store.database import open_database
+
     if context.invoked_subcommand is not None:
         return
     if out is None:
@@ -71,9 +70,14 @@ def backup(
 
 @backup_app.command("verify")
 def verify(
-    archive: Path = typer.Argument(..., help="Archive folder written by `kangtong backup`"),
+    archive: Path = typer.Argument(
+        ..., exists=True, help="Archive folder written by `kangtong backup`"
+    ),
 ) -> None:
     """Check the archive's SM2 signature (this platform's key) and its checksums; exit 1 if not."""
+    from kangtong.security.backup_archive import verify_signed_backup
+    from kangtong.security.signed_manifest import key_id
+
     public = _keys().sm2_keys().public_hex
     try:
         manifest = verify_signed_backup(archive, public)
@@ -85,7 +89,9 @@ def verify(
 
 
 def restore(
-    archive: Path = typer.Argument(..., help="Archive folder written by `kangtong backup`"),
+    archive: Path = typer.Argument(
+        ..., exists=True, help="Archive folder written by `kangtong backup`"
+    ),
     key_file: Path | None = typer.Option(None, "--key-file", help="The SM4 key of the archive"),
     unsigned: bool = typer.Option(
         False, "--unsigned", help="Accept an archive without a signature (made before signing)"
@@ -93,6 +99,9 @@ def restore(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Verify the archive's signature and checksums and restore it into an empty database."""
+    from kangtong.security.backup_archive import backup_key, restore_backup
+    from kangtong.store.database import open_database
+
     if key_file is not None and not key_file.exists():
         console.print(f"[red]{key_file} does not exist[/red]")
         raise typer.Exit(1)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 from rich.console import Console
-from sqlalchemy import make_url
 
-from kangtong.cli.common import DatabaseOption, settings_for
-from kangtong.core import canonical
-from kangtong.store.database import open_database
-from kangtong.store.migrate import current_revision, upgrade
-from kangtong.store.platform_facts import CanonicalBaseMismatch, require_canonical_base
-from kangtong.store.statistics import refresh_statistics
+from kangtong.cli.common import DatabaseOption, OperatorError, existing_database, settings_for
+
+# The store (SQLAlchemy, alembic) is imported by the command that runs, not by `--help`.
 
 db_app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
 console = Console()
@@ -22,6 +16,13 @@ console = Console()
 @db_app.command("upgrade")
 def upgrade_command(database_url: str | None = DatabaseOption, revision: str = "head") -> None:
     """Migrate the database schema to the latest revision (safe to run repeatedly)."""
+    from alembic.util import CommandError
+
+    from kangtong.core import canonical
+    from kangtong.store.database import open_database
+    from kangtong.store.migrate import current_revision, upgrade
+    from kangtong.store.platform_facts import CanonicalBaseMismatch, require_canonical_base
+
     settings = settings_for(database_url)
     db = open_database(settings.database_url)
     try:
@@ -32,24 +33,19 @@ def upgrade_command(database_url: str | None = DatabaseOption, revision: str = "
     except CanonicalBaseMismatch as mismatch:
         console.print(f"[red]{mismatch}[/red]")
         raise typer.Exit(1) from None
+    except CommandError as unknown:  # e.g. a --revision that is not one of the migrations
+        raise OperatorError(f"cannot migrate to {revision!r}: {unknown}") from None
     finally:
         db.dispose()
-
-
-def _existing(url: str) -> str:
-    """`url`, unless it names an SQLite file that does not exist: a read never creates one."""
-    parsed = make_url(url)
-    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if path and path != ":memory:" and not Path(path).exists():
-        console.print(f"[red]No database at {path}[/red] (`kangtong db upgrade` creates it)")
-        raise typer.Exit(1)
-    return url
 
 
 @db_app.command("current")
 def current_command(database_url: str | None = DatabaseOption) -> None:
     """Print the schema revision the database is at."""
-    db = open_database(_existing(settings_for(database_url).database_url))
+    from kangtong.store.database import open_database
+    from kangtong.store.migrate import current_revision
+
+    db = open_database(existing_database(settings_for(database_url).database_url))
     try:
         console.print(current_revision(db) or "(empty database)")
     finally:
@@ -59,7 +55,10 @@ def current_command(database_url: str | None = DatabaseOption) -> None:
 @db_app.command("analyze")
 def analyze_command(database_url: str | None = DatabaseOption) -> None:
     """Refresh the query planner's statistics (run after large loads; `kangtong load` does)."""
-    db = open_database(_existing(settings_for(database_url).database_url))
+    from kangtong.store.database import open_database
+    from kangtong.store.statistics import refresh_statistics
+
+    db = open_database(existing_database(settings_for(database_url).database_url))
     try:
         refresh_statistics(db)
         console.print("[green]Statistics refreshed[/green]")

@@ -10,15 +10,6 @@ import typer
 from rich.console import Console
 
 from kangtong.cli.common import DatabaseOption, settings_for
-from kangtong.cli.demo_cast import choose_cast
-from kangtong.cli.demo_commands import demo_commands, kangtong_executable
-from kangtong.cli.demo_load import load_as_owners
-from kangtong.cli.demo_people import ensure_people
-from kangtong.cli.load import print_report
-from kangtong.fhir.access import AccessContext
-from kangtong.platform import build_platform
-from kangtong.synth.config import SynthConfig
-from kangtong.synth.generate import generate_district
 
 console = Console()
 
@@ -35,6 +26,17 @@ def demo(
 ) -> None:
     """Load the synthetic demo region unless the database already holds patients; then create
     the demo accounts and clients (once) and print copy-paste commands that use them."""
+    # The platform, the generator and the loaders load for the command, not for `--help`.
+    from kangtong.cli.demo_cast import choose_cast
+    from kangtong.cli.demo_commands import demo_commands, kangtong_executable
+    from kangtong.cli.demo_load import load_as_owners
+    from kangtong.cli.demo_people import ensure_people
+    from kangtong.cli.load import print_report
+    from kangtong.fhir.access import AccessContext
+    from kangtong.platform import build_platform
+    from kangtong.synth.config import SynthConfig
+    from kangtong.synth.generate import generate_district
+
     platform = build_platform(settings_for(database_url))
     config = SynthConfig(people=people, seed=seed, formats=("fhir",))
     district = platform.settings.default_district or config.place.area_code

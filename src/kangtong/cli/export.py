@@ -6,19 +6,21 @@ The caller is named by a bearer access token (`--token` or KANGTONG_TOKEN), as o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, platform_for, settings_for
 from kangtong.core.errors import Invalid, KangtongError
-from kangtong.fhir.access import AccessContext
-from kangtong.platform import Platform, build_platform
-from kangtong.security.export.signature import verify_export
-from kangtong.security.export.workflow import DEFAULT_K, NewExport
-from kangtong.security.keys import KeyFiles
-from kangtong.security.oauth_errors import OAuthError
-from kangtong.security.signed_manifest import key_id
+
+# The workflow's DEFAULT_K, mirrored so `--help` need not load the platform (checked by
+# tests/unit/cli/test_lazy_commands.py).
+DEFAULT_K = 5
+
+if TYPE_CHECKING:
+    from kangtong.fhir.access import AccessContext
+    from kangtong.platform import Platform
 
 export_app = typer.Typer(
     help="De-identified exports (脱敏导出) with approval.", no_args_is_help=True
@@ -28,7 +30,9 @@ TokenOption = typer.Option(..., "--token", envvar="KANGTONG_TOKEN", help="Bearer
 
 
 def _run(database_url: str | None, token: str) -> tuple[Platform, AccessContext]:
-    platform = build_platform(settings_for(database_url))
+    from kangtong.security.oauth_errors import OAuthError
+
+    platform = platform_for(database_url)
     try:
         return platform, platform.security.tokens.verify(token).context()
     except OAuthError as exc:
@@ -53,6 +57,8 @@ def request(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Ask for an export; prints the request id to give to an approver."""
+    from kangtong.security.export.workflow import NewExport
+
     platform, ctx = _run(database_url, token)
     try:
         row = platform.exports.request(ctx, NewExport(query, purpose, k, birth))  # type: ignore[arg-type]
@@ -109,12 +115,18 @@ def signature_path(out: Path) -> Path:
 
 @export_app.command("verify")
 def verify(
-    file: Path = typer.Argument(..., help="NDJSON written by `kangtong export download`"),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="NDJSON written by `kangtong export download`"
+    ),
     signature: Path | None = typer.Option(
         None, "--signature", help="Its signed manifest (default: FILE.sig.json beside it)"
     ),
 ) -> None:
     """Check the export's SM2 signature (this platform's key) and checksums; exit 1 if not."""
+    from kangtong.security.export.signature import verify_export
+    from kangtong.security.keys import KeyFiles
+    from kangtong.security.signed_manifest import key_id
+
     public = KeyFiles(Path(settings_for(None).security_key_dir)).sm2_keys().public_hex
     try:
         sidecar = signature or signature_path(file)

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import typer
 
 from kangtong.core.clock import SystemClock
-from kangtong.core.config import Settings
 from kangtong.core.ids import (
     KINDS,
     CitizenIdCheck,
@@ -88,7 +87,9 @@ def _today(text: str) -> dt.date:
             return dt.date.fromisoformat(text)
         except ValueError as error:
             raise typer.BadParameter(f"--today must be YYYY-MM-DD, not {text!r}") from error
-    return SystemClock().now().astimezone(ZoneInfo(Settings().timezone)).date()
+    from kangtong.cli.common import settings_for  # the settings, only when the zone is needed
+
+    return SystemClock().now().astimezone(ZoneInfo(settings_for(None).timezone)).date()
 
 
 def verdict_lines(verdict: IdentifierVerdict) -> list[str]:

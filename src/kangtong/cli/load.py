@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kangtong.cli.common import DatabaseOption, settings_for
-from kangtong.fhir.access import AccessContext
-from kangtong.fhir.loader import LoadReport, ResourceLoader, files_to_load
-from kangtong.platform import Platform, build_platform
-from kangtong.store.statistics import refresh_statistics
+from kangtong.cli.common import DatabaseOption, platform_for
+
+if TYPE_CHECKING:
+    from kangtong.fhir.loader import LoadReport
+    from kangtong.platform import Platform
 
 console = Console()
 
@@ -26,7 +27,7 @@ def load(
     batch_size: int = typer.Option(500, help="Resources per transaction"),
 ) -> None:
     """Load FHIR resources; rejected lines are reported and never stop the rest."""
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     try:
         report = load_paths(platform, paths, batch_size=batch_size)
     finally:
@@ -39,6 +40,10 @@ def load(
 def load_paths(
     platform: Platform, paths: list[Path], *, batch_size: int = 500, show: bool = True
 ) -> LoadReport:
+    from kangtong.fhir.access import AccessContext
+    from kangtong.fhir.loader import LoadReport, ResourceLoader, files_to_load
+    from kangtong.store.statistics import refresh_statistics
+
     files = files_to_load(paths)
     loader = ResourceLoader(platform.service, platform.bundles, batch_size=batch_size)
     report = LoadReport()

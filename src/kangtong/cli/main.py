@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 
 import typer
-from sqlalchemy import exc as sa
 
 from kangtong.cli import demo, load, serve
+from kangtong.cli.common import OperatorError
 from kangtong.cli.db import db_app
 from kangtong.core.errors import KangtongError
 from kangtong.core.log_safety import install_safe_logging
+
+# The canonical base is read when `core.canonical` is imported, as the registry and terminology
+# commands do for their help (ADR 0020). A wrong KANGTONG_CANONICAL_BASE raises its
+# CanonicalBaseError (a ValueError) there: kept to be said in one line by `main()`, not as a
+# traceback before `main()` runs.
+STARTUP_ERROR: ValueError | None = None
+try:
+    importlib.import_module("kangtong.core.canonical")
+except ValueError as wrong_base:
+    STARTUP_ERROR = wrong_base
 
 app = typer.Typer(
     help="kangtong (康通): regional health information platform.", no_args_is_help=True
@@ -43,6 +54,8 @@ for module_name in (
     "kangtong.cli.security",
     "kangtong.cli.config",
 ):
+    if STARTUP_ERROR is not None:
+        break  # `main()` stops with the error; these modules would raise it again
     try:
         command_module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -58,14 +71,52 @@ def main() -> None:
     A wrong or unsupported database URL, an unreachable database, or a domain error says what
     is wrong in one line on stderr, never as a traceback of the layers it passed through.
     """
+    if STARTUP_ERROR is not None:
+        print(f"kangtong: {STARTUP_ERROR}", file=sys.stderr)
+        sys.exit(1)
     try:
         app()
-    except (KangtongError, sa.ArgumentError, sa.NoSuchModuleError, sa.OperationalError) as exc:
+    except Exception as exc:
+        if not _operator_input(exc):
+            raise
         print(f"kangtong: {_one_line(exc)}", file=sys.stderr)
         sys.exit(1)
 
 
+def _operator_input(exc: Exception) -> bool:
+    """Whether `exc` means input the operator can correct (anything else keeps its traceback):
+    a domain refusal, a bad setting or URL, an unreachable or unmigrated database, or a file
+    or folder the command was given that cannot be used.
+
+    SQLAlchemy is imported here, once something failed, so `kangtong --help` never loads it
+    (ADR 0030).
+    """
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, OSError):
+        return exc.filename is not None  # names the path: not a socket or an internal error
+    if _missing_table(exc):
+        return True
+    operator_errors = (KangtongError, OperatorError, sa.ArgumentError, sa.NoSuchModuleError)
+    return isinstance(exc, (*operator_errors, sa.OperationalError))
+
+
+def _missing_table(exc: BaseException) -> bool:
+    """A query met a database without kangtong's tables: SQLite's wording or PostgreSQL's
+    42P01, raised by the driver itself or wrapped by SQLAlchemy."""
+    from sqlalchemy import exc as sa
+
+    error = exc.orig if isinstance(exc, sa.DBAPIError) else exc
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).startswith("no such table")
+    return getattr(error, "sqlstate", None) == "42P01"
+
+
 def _one_line(exc: BaseException) -> str:
+    from sqlalchemy import exc as sa
+
+    if _missing_table(exc):
+        return "the database has no kangtong schema: run `kangtong db upgrade`"
     if isinstance(exc, sa.OperationalError):
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         return f"cannot reach the database: {reason}"
@@ -73,6 +124,8 @@ def _one_line(exc: BaseException) -> str:
         return "unsupported database URL: use sqlite:///path or postgresql://…"
     if isinstance(exc, sa.ArgumentError):
         return "the database URL cannot be read: use sqlite:///path or postgresql://…"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
     return str(exc).strip().splitlines()[0]
 
 

@@ -6,19 +6,24 @@ import csv
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, platform_for
 from kangtong.core.errors import Invalid, KangtongError
-from kangtong.fhir.access import AccessContext
-from kangtong.mpi.batch import link_identity_records, read_identity_csv, write_person_ids
-from kangtong.mpi.linker import LinkerSettings
-from kangtong.mpi.normalise.record import IdentityRecord, PersonRecord
-from kangtong.mpi.service import MpiService
-from kangtong.platform import build_platform
+
+# Mirrors of the linker's defaults (LinkerSettings), so `--help` need not load the engine
+# (numpy, pypinyin); tests/unit/cli/test_lazy_commands.py checks that they agree.
+LINK_THRESHOLD = 6.0
+REVIEW_THRESHOLD = 0.0
+
+if TYPE_CHECKING:
+    from kangtong.fhir.access import AccessContext
+    from kangtong.mpi.normalise.record import PersonRecord
+    from kangtong.mpi.service import MpiService
 
 mpi_app = typer.Typer(help="Master patient index (主索引): link registrations to persons.")
 
@@ -33,12 +38,12 @@ def link(
     input_csv: Path = typer.Argument(..., exists=True, dir_okay=False, help="Identity CSV."),
     out: Path = typer.Option(..., "--out", help="Where to write record_id,person_id."),
     threshold_link: float = typer.Option(
-        LinkerSettings.link_threshold,
+        LINK_THRESHOLD,
         "--threshold-link",
         help="Match weight (bits) at or above which records link automatically.",
     ),
     threshold_review: float = typer.Option(
-        LinkerSettings.review_threshold,
+        REVIEW_THRESHOLD,
         "--threshold-review",
         help="Match weight (bits) from which a pair is reported for review.",
     ),
@@ -48,6 +53,9 @@ def link(
 ) -> None:
     """Link the registrations of INPUT (record_id,source,name,sex,birth_date,id_number,phone,
     address) into persons, unsupervised; write record_id,person_id for every row."""
+    from kangtong.mpi.batch import link_identity_records, read_identity_csv, write_person_ids
+    from kangtong.mpi.linker import LinkerSettings
+
     console = Console(stderr=True)
     settings = LinkerSettings(link_threshold=threshold_link, review_threshold=threshold_review)
     try:
@@ -96,13 +104,17 @@ def _write_review(
 
 
 # -- the MPI service (主索引服务) on the configured database -----------------------------------
-SYSTEM = AccessContext.system("cli")
+def system() -> AccessContext:
+    """Who the MPI commands act as (built when a command runs: `--help` loads no store)."""
+    from kangtong.fhir.access import AccessContext
+
+    return AccessContext.system("cli")
 
 
 @contextmanager
 def _mpi(database_url: str | None) -> Iterator[MpiService]:
     """The MPI service; a refused operation prints why and exits with status 1."""
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     try:
         yield platform.mpi
     except KangtongError as exc:
@@ -120,7 +132,7 @@ def train(
     """Train the matching model on the stored source Patients, check the fit, and keep it in
     the database when it passes every check (exit code 1 when it does not)."""
     with _mpi(database_url) as mpi:
-        summary = mpi.train(SYSTEM, limit)
+        summary = mpi.train(system(), limit)
     typer.echo(
         f"trained on {summary.records} records, {summary.candidate_pairs} candidate pairs; "
         f"prior {summary.prior_bits:.1f} bits"
@@ -158,7 +170,7 @@ def sync(database_url: str | None = DatabaseOption) -> None:
     """Link every stored Patient the MPI has not linked yet (after a bulk load); take out the
     source records of deleted Patients."""
     with _mpi(database_url) as mpi:
-        outcomes = mpi.sync(SYSTEM)
+        outcomes = mpi.sync(system())
     typer.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) or "nothing to link")
 
 
@@ -174,6 +186,8 @@ def match(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """The master persons a registration may be, strongest first (person, weight, grade)."""
+    from kangtong.mpi.normalise.record import IdentityRecord
+
     identity = IdentityRecord("query", "", name, sex, birth_date, id_number, phone, address)
     with _mpi(database_url) as mpi:
         found = mpi.match_record(mpi.normaliser.normalise(identity), count)
@@ -191,10 +205,10 @@ def review(
     """List the review queue, or accept / reject one review."""
     with _mpi(database_url) as mpi:
         if accept:
-            mpi.curation.accept(SYSTEM, accept)
+            mpi.curation.accept(system(), accept)
         if reject:
-            mpi.curation.reject(SYSTEM, reject)
-        rows = [] if accept or reject else mpi.reviews(SYSTEM, status, 1000, 0)
+            mpi.curation.reject(system(), reject)
+        rows = [] if accept or reject else mpi.reviews(system(), status, 1000, 0)
     for row in rows:
         typer.echo(f"{row.id}\tPatient/{row.patient_id}\tPerson/{row.person_id}\t{row.score:.2f}")
 
@@ -207,7 +221,7 @@ def link_records(
 ) -> None:
     """Link a source Patient to a master person by hand."""
     with _mpi(database_url) as mpi:
-        mpi.curation.link(SYSTEM, patient, person)
+        mpi.curation.link(system(), patient, person)
     typer.echo(f"Patient/{patient} → Person/{person}")
 
 
@@ -215,7 +229,7 @@ def link_records(
 def unlink(patient: str = typer.Argument(...), database_url: str | None = DatabaseOption) -> None:
     """Take a source Patient out of its person into a new person of its own."""
     with _mpi(database_url) as mpi:
-        person = mpi.curation.unlink(SYSTEM, patient)
+        person = mpi.curation.unlink(system(), patient)
     typer.echo(f"Patient/{patient} → Person/{person}")
 
 
@@ -227,7 +241,7 @@ def merge(
 ) -> None:
     """Merge person MERGED into SURVIVOR; prints the merge id (for unmerge)."""
     with _mpi(database_url) as mpi:
-        row = mpi.curation.merge(SYSTEM, survivor, merged)
+        row = mpi.curation.merge(system(), survivor, merged)
     typer.echo(row.id)
 
 
@@ -235,7 +249,7 @@ def merge(
 def unmerge(merge_id: str = typer.Argument(...), database_url: str | None = DatabaseOption) -> None:
     """Undo a merge: the moved source records go back to the merged person."""
     with _mpi(database_url) as mpi:
-        mpi.curation.unmerge(SYSTEM, merge_id)
+        mpi.curation.unmerge(system(), merge_id)
     typer.echo(f"merge {merge_id} undone")
 
 
@@ -250,16 +264,16 @@ def record(
     """档案管理: open (建档), close (注销), transfer (属地变更) a health record, or show its history."""
     with _mpi(database_url) as mpi:
         if action == "history":
-            for event in mpi.lifecycle.history(SYSTEM, person):
+            for event in mpi.lifecycle.history(system(), person):
                 s = event.status
                 typer.echo(
                     f"v{event.version}\t{event.recorded}\t{s.status}\t{s.reason or ''}\t{s.district or ''}"
                 )
             return
         steps = {
-            "open": lambda: mpi.lifecycle.open(SYSTEM, person, district),
-            "close": lambda: mpi.lifecycle.close(SYSTEM, person, reason),
-            "transfer": lambda: mpi.lifecycle.transfer(SYSTEM, person, district),
+            "open": lambda: mpi.lifecycle.open(system(), person, district),
+            "close": lambda: mpi.lifecycle.close(system(), person, reason),
+            "transfer": lambda: mpi.lifecycle.transfer(system(), person, district),
         }
         if action not in steps:
             raise Invalid("action must be open, close, transfer or history")

@@ -6,23 +6,20 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, platform_for
 from kangtong.core.errors import KangtongError
-from kangtong.fhir.access import AccessContext
-from kangtong.platform import build_platform
 from kangtong.registry import systems
-from kangtong.registry.grants import Grant
-from kangtong.registry.institutions import Institution
-from kangtong.registry.practitioners import HealthWorker, Licence, Role
-from kangtong.registry.registries import Registries
-from kangtong.registry.rules import masked_citizen_id
-from kangtong.registry.units import Department, Site
+
+if TYPE_CHECKING:
+    from kangtong.fhir.access import AccessContext
+    from kangtong.registry.institutions import Institution
+    from kangtong.registry.registries import Registries
 
 console = Console()
 org_app = typer.Typer(
@@ -31,7 +28,13 @@ org_app = typer.Typer(
 practitioner_app = typer.Typer(
     help="医务人员注册: practitioners, roles and privileges.", no_args_is_help=True
 )
-CTX = AccessContext.system("registry-cli")
+
+
+def ctx() -> AccessContext:
+    """Who the registry commands act as (built when a command runs: `--help` loads no store)."""
+    from kangtong.fhir.access import AccessContext
+
+    return AccessContext.system("registry-cli")
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +45,7 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def registries(database_url: str | None) -> Iterator[Registries]:
     """The registries on the configured database; a refused request exits with status 1."""
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     try:
         yield platform.registries
     except KangtongError as exc:
@@ -99,11 +102,13 @@ def org_register(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Register an institution; a bad or already registered USCC is refused."""
+    from kangtong.registry.institutions import Institution
+
     institution = Institution(
         name, uscc, kind, _level(level), parent, address, district, district_code, phone, contact
     )
     with registries(database_url) as r:
-        stored = r.organizations.register(CTX, institution)
+        stored = r.organizations.register(ctx(), institution)
     console.print(f"registered Organization/{stored.id}")
 
 
@@ -136,9 +141,9 @@ def org_update(
         "contact": contact,
     }
     with registries(database_url) as r:
-        current = r.organizations.show(CTX, institution_id)
+        current = r.organizations.show(ctx(), institution_id)
         given: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
-        stored = r.organizations.update(CTX, replace(current, **given))
+        stored = r.organizations.update(ctx(), replace(current, **given))
     console.print(f"updated Organization/{stored.id}")
 
 
@@ -148,7 +153,7 @@ def org_deactivate(
 ) -> None:
     """Deactivate (注销) an institution: active=false in a new version, never a delete."""
     with registries(database_url) as r:
-        r.organizations.deactivate(CTX, institution_id)
+        r.organizations.deactivate(ctx(), institution_id)
     console.print(f"deactivated Organization/{institution_id}")
 
 
@@ -158,9 +163,9 @@ def org_show(
 ) -> None:
     """Show an institution with its departments and locations."""
     with registries(database_url) as r:
-        i = r.organizations.show(CTX, institution_id)
-        departments = r.units.departments(CTX, institution_id)
-        sites = r.units.sites(CTX, institution_id)
+        i = r.organizations.show(ctx(), institution_id)
+        departments = r.units.departments(ctx(), institution_id)
+        sites = r.units.sites(ctx(), institution_id)
     _print_fields(
         {
             "id": i.id,
@@ -191,7 +196,7 @@ def org_search(
     """Search institutions by name (hanzi or pinyin), USCC or type."""
     with registries(database_url) as r:
         found = r.organizations.search(
-            CTX, name=name, uscc=uscc, institution_type=kind, include_inactive=include_inactive
+            ctx(), name=name, uscc=uscc, institution_type=kind, include_inactive=include_inactive
         )
     _print_institutions(found)
 
@@ -203,8 +208,10 @@ def org_add_department(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Add a department (科室) to an active institution."""
+    from kangtong.registry.units import Department
+
     with registries(database_url) as r:
-        stored = r.units.add_department(CTX, Department(institution_id, name))
+        stored = r.units.add_department(ctx(), Department(institution_id, name))
     console.print(f"registered Organization/{stored.id} (department)")
 
 
@@ -220,8 +227,10 @@ def org_add_location(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Add a location (院区, 楼宇, 病区 …) managed by an active institution."""
+    from kangtong.registry.units import Site
+
     with registries(database_url) as r:
-        stored = r.units.add_site(CTX, Site(institution_id, name, kind, address, parent))
+        stored = r.units.add_site(ctx(), Site(institution_id, name, kind, address, parent))
     console.print(f"registered Location/{stored.id}")
 
 
@@ -243,13 +252,15 @@ def practitioner_register(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Register a practitioner; invalid or already registered ID or licence numbers are refused."""
+    from kangtong.registry.practitioners import HealthWorker, Licence
+
     licences = tuple(
         Licence(kind, number)
         for kind, number in (("doctor", doctor_licence), ("nurse", nurse_licence))
         if number
     )
     with registries(database_url) as r:
-        stored = r.practitioners.register(CTX, HealthWorker(name, citizen_id, licences, phone))
+        stored = r.practitioners.register(ctx(), HealthWorker(name, citizen_id, licences, phone))
     console.print(f"registered Practitioner/{stored.id}")
 
 
@@ -258,9 +269,11 @@ def practitioner_show(
     practitioner_id: str = typer.Argument(...), database_url: str | None = DatabaseOption
 ) -> None:
     """Show a practitioner and their roles (the ID number is masked)."""
+    from kangtong.registry.rules import masked_citizen_id
+
     with registries(database_url) as r:
-        w = r.practitioners.show(CTX, practitioner_id)
-        roles = r.practitioners.roles(CTX, practitioner_id)
+        w = r.practitioners.show(ctx(), practitioner_id)
+        roles = r.practitioners.roles(ctx(), practitioner_id)
     _print_fields(
         {
             "id": w.id,
@@ -292,7 +305,7 @@ def practitioner_search(
 ) -> None:
     """Search practitioners by name (hanzi or pinyin) or licence number."""
     with registries(database_url) as r:
-        found = r.practitioners.search(CTX, name=name, licence=licence)
+        found = r.practitioners.search(ctx(), name=name, licence=licence)
     table = Table("name", "licences", "active")
     table.add_column("id", no_wrap=True)
     for w in found:
@@ -313,9 +326,11 @@ def practitioner_add_role(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Give a practitioner a role at an institution (one per institution they work at)."""
+    from kangtong.registry.practitioners import Role
+
     post = Role(practitioner_id, organization, role, department, specialty, _day(start), _day(end))
     with registries(database_url) as r:
-        stored = r.practitioners.add_role(CTX, post)
+        stored = r.practitioners.add_role(ctx(), post)
     console.print(f"registered PractitionerRole/{stored.id}")
 
 
@@ -335,6 +350,8 @@ def practitioner_grant(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Grant a privilege at an institution for a period (the practitioner must hold a role there)."""
+    from kangtong.registry.grants import Grant
+
     with registries(database_url) as r:
         grant = Grant(
             practitioner_id,
@@ -345,7 +362,7 @@ def practitioner_grant(
             level,
             document_type,
         )
-        stored = r.privileges.grant(CTX, grant)
+        stored = r.privileges.grant(ctx(), grant)
     console.print(f"granted Basic/{stored.id}")
 
 
@@ -357,7 +374,7 @@ def practitioner_revoke(
 ) -> None:
     """Revoke a grant from a day on (a new version; a grant not yet started is deleted)."""
     with registries(database_url) as r:
-        stored = r.privileges.revoke(CTX, grant_id, _day(on) or r.today())
+        stored = r.privileges.revoke(ctx(), grant_id, _day(on) or r.today())
     console.print(f"revoked Basic/{grant_id}" + (f" (valid until {stored.end})" if stored else ""))
 
 
@@ -371,8 +388,8 @@ def practitioner_privileges(
     """List the grants at an institution and what they allow on a day."""
     with registries(database_url) as r:
         day = _day(date) or r.today()
-        grants = r.privileges.grants_of(CTX, practitioner_id, organization)
-        effective = r.privileges.privileges_of(CTX, practitioner_id, organization, day)
+        grants = r.privileges.grants_of(ctx(), practitioner_id, organization)
+        effective = r.privileges.privileges_of(ctx(), practitioner_id, organization, day)
     table = Table("grant id", "privilege", "level", "document type", "from", "to", f"valid {day}")
     for g in grants:
         table.add_row(

@@ -5,9 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from kangtong.cli.common import DatabaseOption, settings_for
-from kangtong.platform import build_platform
-from kangtong.security.labels import relabel as relabel_resources
+from kangtong.cli.common import DatabaseOption, platform_for
 
 console = Console()
 security_app = typer.Typer(help="Security (安全): labels of sensitive data.", no_args_is_help=True)
@@ -25,7 +23,9 @@ def relabel(
     only by this. A sensitive resource stored in clear is sealed (every version) and indexed
     again; other content and history are not changed.
     """
-    platform = build_platform(settings_for(database_url))
+    from kangtong.security.labels import relabel as relabel_resources
+
+    platform = platform_for(database_url)
     try:
         report = relabel_resources(
             platform.db,

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-import uvicorn
 
-from kangtong.cli.common import DatabaseOption, settings_for
-from kangtong.core.config import Settings
-from kangtong.core.log_safety import configure_logging
-from kangtong.platform import build_platform
-from kangtong.web.app import create_app
+from kangtong.cli.common import DatabaseOption, require_current_schema, settings_for
+
+if TYPE_CHECKING:
+    from kangtong.core.config import Settings
 
 WORKERS_HELP = (
     "Worker processes (default 1). Each is a full server on the same port; on PostgreSQL "
@@ -22,12 +20,19 @@ WORKERS_HELP = (
 
 def serve(
     host: str | None = typer.Option(None, help="Interface to listen on (default 127.0.0.1)"),
-    port: int | None = typer.Option(None, help="Port (default 8080)"),
+    port: int | None = typer.Option(None, min=1, max=65535, help="Port (default 8080)"),
     database_url: str | None = DatabaseOption,
     workers: int = typer.Option(1, "--workers", min=1, max=64, help=WORKERS_HELP),
 ) -> None:
     """Serve the FHIR API (/fhir) and the web pages on HOST:PORT."""
+    import uvicorn  # the server, the platform and the app load only for `serve` itself
+
+    from kangtong.core.log_safety import configure_logging
+    from kangtong.platform import build_platform
+    from kangtong.web.app import create_app
+
     settings = settings_for(database_url, host=host, port=port)
+    require_current_schema(settings.database_url)
     configure_logging(log_format=settings.log_format)
     # Built here even with workers: a wrong URL or canonical base stops the command at once,
     # instead of every worker failing and being restarted.
@@ -42,13 +47,22 @@ def serve(
         platform.close()
 
 
+# A worker builds the whole platform before it answers uvicorn's health check; uvicorn's 5 s
+# default made a busy 2-core machine abort rolling restarts (SIGHUP) half-way.
+WORKER_READY_SECONDS = 60
+
+
 def _serve_workers(settings: Settings, workers: int) -> None:
-    """uvicorn's supervisor: it restarts a worker that dies (even by `kill -9`)."""
+    """uvicorn's supervisor: it restarts a worker that dies (even by `kill -9`) and replaces
+    the workers one by one on SIGHUP, each given `WORKER_READY_SECONDS` to become ready."""
+    import uvicorn
+
     os.environ["KANGTONG_DATABASE_URL"] = settings.database_url
     uvicorn.run(
         "kangtong.web.asgi:app_from_environment",
         factory=True,
         workers=workers,
+        timeout_worker_healthcheck=WORKER_READY_SECONDS,
         **uvicorn_options(settings),
     )
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kangtong.synth import SynthConfig, SynthSummary, generate_district
-from kangtong.synth.config import DEFAULT_FORMATS, DEMO_PEOPLE
+if TYPE_CHECKING:
+    from kangtong.synth import SynthSummary
+
+# The generator's DEMO_PEOPLE and DEFAULT_FORMATS, mirrored so `--help` need not load it
+# (checked by tests/unit/cli/test_lazy_commands.py).
+DEMO_PEOPLE = 200
+DEFAULT_FORMATS = ("fhir", "hl7v2", "csv")
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +36,8 @@ def synth(
     workers: int = typer.Option(0, "--workers", min=0, help="Processes (0 = one per CPU)."),
 ) -> None:
     """Generate a deterministic synthetic district: residents, institutions and years of care."""
+    from kangtong.synth import SynthConfig, generate_district
+
     try:
         config = SynthConfig(
             people=people,

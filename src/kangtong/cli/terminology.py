@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kangtong.cli.common import DatabaseOption, settings_for
+from kangtong.cli.common import DatabaseOption, platform_for
 from kangtong.core.errors import KangtongError
-from kangtong.fhir.access import AccessContext
-from kangtong.platform import build_platform
 from kangtong.terminology.importers.kinds import KINDS
-from kangtong.terminology.importers.run import ImportReport, import_code_list
-from kangtong.terminology.shipped import install_shipped
+
+if TYPE_CHECKING:
+    from kangtong.terminology.importers.run import ImportReport
 
 console = Console()
 terminology_app = typer.Typer(
@@ -27,7 +27,10 @@ MAX_REJECTIONS_SHOWN = 50
 @terminology_app.command("install")
 def install(database_url: str | None = DatabaseOption) -> None:
     """Store the shipped code systems, value sets and concept maps (safe to run again)."""
-    platform = build_platform(settings_for(database_url))
+    from kangtong.fhir.access import AccessContext
+    from kangtong.terminology.shipped import install_shipped
+
+    platform = platform_for(database_url)
     try:
         done = install_shipped(platform.terminology, AccessContext.system("terminology"))
     finally:
@@ -50,10 +53,13 @@ def import_file(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Import a national code list; rejected rows are reported and never stop the rest."""
+    from kangtong.fhir.access import AccessContext
+    from kangtong.terminology.importers.run import import_code_list
+
     if kind not in KINDS:
         console.print(f"[red]Unknown kind '{kind}'[/red]; one of: {', '.join(sorted(KINDS))}")
         raise typer.Exit(2)
-    platform = build_platform(settings_for(database_url))
+    platform = platform_for(database_url)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),

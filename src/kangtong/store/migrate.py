@@ -69,3 +69,8 @@ def schema_state(db: Database) -> SchemaState:
     if current == head:
         return "current"
     return "behind" if current in known else "unknown"
+
+
+def head_revision() -> str | None:
+    """The revision `upgrade` brings a database to: the one this kangtong's code expects."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
