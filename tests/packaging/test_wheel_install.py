@@ -50,11 +50,19 @@ def run(
     return done
 
 
+# What a build must not see: setuptools' own `build/` of another build (a concurrent or stale
+# one made this build fail with "File exists"), and what is local to this checkout.
+LOCAL_ONLY = ("build", "dist", ".venv", ".cache", ".git", "var", "*.egg-info", "__pycache__")
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built from a copy of this checkout (with its generated structure model)."""
+    source = tmp_path_factory.mktemp("source") / "kangtong"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*LOCAL_ONLY), symlinks=True)
     dist = tmp_path_factory.mktemp("dist")
     started = time.monotonic()
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)])
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)])
     print(f"built the wheel in {time.monotonic() - started:.1f} s")
     (built,) = dist.glob("kangtong-*.whl")
     return built
