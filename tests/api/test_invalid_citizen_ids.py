@@ -136,3 +136,37 @@ def test_kangtong_load_keeps_a_patient_with_a_bad_citizen_id(
         stored = platform.service.read(AccessContext.system(), "Patient", patient_id)
         assert stored.content is not None
         assert flags(orjson.loads(stored.content)) == [rule]
+
+
+def test_pixm_never_cross_references_by_a_flagged_number(
+    client: TestClient, platform: Platform
+) -> None:
+    """Two hospitals wrote the same placeholder for two different people: asking PIXm about
+    that number must not answer with one of them (the other's hospital would get a stranger's
+    record numbers). A valid number still cross-references."""
+    from tests.api.test_mpi_faces import ingest
+    from tests.unit.mpi.test_service import HOSPITAL_A, HOSPITAL_B
+    from tests.unit.mpi.test_service import patient as source_patient
+
+    placeholder = "000000000000000000"
+    ingest(
+        client,
+        platform,
+        source_patient("pa", HOSPITAL_A, "A1", "张伟", "male", "1980-03-05", id_number=placeholder),
+        source_patient(
+            "pb", HOSPITAL_B, "B1", "李娜", "female", "1992-07-01", id_number=placeholder
+        ),
+        source_patient("pc", HOSPITAL_A, "A2", "王芳", "female", "1990-03-07", id_number=VALID),
+    )
+    pix = "/fhir/Patient/$ihe-pix"
+    refused = client.get(pix, params={"sourceIdentifier": f"{CITIZEN_ID}|{placeholder}"})
+    assert refused.status_code == 404, refused.text
+    assert "A1" not in refused.text and "B1" not in refused.text
+    assert placeholder not in refused.text
+    answered = client.get(pix, params={"sourceIdentifier": f"{CITIZEN_ID}|{VALID}"})
+    assert answered.status_code == 200, answered.text
+    assert {"system": HOSPITAL_A, "value": "A2"} in [
+        p["valueIdentifier"]
+        for p in answered.json()["parameter"]
+        if p["name"] == "targetIdentifier"
+    ]

@@ -54,9 +54,9 @@ def _first_setting_error(invalid: object) -> str:
 
 def existing_database(url: str) -> str:
     """`url`, unless it names an SQLite file that does not exist: a read never creates one."""
-    from sqlalchemy import make_url
+    from kangtong.store.database import parse_database_url
 
-    parsed = make_url(url)
+    parsed = parse_database_url(url)
     path = parsed.database if parsed.get_backend_name() == "sqlite" else None
     if path and path != ":memory:" and not Path(path).exists():
         raise OperatorError(f"no database at {path} (`kangtong db upgrade` creates it)")

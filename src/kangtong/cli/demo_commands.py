@@ -63,7 +63,7 @@ def demo_commands(
     doctor = f"Practitioner/{cast.practitioner}"
     return [
         "# 1. The platform's own token (system): every record of the region",
-        f"SYSTEM=$({kangtong} auth issue-token --role system --subject demo{db})",
+        f"SYSTEM=$({shlex.quote(kangtong)} auth issue-token --role system --subject demo{db})",
         get("SYSTEM", "Patient?_summary=count"),
         f"# 2. {cast.institution_name}'s own system ({HIS_CLIENT}, client credentials): "
         "its own records and the patients it cares for",

@@ -84,15 +84,20 @@ def ensure_people(security: SecurityServices, cast: DemoCast, key_dir: Path) -> 
             secret = security.clients.register(client)
             if secret:
                 known[client.client_id] = secret
-    _keep(path, known)
+    keep_credentials(path, known)
     return DemoCredentials(
         known.get(CLINICIAN_USER), known.get(RESIDENT_USER), known.get(HIS_CLIENT),
         known.get(APP_CLIENT),
     )  # fmt: skip
 
 
-def _keep(path: Path, known: dict[str, str]) -> None:
+def keep_credentials(path: Path, known: dict[str, str]) -> None:
+    """Write the demo's secrets readable by the owner only (0600), also over a file an earlier
+    copy or restore left readable by others (the mode of `os.open` only applies to a new
+    file), and never through a symbolic link planted in its place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, flags, 0o600)
+    os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "wb") as out:
         out.write(orjson.dumps(known, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))

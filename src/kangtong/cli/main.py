@@ -98,7 +98,17 @@ def _operator_input(exc: Exception) -> bool:
     if _missing_table(exc):
         return True
     operator_errors = (KangtongError, OperatorError, sa.ArgumentError, sa.NoSuchModuleError)
-    return isinstance(exc, (*operator_errors, sa.OperationalError))
+    return isinstance(exc, (*operator_errors, sa.OperationalError)) or _refused_connection(exc)
+
+
+def _refused_connection(exc: BaseException) -> bool:
+    """A driver error raised while connecting, before any statement ran: the URL's options
+    (`?foo=bar`, an unknown libpq option), not a fault in kangtong's SQL, which names its
+    statement."""
+    from sqlalchemy import exc as sa
+
+    refusals = (sa.ProgrammingError, sa.InterfaceError)
+    return isinstance(exc, refusals) and exc.statement is None
 
 
 def _missing_table(exc: BaseException) -> bool:
@@ -120,6 +130,9 @@ def _one_line(exc: BaseException) -> str:
     if isinstance(exc, sa.OperationalError):
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         return f"cannot reach the database: {reason}"
+    if _refused_connection(exc):
+        lines = str(getattr(exc, "orig", "")).strip().splitlines()
+        return f"cannot connect to the database: {lines[0] if lines else 'refused'}"
     if isinstance(exc, sa.NoSuchModuleError):
         return "unsupported database URL: use sqlite:///path or postgresql://…"
     if isinstance(exc, sa.ArgumentError):

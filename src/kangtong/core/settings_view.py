@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import unquote_plus
 
 from pydantic_settings import DotEnvSettingsSource, EnvSettingsSource
 
@@ -18,10 +19,13 @@ MASK = "***"
 Source = Literal["option", "env", ".env", "default"]
 
 # scheme://user:password@… — the password runs to the last "@" of the text: a password with
-# "@", "/" or "?" in it is hidden whole, at the price of hiding more when a query holds an "@".
-_URL_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/@?#]*):.*@")
-# libpq also reads a password from the query string: ?password=… or &sslpassword=…
-_QUERY_PASSWORD = re.compile(r"([?&](?:ssl)?password=)[^&#]*", re.IGNORECASE)
+# "@", "/", "?" or even a line break in it is hidden whole, at the price of hiding more when a
+# query holds an "@". Leading blanks are allowed: a mistyped value is shown masked too.
+_URL_PASSWORD = re.compile(r"^(\s*[A-Za-z][\w+.-]*://[^:/@?#]*):.*@", re.DOTALL)
+# libpq also reads a password from the query string: ?password=… or &sslpassword=…; SQLAlchemy
+# percent-decodes the key first, so `?%70assword=…` is a password as well.
+_QUERY_PARAMETER = re.compile(r"([?&])([^=&#]*)=([^&#]*)")
+_PASSWORD_KEYS = frozenset({"password", "sslpassword"})
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,15 @@ class ShownSetting:
 def mask_url_password(value: str) -> str:
     """`postgresql://user:secret@host/db` → `postgresql://user:***@host/db`; others unchanged."""
     masked = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{MASK}@", value, count=1)
-    return _QUERY_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}", masked)
+    return _QUERY_PARAMETER.sub(_masked_parameter, masked)
+
+
+def _masked_parameter(match: re.Match[str]) -> str:
+    """`?key=value` with the value masked when the key, as the driver decodes it, is a password."""
+    separator, key, _value = match.groups()
+    if unquote_plus(key).strip().lower() not in _PASSWORD_KEYS:
+        return match.group(0)
+    return f"{separator}{key}={MASK}"
 
 
 def masked_value(name: str, value: object) -> object:

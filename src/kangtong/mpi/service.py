@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from kangtong.core.errors import Gone, Invalid, NotFound
 from kangtong.core.jsonutil import JsonObject, parse_fhir_json
 from kangtong.fhir.access import AccessContext
+from kangtong.fhir.identifier_flags import is_flagged
 from kangtong.fhir.service import ResourceService
 from kangtong.mpi.chinese import chinese_identity_schema
 from kangtong.mpi.curation import Curation
@@ -255,9 +256,17 @@ class MpiService:
     def cross_references(self, ctx: AccessContext, system: str, value: str) -> CrossReference:
         """The source records linked to the same person as the Patient with `system|value`."""
         found = self.service.search(ctx, "Patient", [("identifier", f"{system}|{value}")])
-        patient_ids = [entry.res_id for entry in found.entries if entry.mode == "match"]
-        if not patient_ids:
+        matches = [entry for entry in found.entries if entry.mode == "match"]
+        if not matches:
             raise NotFound("No Patient carries that source identifier")
+        if any(_flagged_as(parse_fhir_json(e.content), system, value) for e in matches):
+            # A number failing GB 11643 is no proof of identity (ADR 0027): a placeholder or a
+            # desk's slip may be shared by records of different people.
+            raise NotFound(
+                "A citizen ID number that fails its GB 11643 check identifies no one; "
+                "cross-reference by another source identifier"
+            )
+        patient_ids = [entry.res_id for entry in matches]
         with self.service.db.read() as conn:
             link = next(
                 (s for s in (self.writer.index.source(conn, p) for p in patient_ids) if s), None
@@ -275,6 +284,15 @@ class MpiService:
         self, ctx: AccessContext, status: str = "open", count: int = 50, offset: int = 0
     ) -> list[ReviewRow]:
         return self.curation.reviews(ctx, status, count, offset)
+
+
+def _flagged_as(patient: JsonObject, system: str, value: str) -> bool:
+    """Whether `patient` carries `system|value` as an identifier the platform flagged."""
+    return any(
+        isinstance(i, dict) and i.get("system") == system and i.get("value") == value
+        and is_flagged(i)
+        for i in patient.get("identifier") or []
+    )  # fmt: skip
 
 
 def _now_us(service: ResourceService) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from kangtong.core.config import DEFAULT_DB_MAX_OVERFLOW, DEFAULT_DB_POOL_SIZE, Settings
 from kangtong.core.errors import Invalid
@@ -98,6 +98,19 @@ class Database:
             self.writers.close()
 
 
+def parse_database_url(url: str) -> URL:
+    """`url` parsed. SQLAlchemy raises a bare ValueError for a port that is not a number
+    (`…@host:5432x/db`, an IPv6 address without its closing bracket): said as Invalid, one line
+    that never repeats the URL (it may hold a password)."""
+    try:
+        return make_url(url)
+    except ValueError:
+        raise Invalid(
+            "the database URL cannot be read (is its port a number?): use sqlite:///path or "
+            "postgresql://user:password@host:port/db"
+        ) from None
+
+
 def open_configured(settings: Settings) -> Database:
     """The database of `settings`, with its pool sizes: what a serving process opens."""
     return open_database(
@@ -120,7 +133,7 @@ def open_database(
     of health records (citizen ID numbers, names), and both end up in log files (ADR 0025).
     `pool_size` and `max_overflow` bound the PostgreSQL connections of this process.
     """
-    parsed = make_url(url)
+    parsed = parse_database_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
         writers = WriterQueue(path) if path and path != ":memory:" else None

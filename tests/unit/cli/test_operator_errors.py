@@ -40,8 +40,10 @@ def assert_one_line(done: subprocess.CompletedProcess[str], says: str) -> None:
         ("mysql://root@127.0.0.1/kangtong", "unsupported database"),
         ("oracle://scott@127.0.0.1/xe", "unsupported database"),
         ("postgresql://postgres@127.0.0.1:1/test", "cannot reach the database"),
+        ("postgresql://postgres:s3cret@127.0.0.1:5432x/test", "the database url cannot be read"),
+        ("postgresql://postgres:s3cret@127.0.0.1:1/test?foo=bar", "cannot connect to the database"),
     ],
-    ids=["unreadable", "mysql", "no driver", "unreachable"],
+    ids=["unreadable", "mysql", "no driver", "unreachable", "port not a number", "unknown option"],
 )
 def test_a_bad_database_url_is_one_line_and_exit_1(tmp_path: Path, url: str, says: str) -> None:
     done = kangtong("db", "current", "--database-url", url, cwd=tmp_path)
@@ -49,6 +51,7 @@ def test_a_bad_database_url_is_one_line_and_exit_1(tmp_path: Path, url: str, say
     assert "Traceback" not in done.stderr + done.stdout
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and says in lines[0].lower(), done.stderr
+    assert "s3cret" not in done.stderr + done.stdout
 
 
 def test_reading_a_missing_sqlite_database_creates_no_file(tmp_path: Path) -> None:

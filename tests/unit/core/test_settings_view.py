@@ -21,12 +21,18 @@ from kangtong.core.settings_view import mask_url_password, masked_value, shown_s
          "postgresql://kt@db/kt?password=***&sslmode=require"),
         ("postgresql://kt@db/kt?sslmode=require&sslpassword=s3cret",
          "postgresql://kt@db/kt?sslmode=require&sslpassword=***"),
+        ("postgresql+psycopg://kt@db/kt?%70assword=s3cret&sslmode=require",
+         "postgresql+psycopg://kt@db/kt?%70assword=***&sslmode=require"),
+        ("postgresql+psycopg://kt:s3cret\n@db/kt", "postgresql+psycopg://kt:***@db/kt"),
+        (" postgresql://kt:s3cret@db/kt", " postgresql://kt:***@db/kt"),
+        ("postgresql://kt@db/kt?application_name=password", "postgresql://kt@db/kt?application_name=password"),
         ("postgresql://kt@db/kt", "postgresql://kt@db/kt"),
         ("sqlite:///var/kangtong.db", "sqlite:///var/kangtong.db"),
         ("https://hie.example.cn/fhir", "https://hie.example.cn/fhir"),
     ],
     ids=["userinfo", "password with / and @", "password with ? and #", "query", "ssl query",
-         "no password", "sqlite", "https"],
+         "percent-encoded query key", "line break in password", "leading blank",
+         "the word password as a value", "no password", "sqlite", "https"],
 )  # fmt: skip
 def test_a_password_in_a_url_is_masked(url: str, shown: str) -> None:
     assert mask_url_password(url) == shown
