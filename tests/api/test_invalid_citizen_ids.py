@@ -78,6 +78,19 @@ def test_a_client_asking_for_the_resource_gets_a_warning_header(client: TestClie
     assert flags(clean.json()) == []
 
 
+def test_the_warning_header_stays_short_however_many_numbers_fail(client: TestClient) -> None:
+    """Three warnings spelled out in English, the rest counted: a proxy never refuses it."""
+    many = patient(citizen_id=BAD_CHECK)
+    many["identifier"] = [{"system": CITIZEN_ID, "value": BAD_CHECK} for _ in range(40)]
+    response = create(client, many)
+    assert response.status_code == 201
+    header = response.headers["warning"]
+    assert len(header) < 1024
+    assert header.count('299 kangtong "Patient.identifier[') == 3
+    assert header.endswith('"37 more warnings: ask with Prefer: return=OperationOutcome"')
+    assert '"Patient.identifier[0].value: The citizen ID number fails its GB 11643 check' in header
+
+
 def test_a_client_cannot_forge_or_keep_the_flag(client: TestClient) -> None:
     forged = patient(citizen_id=VALID)
     forged["identifier"][0]["extension"] = [{"url": CHECK_FAILED, "valueCode": "check"}]

@@ -30,8 +30,9 @@ def demo(
     from kangtong.cli.demo_cast import choose_cast
     from kangtong.cli.demo_commands import demo_commands, kangtong_executable
     from kangtong.cli.demo_load import load_as_owners
-    from kangtong.cli.demo_people import ensure_people
+    from kangtong.cli.demo_people import CREDENTIALS_FILE, ensure_people, keep_credentials
     from kangtong.cli.load import print_report
+    from kangtong.core.errors import Conflict
     from kangtong.fhir.access import AccessContext
     from kangtong.platform import build_platform
     from kangtong.synth.config import SynthConfig
@@ -44,11 +45,21 @@ def demo(
         existing = platform.service.search(
             AccessContext.system("demo"), "Patient", [("_count", "1")]
         )
+        key_dir = Path(platform.settings.security_key_dir)
+        marker = key_dir / CREDENTIALS_FILE  # written before the demo loads anything
+        if existing.total and not marker.exists():
+            # Never demo accounts bound to real people, nor printed secrets of a real client.
+            raise Conflict(
+                f"the database holds {existing.total} patients that `kangtong demo` did not "
+                f"load (no {marker}); the demo runs only on a new database or its own"
+            )
         if existing.total:
             console.print(
                 f"Demo data already present ({existing.total} patients); not loaded again."
             )
         else:
+            if not marker.exists():
+                keep_credentials(marker, {})
             with tempfile.TemporaryDirectory() as out:
                 generate_district(config, Path(out))
                 work = Path(out) / "by-owner"
@@ -61,7 +72,6 @@ def demo(
                 "[red]The data holds no family-doctor contract to show; no demo people.[/red]"
             )
             raise typer.Exit(1)
-        key_dir = Path(platform.settings.security_key_dir)
         credentials = ensure_people(platform.security, cast, key_dir)
     finally:
         platform.close()

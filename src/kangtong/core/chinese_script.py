@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from kangtong.core.memo import cache_short_texts
 from kangtong.core.pinyin import has_hanzi
 
 
@@ -23,7 +24,7 @@ def _converter() -> Any:
     return opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=65536)
+@cache_short_texts(maxsize=65536)
 def simplified(text: str) -> str:
     """`text` with traditional characters in their simplified form; other text unchanged."""
     if not has_hanzi(text):

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from kangtong.core.memo import cache_short_texts
+
 _HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"\s+")
 
@@ -29,7 +31,7 @@ def has_hanzi(text: str) -> bool:
     return _HANZI.search(text) is not None
 
 
-@lru_cache(maxsize=65536)
+@cache_short_texts(maxsize=65536)
 def syllables(text: str) -> tuple[str, ...]:
     """Toneless pinyin syllables of `text`; runs of other characters are kept as lowercase words.
 
@@ -48,7 +50,7 @@ def full_pinyin(text: str) -> str:
     return "".join(syllables(text))
 
 
-@lru_cache(maxsize=65536)
+@cache_short_texts(maxsize=65536)
 def initials(text: str) -> str:
     """First letters of each hanzi's pinyin: 高血压 → "gxy". Non-hanzi words keep their letters.
 

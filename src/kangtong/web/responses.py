@@ -29,19 +29,36 @@ def fhir_response(
     )
 
 
+# Warnings spelled out in the header; the rest are counted. A header stays far below the 4-8 KB
+# a proxy buffers (nginx answers 502 to a longer one), however many warnings a write had.
+WARNINGS_IN_HEADER = 3
+
+
 def warning_headers(warnings: Sequence[Issue]) -> dict[str, str]:
     """RFC 7234 `Warning: 299` (miscellaneous persistent warning) for issues a write was kept
     with, for clients that asked for the resource, not an OperationOutcome. A header carries
-    Latin-1 only, so it holds the element and the English half of the diagnostics."""
+    Latin-1 only, so it holds the element and the English half of the diagnostics; beyond
+    `WARNINGS_IN_HEADER` it says how many more the OperationOutcome would list."""
     texts = [
-        f'299 kangtong "{_latin(issue.expression or "")}: {_latin(issue.diagnostics)}"'
-        for issue in warnings
+        f'299 kangtong "{_latin(issue.expression or "")}: {_english(issue.diagnostics)}"'
+        for issue in warnings[:WARNINGS_IN_HEADER]
     ]
+    more = len(warnings) - WARNINGS_IN_HEADER
+    if more > 0:
+        texts.append(
+            f'299 kangtong "{more} more warnings: ask with Prefer: return=OperationOutcome"'
+        )
     return {"Warning": ", ".join(texts)} if texts else {}
 
 
+def _english(diagnostics: str) -> str:
+    """The English half of a bilingual message: what follows its last non-ASCII character."""
+    last_cjk = max((i for i, c in enumerate(diagnostics) if not c.isascii()), default=-1)
+    return _latin(diagnostics[last_cjk + 1 :])
+
+
 def _latin(text: str) -> str:
-    """The ASCII part of a bilingual message, without quotes or backslashes."""
+    """The ASCII part of a text, without quotes or backslashes."""
     ascii_only = "".join(c for c in text if c.isascii() and c not in '"\\')
     return " ".join(ascii_only.split())
 
