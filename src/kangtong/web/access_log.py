@@ -14,9 +14,10 @@ import logging
 import time
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kangtong.web.request_ids import request_id_of
+from kangtong.web.response_status import SeenStatus, call_seeing_status
 
 log = logging.getLogger("kangtong.access")
 
@@ -36,16 +37,9 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # if the app fails before it answers
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        seen = SeenStatus()
         try:
-            await self.app(scope, receive, record_status)
+            await call_seeing_status(self.app, scope, receive, send, seen)
         finally:
             if log.isEnabledFor(logging.INFO):
                 names = query_names(scope.get("query_string", b""))
@@ -54,7 +48,7 @@ class AccessLog:
                     scope["method"],
                     scope["path"],
                     f" ?{names}" if names else "",
-                    status,
+                    seen.status,
                     (time.perf_counter() - started) * 1000,
                     request_id_of(scope),
                 )

@@ -26,12 +26,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kangtong.core.log_safety import exception_summary
 from kangtong.platform import Platform
 from kangtong.platform.backlogs import read_backlogs
 from kangtong.store.outbox import LAG_WINDOW
+from kangtong.web.response_status import SeenStatus, call_seeing_status
 
 log = logging.getLogger(__name__)
 
@@ -108,18 +109,11 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # if the app fails before it answers
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        seen = SeenStatus()
         try:
-            await self.app(scope, receive, record_status)
+            await call_seeing_status(self.app, scope, receive, send, seen)
         finally:
-            self.metrics.observe(scope, status, time.perf_counter() - started)
+            self.metrics.observe(scope, seen.status, time.perf_counter() - started)
 
 
 class PlatformCollector(Collector):
