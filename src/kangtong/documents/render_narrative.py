@@ -43,58 +43,64 @@ MEDIA_PLACEHOLDER = "[多媒体内容，不在此显示]"
 
 def narrative_html(text: Element) -> Markup:
     """The HTML of a `section/text` element's content ('' when it holds nothing)."""
-    return Markup("").join(_content(text))
+    out: list[str] = []
+    _content(text, out)
+    return Markup("".join(out))  # every piece below is escaped or a fixed string of this module
 
 
-def _content(node: Element) -> list[Markup]:
-    parts = [escape(node.text or "")]
+def _content(node: Element, out: list[str]) -> None:
+    out.append(escape(node.text or ""))
     for element in node:
-        parts.append(_element(element))
-        parts.append(escape(element.tail or ""))
-    return parts
+        _element(element, out)
+        out.append(escape(element.tail or ""))
 
 
-def _element(node: Element) -> Markup:
+def _element(node: Element, out: list[str]) -> None:
     name = local_name(node)
     if not name:
-        return Markup("")  # a comment or processing instruction: never shown
+        return  # a comment or processing instruction: never shown
     if not node.tag.startswith(f"{{{HL7}}}"):
-        return Markup("").join(_content(node))
-    if name == "br":
-        return Markup("<br>")
-    if name == "renderMultiMedia":
-        return Markup('<span class="media">{}</span>').format(MEDIA_PLACEHOLDER)
-    if name == "linkHtml":
-        return _link(node)
-    if name == "list":
-        return _wrap("ol" if attr(node, "listType") == "ordered" else "ul", node)
-    if name == "caption":
-        html = "caption" if local_name(node.getparent()) == "table" else "strong"
-        return _wrap(html, node)
-    if name in _ELEMENTS:
-        return _wrap(_ELEMENTS[name], node)
-    return Markup("").join(_content(node))  # not narrative: its text without its markup
+        _content(node, out)  # not CDA: its text without its markup
+    elif name == "br":
+        out.append("<br>")
+    elif name == "renderMultiMedia":
+        out.append(f'<span class="media">{MEDIA_PLACEHOLDER}</span>')
+    elif name == "linkHtml":
+        _link(node, out)
+    elif name == "list":
+        _wrap("ol" if attr(node, "listType") == "ordered" else "ul", node, out)
+    elif name == "caption":
+        _wrap("caption" if local_name(node.getparent()) == "table" else "strong", node, out)
+    elif name in _ELEMENTS:
+        _wrap(_ELEMENTS[name], node, out)
+    else:
+        _content(node, out)  # not narrative: its text without its markup
 
 
-def _wrap(html: str, node: Element) -> Markup:
-    inner = Markup("").join(_content(node))
-    return Markup("<{0}{1}>{2}</{0}>").format(Markup(html), _attributes(node), inner)
+def _wrap(html: str, node: Element, out: list[str]) -> None:
+    out.append(f"<{html}{_attributes(node)}>")
+    _content(node, out)
+    out.append(f"</{html}>")
 
 
-def _attributes(node: Element) -> Markup:
-    written = Markup("")
+def _attributes(node: Element) -> str:
+    if not node.attrib:
+        return ""
+    written = ""
     classes = [_STYLE_CLASSES[s] for s in attr(node, "styleCode").split() if s in _STYLE_CLASSES]
     if classes:
-        written += Markup(' class="{}"').format(" ".join(classes))
+        written += f' class="{" ".join(classes)}"'  # fixed class names only
     for name in _SPAN_ATTRIBUTES:
         if _DIGITS.match(attr(node, name)):
-            written += Markup(' {}="{}"').format(Markup(name), attr(node, name))
+            written += f' {name}="{attr(node, name)}"'  # digits only
     return written
 
 
-def _link(node: Element) -> Markup:
-    inner = Markup("").join(_content(node))
+def _link(node: Element, out: list[str]) -> None:
     href = attr(node, "href")
     if _WEB_LINK.match(href):
-        return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(href, inner)
-    return Markup("<span>{}</span>").format(inner)
+        out.append(f'<a href="{escape(href)}" rel="noopener noreferrer nofollow">')
+        _content(node, out)
+        out.append("</a>")
+    else:
+        _wrap("span", node, out)
