@@ -246,6 +246,19 @@ def test_hostile_narrative_markup_is_converted_or_shown_as_text(narrative: str) 
     assert "<script" not in page
 
 
+def test_narrative_nested_past_the_limit_is_shown_as_text_not_lost() -> None:
+    """A tree deeper than any parse the product accepts (built here in memory) still renders."""
+    document = sample("c0053-discharge-summary")
+    paragraph = next(document.iter(f"{{{HL7}}}paragraph"))
+    node = paragraph
+    for _ in range(500):
+        node = etree.SubElement(node, f"{{{HL7}}}content", styleCode="Bold")
+    node.text = "<script>最深处</script>"
+    page = render_html(document)
+    assert "&lt;script&gt;最深处&lt;/script&gt;" in page
+    assert_nothing_runs(page)
+
+
 def test_script_written_as_text_is_shown_as_text() -> None:
     xml = sample_bytes("c0053-discharge-summary").replace(
         "<title>住院过程</title>".encode(), b"<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>"

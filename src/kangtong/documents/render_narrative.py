@@ -39,47 +39,53 @@ _SPAN_ATTRIBUTES = ("colspan", "rowspan")
 _DIGITS = re.compile(r"^\d{1,3}$")
 _WEB_LINK = re.compile(r"^https?://", re.IGNORECASE)
 MEDIA_PLACEHOLDER = "[多媒体内容，不在此显示]"
+# Deeper narrative markup is shown as plain text: the safe parser stops at 256 levels, but a tree
+# built otherwise must not exhaust Python's recursion limit here.
+_MAX_NESTING = 100
 
 
 def narrative_html(text: Element) -> Markup:
     """The HTML of a `section/text` element's content ('' when it holds nothing)."""
     out: list[str] = []
-    _content(text, out)
+    _content(text, out, 0)
     return Markup("".join(out))  # every piece below is escaped or a fixed string of this module
 
 
-def _content(node: Element, out: list[str]) -> None:
+def _content(node: Element, out: list[str], depth: int) -> None:
     out.append(escape(node.text or ""))
     for element in node:
-        _element(element, out)
+        _element(element, out, depth + 1)
         out.append(escape(element.tail or ""))
 
 
-def _element(node: Element, out: list[str]) -> None:
+def _element(node: Element, out: list[str], depth: int) -> None:
     name = local_name(node)
     if not name:
         return  # a comment or processing instruction: never shown
-    if not node.tag.startswith(f"{{{HL7}}}"):
-        _content(node, out)  # not CDA: its text without its markup
+    if depth > _MAX_NESTING:
+        out.append(escape("".join(node.itertext(with_tail=False))))
+    elif not node.tag.startswith(f"{{{HL7}}}"):
+        _content(node, out, depth)  # not CDA: its text without its markup
     elif name == "br":
         out.append("<br>")
     elif name == "renderMultiMedia":
         out.append(f'<span class="media">{MEDIA_PLACEHOLDER}</span>')
     elif name == "linkHtml":
-        _link(node, out)
+        _link(node, out, depth)
     elif name == "list":
-        _wrap("ol" if attr(node, "listType") == "ordered" else "ul", node, out)
+        _wrap("ol" if attr(node, "listType") == "ordered" else "ul", node, out, depth)
     elif name == "caption":
-        _wrap("caption" if local_name(node.getparent()) == "table" else "strong", node, out)
+        caption = "caption" if local_name(node.getparent()) == "table" else "strong"
+        _wrap(caption, node, out, depth)
     elif name in _ELEMENTS:
-        _wrap(_ELEMENTS[name], node, out)
+        _wrap(_ELEMENTS[name], node, out, depth)
     else:
-        _content(node, out)  # not narrative: its text without its markup
+        _content(node, out, depth)  # not narrative: its text without its markup
 
 
-def _wrap(html: str, node: Element, out: list[str]) -> None:
+def _wrap(html: str, node: Element, out: list[str], depth: int) -> None:
     out.append(f"<{html}{_attributes(node)}>")
-    _content(node, out)
+    _content(node, out, depth)
     out.append(f"</{html}>")
 
 
@@ -96,11 +102,11 @@ def _attributes(node: Element) -> str:
     return written
 
 
-def _link(node: Element, out: list[str]) -> None:
+def _link(node: Element, out: list[str], depth: int) -> None:
     href = attr(node, "href")
     if _WEB_LINK.match(href):
         out.append(f'<a href="{escape(href)}" rel="noopener noreferrer nofollow">')
-        _content(node, out)
+        _content(node, out, depth)
         out.append("</a>")
     else:
-        _wrap("span", node, out)
+        _wrap("span", node, out, depth)
