@@ -61,7 +61,7 @@ BROKEN: dict[str, str] = {
     "CDA-S-CODE": replace('<confidentialityCode code="N" ', "<confidentialityCode "),
     "CDA-S-TS": replace('<birthTime value="19800517"/>', '<birthTime value="1980-05-17"/>'),
     "CDA-H-REALM": replace('<realmCode code="CN"/>', '<realmCode code="US"/>'),
-    "CDA-H-TYPEID": replace("POCD_HD000040", "POCD_MT000040"),
+    "CDA-H-TYPEID": replace("POCD_HD000040", "POCD_RM000040"),
     "CDA-H-TEMPLATE": replace("2.16.156.10011.2.1.1.22", "2.16.156.10011.2.1.1.99"),
     "CDA-H-TYPE-CODE": replace(
         'codeSystem="2.16.156.10011.2.4"', 'codeSystem="2.16.156.10011.2.4.1"'
@@ -147,3 +147,30 @@ def test_without_a_code_lookup_no_code_is_judged() -> None:
 def test_a_gb18030_document_validates_like_its_utf8_twin() -> None:
     gb = BASE.replace('encoding="UTF-8"', 'encoding="GB18030"').encode("gb18030")
     assert validate_bytes(gb, StaticCodes()).findings == ()
+
+
+def test_the_type_id_of_ws_t_500s_examples_is_accepted_like_cda_r2s() -> None:
+    assert validate(replace("POCD_HD000040", "POCD_MT000040")).findings == ()
+
+
+def test_a_template_id_for_another_type_is_an_error() -> None:
+    """Part n of WS/T 500 is templateId 2.16.156.10011.2.1.1.(20+n), whatever other types use."""
+    report = validate(replace("2.16.156.10011.2.1.1.22", "2.16.156.10011.2.1.1.21"))
+    assert report.rule_ids() == {"CDA-H-TEMPLATE"}
+
+
+def test_empty_values_of_optional_elements_are_not_findings() -> None:
+    """WS/T 500's examples leave optional values empty: `<time value=""/>`, `<code code=""/>`."""
+    extra = (
+        '<legalAuthenticator><time value=""/><signatureCode/>'
+        "<assignedEntity><id/></assignedEntity></legalAuthenticator>"
+    )
+    assert (
+        validate(
+            replace(
+                "  <component>\n    <structuredBody>",
+                extra + "\n  <component>\n    <structuredBody>",
+            )
+        ).findings
+        == ()
+    )

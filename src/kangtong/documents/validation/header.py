@@ -12,7 +12,9 @@ from kangtong.documents.doctypes import TYPE_CODE_SYSTEM, DocumentType, Document
 from kangtong.documents.validation.findings import Collector, Layer, Severity, child, children, path
 
 TYPE_ID_ROOT = "2.16.840.1.113883.1.3"
-TYPE_ID_EXTENSION = "POCD_HD000040"
+# CDA R2 names the hierarchical description POCD_HD000040; WS/T 500's examples, and the
+# documents Chinese implementations derive from them, write the model id POCD_MT000040.
+TYPE_ID_EXTENSIONS = ("POCD_HD000040", "POCD_MT000040")
 PATIENT_ID_ARC = "2.16.156.10011.1."
 CITIZEN_ID_ROOT = "2.16.156.10011.1.3"
 OID = re.compile(r"^[0-2](\.(0|[1-9]\d*))+$")
@@ -28,12 +30,12 @@ def check_header(
         found.error("CDA-H-REALM", root, '缺少 realmCode code="CN"', "/realmCode")
     type_id = child(root, "typeId")
     if type_id is not None and (
-        type_id.get("root") != TYPE_ID_ROOT or type_id.get("extension") != TYPE_ID_EXTENSION
+        type_id.get("root") != TYPE_ID_ROOT or type_id.get("extension") not in TYPE_ID_EXTENSIONS
     ):
         found.error(
             "CDA-H-TYPEID",
             type_id,
-            f'typeId 必须为 root="{TYPE_ID_ROOT}" extension="{TYPE_ID_EXTENSION}"',
+            f'typeId 必须为 root="{TYPE_ID_ROOT}" extension="POCD_HD000040"（或 POCD_MT000040）',
         )
     doc_type = _document_type(root, types, found)
     _document_id(root, found)
