@@ -174,3 +174,19 @@ def test_empty_values_of_optional_elements_are_not_findings() -> None:
         ).findings
         == ()
     )
+
+
+def test_a_configured_ws_t_483_type_gets_its_rules_from_the_deployments_table() -> None:
+    """WS/T 483 codes are unconfirmed: a deployment's table names the code, system and template."""
+    from kangtong.documents.doctypes import DocumentTypes
+
+    row = {"standard": "WS/T 483", "part": 10, "name": "传染病报告", "code": "B0010",
+           "codeSystem": "9.9.9", "templateId": "9.9.9.10", "identity": "configured",
+           "sections": [{"code": "12345-6", "name": "传染病章节", "status": "standard"}]}  # fmt: skip
+    types = DocumentTypes.from_json({"types": [row]})
+    report_card = replace("2.16.156.10011.2.1.1.22", "9.9.9.10").replace(
+        'code="C0002" codeSystem="2.16.156.10011.2.4"', 'code="B0010" codeSystem="9.9.9"'
+    )
+    report = validate_bytes(report_card.encode(), StaticCodes(), types)
+    assert report.rule_ids() == {"CDA-T-SECTION"}
+    assert "传染病章节" in report.findings[0].message_zh

@@ -4,7 +4,8 @@ The facts live in one data table (`data/doctypes.json`), not one module per type
 required sections and entries are rows, so a rule the standard states differently is a data
 fix. A row or rule marked `unconfirmed` is known to belong to the standard but not confirmed
 against its text; validation reports it as information only. The WS/T 483 codes and
-templateIds are unconfirmed: a deployment names its own table with `KANGTONG_CDA_DOCTYPES`.
+templateIds are unconfirmed: a deployment names its own table with `KANGTONG_CDA_DOCTYPES`
+(a row's `codeSystem` defaults to the shared-document type system 2.16.156.10011.2.4).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class DocumentType:
     standard: str
     part: int
     code: str | None
+    code_system: str
     name: str
     template_id: str | None
     identity_confirmed: bool
@@ -49,8 +51,10 @@ class DocumentTypes:
 
     types: tuple[DocumentType, ...]
 
-    def by_code(self, code: str) -> DocumentType | None:
-        return next((t for t in self.types if t.code == code), None)
+    def by_code(self, code: str, code_system: str = TYPE_CODE_SYSTEM) -> DocumentType | None:
+        return next(
+            (t for t in self.types if t.code == code and t.code_system == code_system), None
+        )
 
     def by_template(self, template_id: str) -> DocumentType | None:
         return next((t for t in self.types if t.template_id == template_id), None)
@@ -71,6 +75,7 @@ def _document_type(row: dict[str, Any]) -> DocumentType:
         standard=str(row["standard"]),
         part=int(row["part"]),
         code=row.get("code"),
+        code_system=str(row.get("codeSystem") or TYPE_CODE_SYSTEM),
         name=str(row["name"]),
         template_id=row.get("templateId"),
         identity_confirmed=row.get("identity") == "confirmed",

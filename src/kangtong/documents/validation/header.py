@@ -8,7 +8,7 @@ import re
 from lxml import etree
 
 from kangtong.core.ids.gb11643 import citizen_id_check
-from kangtong.documents.doctypes import TYPE_CODE_SYSTEM, DocumentType, DocumentTypes
+from kangtong.documents.doctypes import DocumentType, DocumentTypes
 from kangtong.documents.validation.findings import Collector, Layer, Severity, child, children, path
 
 TYPE_ID_ROOT = "2.16.840.1.113883.1.3"
@@ -48,26 +48,27 @@ def check_header(
 def _document_type(
     root: etree._Element, types: DocumentTypes, found: Collector
 ) -> DocumentType | None:
+    """The type named by the code (and its code system), else by a templateId."""
     code = child(root, "code")
     templates = [t.get("root") or "" for t in children(root, "templateId")]
     by_code = None
-    if code is not None and code.get("codeSystem") == TYPE_CODE_SYSTEM:
-        by_code = types.by_code(code.get("code") or "")
+    if code is not None:
+        by_code = types.by_code(code.get("code") or "", code.get("codeSystem") or "")
+    if by_code is not None:
+        if by_code.template_id and by_code.template_id not in templates:
+            message = f'文档类型 {by_code.code}（{by_code.name}）要求 templateId root="{by_code.template_id}"'
+            found.error("CDA-H-TEMPLATE", root, message, "/templateId")
+        return by_code
     by_template = next((t for t in map(types.by_template, templates) if t is not None), None)
-    doc_type = by_code or by_template
-    if doc_type is None:
-        where = code if code is not None else root
-        found.add("CDA-H-TYPE-UNKNOWN", Severity.WARNING, where,
-                  "文档类型代码与模板标识均不在文档类型表中：未检查该类型的必需章节")  # fmt: skip
-        return None
-    if by_code is not None and by_code.template_id and by_code.template_id not in templates:
-        found.error("CDA-H-TEMPLATE", root,
-                    f"文档类型 {by_code.code}（{by_code.name}）要求 templateId root=\"{by_code.template_id}\"",
-                    "/templateId")  # fmt: skip
-    if by_code is None and code is not None and by_template.code:  # type: ignore[union-attr]
-        found.error("CDA-H-TYPE-CODE", code,
-                    f"文档类型代码应为 {by_template.code}，代码系统 {TYPE_CODE_SYSTEM}")  # type: ignore[union-attr]  # fmt: skip
-    return doc_type
+    if by_template is None:
+        message = "文档类型代码与模板标识均不在文档类型表中：未检查该类型的必需章节"
+        found.add(
+            "CDA-H-TYPE-UNKNOWN", Severity.WARNING, code if code is not None else root, message
+        )
+    elif code is not None and by_template.code:
+        message = f"文档类型代码应为 {by_template.code}，代码系统 {by_template.code_system}"
+        found.error("CDA-H-TYPE-CODE", code, message)
+    return by_template
 
 
 def _valid_root(value: str) -> bool:
