@@ -102,3 +102,15 @@ def test_bytes_that_are_not_xml_are_refused_not_raised_as_anything_else() -> Non
     for junk in (b"", b"not xml", b"\xff\xfe\x00", b"<r>unclosed"):
         with pytest.raises(XmlRefused):
             parse_xml(junk)
+
+
+def test_a_doctype_quoted_in_the_text_is_only_text() -> None:
+    tree = parse_xml(b"<r><![CDATA[<!DOCTYPE html><!ENTITY x 'y'>]]></r>")
+    assert tree.getroot().text == "<!DOCTYPE html><!ENTITY x 'y'>"
+
+
+def test_a_doctype_after_a_comment_is_refused_before_parsing() -> None:
+    with pytest.raises(XmlRefused) as refused:
+        parse_xml(b'<?xml version="1.0"?><!-- <a> --><!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>')
+    assert refused.value.rule_id == "XML-DOCTYPE"
+    assert "实体声明" in refused.value.message_zh  # the byte check's words, not the parser's

@@ -21,6 +21,16 @@ MAX_DEPTH = 256
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _DOCTYPE_UTF16 = re.compile("<!DOCTYPE".encode("utf-16-le"), re.IGNORECASE)
 _ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_PROLOG_TOKEN = re.compile(rb"<!--.*?-->|<\?.*?\?>|<[A-Za-z_:]", re.DOTALL)
+
+
+def _prolog(data: bytes) -> bytes:
+    """The bytes before the root element, the only place a DOCTYPE can be (the document's text
+    may quote one); comments and processing instructions there are skipped, not trusted."""
+    for token in _PROLOG_TOKEN.finditer(data):
+        if not token.group().startswith((b"<!--", b"<?")):
+            return data[: token.start()]
+    return data
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,8 @@ def parse_xml(
     """Parse `data` into a tree, or raise `XmlRefused` saying why it was not read."""
     if len(data) > max_bytes:
         raise XmlRefused("XML-SIZE", f"文档过大：{len(data)} 字节，上限 {max_bytes} 字节")
-    if _DOCTYPE.search(data) or _DOCTYPE_UTF16.search(data) or _ENTITY.search(data):
+    prolog = _prolog(data)
+    if _DOCTYPE.search(prolog) or _ENTITY.search(prolog) or _DOCTYPE_UTF16.search(data):
         raise XmlRefused("XML-DOCTYPE", "文档含 DOCTYPE 或实体声明：CDA 文档不需要，出于安全拒绝")
     try:
         root = etree.fromstring(data, parser=_parser())
