@@ -25,7 +25,7 @@ def test_valid_files_exit_0() -> None:
     files = sorted(VALID.glob("*.xml"))
     result = runner.invoke(app, ["cda", "validate", *map(str, files)])
     assert result.exit_code == 0, result.output
-    assert result.output.count(": 有效 valid (0 findings)") == len(files)
+    assert result.output.count(": 有效 valid (") == len(files)
 
 
 def test_one_invalid_file_makes_the_exit_status_1_and_lists_its_findings(tmp_path: Path) -> None:
