@@ -21,7 +21,8 @@ from kangtong.cli.main import app
 # Loaded only by the commands that use them: each costs from a tenth of a second (fastapi)
 # to most of one (the platform with the MPI engine, pypinyin's dictionaries, numpy).
 HEAVY = ("pypinyin", "numpy", "kangtong.mpi", "kangtong.platform", "uvicorn", "fastapi",
-         "kangtong.web", "kangtong.fhir.model", "sqlalchemy")  # fmt: skip
+         "kangtong.web", "kangtong.fhir.model", "sqlalchemy", "lxml",
+         "kangtong.documents.validation")  # fmt: skip
 GROUPS = sorted(
     name
     for name, command in typer.main.get_group(app).commands.items()
