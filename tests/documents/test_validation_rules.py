@@ -190,3 +190,15 @@ def test_a_configured_ws_t_483_type_gets_its_rules_from_the_deployments_table() 
     report = validate_bytes(report_card.encode(), StaticCodes(), types)
     assert report.rule_ids() == {"CDA-T-SECTION"}
     assert "传染病章节" in report.findings[0].message_zh
+
+
+def test_a_reference_range_of_quantities_is_no_time_value() -> None:
+    """`<value xsi:type="IVL_PQ"><low value="3.5" unit="mmol/L"/>` is a quantity, not a TS."""
+    lab = (Path(__file__).parent / "samples" / "c0007-lab-report.xml").read_bytes()
+    assert b'xsi:type="IVL_PQ"' in lab
+    found = validate_bytes(lab, StaticCodes())
+    assert "CDA-S-TS" not in {f.rule_id for f in found.findings}
+    bad_interval = lab.replace(
+        b'xsi:type="IVL_PQ"', b'xsi:type="IVL_TS"', 1
+    )  # the same bounds as times: 3.5 is no TS
+    assert "CDA-S-TS" in {f.rule_id for f in validate_bytes(bad_interval, StaticCodes()).findings}

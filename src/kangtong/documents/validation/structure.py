@@ -54,7 +54,9 @@ HEADER: tuple[tuple[str, int, int | None], ...] = (
 ORDER = {name: i for i, (name, _, _) in enumerate(HEADER)}
 # HL7 TS: YYYY[MM[DD[HH[MM[SS[.U+]]]]]][+/-ZZZZ] (digits only, no separators).
 TS = re.compile(r"^(\d{4}|\d{6}|\d{8}|\d{10}|\d{12}|\d{14}(\.\d{1,4})?)([+-]\d{4})?$")
-TIME_ELEMENTS = frozenset({"effectiveTime", "time", "birthTime", "low", "high", "center"})
+TIME_ELEMENTS = frozenset({"effectiveTime", "time", "birthTime"})
+INTERVAL_BOUNDS = frozenset({"low", "high", "center"})
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
 def check_structure(root: etree._Element) -> Collector:
@@ -165,9 +167,29 @@ def _data_types(root: etree._Element, found: Collector) -> None:
         ):
             if not null and not element.get("code"):
                 found.error("CDA-S-CODE", element, f"{name} 缺少 code 属性（或 nullFlavor）")
-        elif name in TIME_ELEMENTS and not TS.match(element.get("value") or "00000000"):
+        elif _is_time_value(element) and not TS.match(element.get("value") or "00000000"):
             found.error(
                 "CDA-S-TS",
                 element,
                 f"时间值“{element.get('value')}”不符合 HL7 TS 格式 YYYYMMDD[HHMM[SS]][+ZZZZ]",
             )
+
+
+def _is_time_value(element: etree._Element) -> bool:
+    """A TS: a time element, or a bound of an interval of times — not of quantities.
+
+    `low`/`high` are TS only inside a time interval: a reference range's
+    `<value xsi:type="IVL_PQ"><low value="3.5" unit="mmol/L"/>` holds quantities.
+    """
+    name = local(element)
+    if name in TIME_ELEMENTS:
+        return True
+    if name not in INTERVAL_BOUNDS:
+        return False
+    parent = element.getparent()
+    if parent is None:
+        return False
+    interval_type = (parent.get(XSI_TYPE) or "").split(":")[-1]
+    if interval_type:
+        return interval_type.endswith("_TS")
+    return local(parent) in TIME_ELEMENTS
