@@ -53,6 +53,7 @@ for module_name in (
     "kangtong.cli.export",
     "kangtong.cli.security",
     "kangtong.cli.config",
+    "kangtong.cli.cda",
 ):
     if STARTUP_ERROR is not None:
         break  # `main()` stops with the error; these modules would raise it again
