@@ -36,7 +36,12 @@ TEMPLATE_IDS = {
     "C0007": "2.16.156.10011.2.1.1.27",
     "C0053": "2.16.156.10011.2.1.1.73",
 }
-TITLES = {"C0002": "门(急)诊病历", "C0007": "检验记录", "C0053": "出院小结", "WST483-10": "传染病报告卡"}
+TITLES = {
+    "C0002": "门(急)诊病历",
+    "C0007": "检验记录",
+    "C0053": "出院小结",
+    "WST483-10": "传染病报告卡",
+}
 # Which FHIR data each type's sections show (catalogue.json), as the test reads FHIR itself.
 SHOWS = {
     "C0002": {"diagnoses", "vitals", "labs", "medications", "immunizations"},

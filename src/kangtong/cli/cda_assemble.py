@@ -23,9 +23,11 @@ def assemble(
     from kangtong.core.errors import KangtongError
     from kangtong.documents.assembly import (
         AssemblyOptions,
-        assemble as build,
         document_root_from_environment,
         template_for,
+    )
+    from kangtong.documents.assembly import (
+        assemble as build,
     )
     from kangtong.documents.assembly.gather import gather_record
     from kangtong.fhir.access import AccessContext

@@ -23,7 +23,13 @@ from kangtong.core.errors import Unprocessable
 from kangtong.documents.assembly import content
 from kangtong.documents.assembly.catalogue import DocumentTemplate, template_for
 from kangtong.documents.assembly.record import EncounterRecord
-from kangtong.documents.assembly.values import CITIZEN_ID_ROOT, cda_time, identifier_with_root, name_text, oid_of
+from kangtong.documents.assembly.values import (
+    CITIZEN_ID_ROOT,
+    cda_time,
+    identifier_with_root,
+    name_text,
+    oid_of,
+)
 
 # A `2.25` OID (from a fixed UUID) so documents have a globally unique id root out of the box;
 # a region sets its own registered OID with KANGTONG_DOCUMENT_OID.

@@ -16,8 +16,16 @@ from typing import Any
 from kangtong.core.errors import Invalid
 
 FEEDS = frozenset(
-    {"diagnoses", "notifiable", "vitals", "labs", "medications", "procedures", "immunizations",
-     "discharge"}
+    {
+        "diagnoses",
+        "notifiable",
+        "vitals",
+        "labs",
+        "medications",
+        "procedures",
+        "immunizations",
+        "discharge",
+    }
 )
 
 

@@ -13,17 +13,16 @@ from importlib import resources
 from typing import Any
 
 from kangtong.documents.assembly.catalogue import DocumentTemplate, SectionSpec
-from kangtong.documents.assembly.record import EncounterRecord, Resource, reference_id
+from kangtong.documents.assembly.record import EncounterRecord, Resource
 from kangtong.documents.assembly.values import (
     CITIZEN_ID_ROOT,
     ICD10_SYSTEM,
     LOINC,
     SEX_NAMES,
+    cda_time,
     coding_in,
     concept_text,
-    cda_time,
     identifier_with_root,
-    name_text,
     number,
     oid_of,
     sex_code,
@@ -32,9 +31,7 @@ from kangtong.security.sensitivity import labelled
 
 LOINC_URL = "http://loinc.org"
 NO_DATA = "无"
-# Where an institution's own identifiers live when it has no OID of its own (WS/T 500 annex).
-ORGANIZATION_ROOT = "2.16.156.10011.1.2"  # unified social credit code of the institution
-PRACTITIONER_LICENCE = "2.16.156.10011.1.4"  # 医师执业证书编码 root used for authors
+ORGANIZATION_ROOT = "2.16.156.10011.1.2"  # the institution's unified social credit code
 
 
 @dataclass(frozen=True)
@@ -121,8 +118,9 @@ def observations(record: EncounterRecord, category: str) -> list[Entry]:
     """LOINC-coded observations of `category`; components (blood pressure) as entries of their own."""
     found = []
     for observation in record.observations:
-        categories = {c.get("code") for cat in observation.get("category", []) for c in
-                      cat.get("coding", [])}
+        categories = {
+            c.get("code") for cat in observation.get("category", []) for c in cat.get("coding", [])
+        }
         if category not in categories:
             continue
         time = cda_time(observation.get("effectiveDateTime"))
@@ -238,7 +236,7 @@ def section(spec: SectionSpec, record: EncounterRecord) -> Section:
         "medications": lambda: medications(record),
         "procedures": lambda: procedures(record),
         "immunizations": lambda: immunizations(record),
-        "discharge": lambda: [],
+        "discharge": list,
     }
     narrative = discharge_text(record) if spec.feed == "discharge" else ""
     return Section(spec, tuple(feeds[spec.feed]()), narrative)
@@ -272,18 +270,3 @@ def patient_ids(template: DocumentTemplate, record: EncounterRecord) -> list[tup
 def sex(record: EncounterRecord) -> tuple[str, str]:
     code = sex_code(record.patient)
     return code, SEX_NAMES[code]
-
-
-__all__ = [
-    "NO_DATA",
-    "ORGANIZATION_ROOT",
-    "PRACTITIONER_LICENCE",
-    "Entry",
-    "Section",
-    "confidentiality",
-    "name_text",
-    "patient_ids",
-    "sections",
-    "sex",
-    "reference_id",
-]
