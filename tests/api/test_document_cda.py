@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from kangtong.cli.main import app
@@ -99,13 +100,14 @@ def _tree(body: bytes) -> Any:
 
 
 def test_the_system_gets_the_document_with_the_encounters_coded_content(
-    client: TestClient, encounter: str
+    client: TestClient, settings: Settings, encounter: str
 ) -> None:
     response = client.get(f"/fhir/Encounter/{encounter}/$document-cda?type=C0002")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/hl7-cda+xml")
     tree = _tree(response.content)
     assert tree.xpath("/v3:ClinicalDocument/v3:code/@code", namespaces=NS) == ["C0002"]
+    assert tree.xpath("/v3:ClinicalDocument/v3:id/@root", namespaces=NS) == [settings.document_oid]
     assert "E11.9" in tree.xpath("//v3:value/@code", namespaces=NS)
     assert tree.xpath("//v3:observation[v3:code/@code='2339-0']/v3:value/@unit", namespaces=NS) == [
         "mmol/L"
@@ -174,3 +176,8 @@ def test_the_cli_writes_the_document_and_says_a_wrong_encounter_in_one_line(
     result = runner.invoke(app, ["cda", "assemble", "X1", "--encounter", encounter,
                                  "--out", str(out), "--database-url", settings.database_url])  # fmt: skip
     assert result.exit_code == 1 and "no document template" in result.output
+
+
+def test_the_document_oid_setting_must_be_an_oid() -> None:
+    with pytest.raises(ValidationError):
+        Settings(document_oid="2.16.156.x")

@@ -23,7 +23,6 @@ def assemble(
     from kangtong.core.errors import KangtongError
     from kangtong.documents.assembly import (
         AssemblyOptions,
-        document_root_from_environment,
         template_for,
     )
     from kangtong.documents.assembly import (
@@ -34,11 +33,11 @@ def assemble(
 
     try:
         template_for(type_code)
-        options = AssemblyOptions(document_root=document_root_from_environment())
-    except (KangtongError, ValueError) as exc:
+    except KangtongError as exc:
         typer.echo(f"kangtong: {exc}", err=True)
         raise typer.Exit(1) from exc
     platform = platform_for(database_url)
+    options = AssemblyOptions(document_root=platform.settings.document_oid)
     try:
         record = gather_record(platform.service, AccessContext.system("cda-assemble"), encounter)
         document = build(record, type_code, options)

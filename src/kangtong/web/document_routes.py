@@ -14,7 +14,6 @@ from kangtong.core.errors import Invalid
 from kangtong.documents.assembly import (
     AssemblyOptions,
     assemble,
-    document_root_from_environment,
     template_for,
 )
 from kangtong.documents.assembly.gather import gather_record
@@ -34,6 +33,6 @@ def document_cda(request: Request, res_id: str) -> Response:
     template = template_for(type_code)  # an unknown type is a 400 before anything is read
     platform: Platform = request.app.state.platform
     record = gather_record(platform.service, access_context(request), res_id)
-    options = AssemblyOptions(document_root=document_root_from_environment())
+    options = AssemblyOptions(document_root=platform.settings.document_oid)
     document = assemble(record, template.type_code, options, template.version)
     return Response(document, media_type=f"{CDA}; charset=utf-8")

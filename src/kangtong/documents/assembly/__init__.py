@@ -4,7 +4,6 @@ from kangtong.documents.assembly.assemble import (
     AssemblyOptions,
     MissingDocumentData,
     assemble,
-    document_root_from_environment,
     stable_id,
 )
 from kangtong.documents.assembly.catalogue import (
@@ -26,7 +25,6 @@ __all__ = [
     "UnknownDocumentType",
     "applicable_types",
     "assemble",
-    "document_root_from_environment",
     "stable_id",
     "template_for",
     "type_codes",

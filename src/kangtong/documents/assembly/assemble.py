@@ -8,7 +8,6 @@ template's, each with a narrative and coded entries.
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Callable
@@ -31,19 +30,9 @@ from kangtong.documents.assembly.values import (
     oid_of,
 )
 
-# A `2.25` OID (from a fixed UUID) so documents have a globally unique id root out of the box;
-# a region sets its own registered OID with KANGTONG_DOCUMENT_OID.
+# A `2.25` OID (from a fixed UUID), the default of the `document_oid` setting.
 DEFAULT_DOCUMENT_ROOT = "2.25.170125373232185626733913414302127398218"
-DOCUMENT_OID_VARIABLE = "KANGTONG_DOCUMENT_OID"
 OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
-
-
-def document_root_from_environment() -> str:
-    """The platform's document OID: KANGTONG_DOCUMENT_OID when set (checked), else the default."""
-    root = os.environ.get(DOCUMENT_OID_VARIABLE, "").strip() or DEFAULT_DOCUMENT_ROOT
-    if not OID.match(root):
-        raise ValueError(f"{DOCUMENT_OID_VARIABLE} is not an OID (digits and dots)")
-    return root
 
 
 @dataclass(frozen=True)
