@@ -259,3 +259,13 @@ def test_an_unknown_type_is_refused_with_the_known_ones(index: ResourceIndex) ->
     record = next(iter(index.records()))
     with pytest.raises(UnknownDocumentType, match="C0053"):
         assemble(record, "C9999")
+
+
+def test_synthetic_documents_are_the_same_bytes_whatever_the_chunking(
+    district: Path, tmp_path: Path
+) -> None:
+    config = SynthConfig(people=PEOPLE, formats=("cda",), chunk_size=37)
+    generate_district(config, tmp_path)
+    first = {p.relative_to(district): p.read_bytes() for p in (district / "cda").rglob("*.xml")}
+    again = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "cda").rglob("*.xml")}
+    assert again == first
