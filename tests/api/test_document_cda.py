@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
@@ -19,6 +20,7 @@ from kangtong.core.ids.gb11643 import make_citizen_id
 from kangtong.core.ids.gb32100 import make_credit_code
 from kangtong.fhir.access import AccessContext
 from kangtong.platform import Platform
+from kangtong.store.audit_log import AuditLogStore
 from tests.api.conftest import bearer, token_for
 
 ORG_A, ORG_B, DISTRICT = "org-a", "org-b", "520102"
@@ -93,6 +95,22 @@ def encounter(platform: Platform) -> str:
         "dosageInstruction": [{"text": "0.5g 口服 每日2次"}],
     })  # fmt: skip
     return encounter_id
+
+
+def test_a_document_with_sensitive_content_is_restricted(
+    client: TestClient, platform: Platform, encounter: str
+) -> None:
+    document = client.get(f"/fhir/Encounter/{encounter}/$document-cda?type=C0002").content
+    assert _tree(document).xpath("//v3:confidentialityCode/@code", namespaces=NS) == ["N"]
+    stored = platform.service.read(_system(ORG_A), "Encounter", encounter).content
+    assert stored is not None
+    _create(platform, {
+        "resourceType": "Condition", "encounter": {"reference": f"Encounter/{encounter}"},
+        "subject": orjson.loads(stored)["subject"],
+        "code": {"coding": [{"system": "urn:oid:2.16.156.10011.2.3.3.11", "code": "B20"}]},
+    })  # fmt: skip
+    document = client.get(f"/fhir/Encounter/{encounter}/$document-cda?type=C0002").content
+    assert _tree(document).xpath("//v3:confidentialityCode/@code", namespaces=NS) == ["R"]
 
 
 def _tree(body: bytes) -> Any:
@@ -181,3 +199,26 @@ def test_the_cli_writes_the_document_and_says_a_wrong_encounter_in_one_line(
 def test_the_document_oid_setting_must_be_an_oid() -> None:
     with pytest.raises(ValidationError):
         Settings(document_oid="2.16.156.x")
+
+
+def test_the_document_is_audited_as_reads_of_the_record_and_a_refusal_as_denied(
+    client: TestClient, platform: Platform, encounter: str
+) -> None:
+    elsewhere = bearer(token_for(platform, "clinician", org=ORG_B, district=DISTRICT,
+                                 fhir_user="Practitioner/b"))  # fmt: skip
+    client.get(f"/fhir/Encounter/{encounter}/$document-cda?type=C0002", headers=elsewhere)
+    assert client.get(f"/fhir/Encounter/{encounter}/$document-cda?type=C0002").status_code == 200
+    assert platform.security.audit_sink.writer.flush()
+    with platform.db.read() as conn:
+        rows = [(r.action, r.outcome, orjson.loads(r.event)) for r in AuditLogStore().rows(conn)]
+    refs = {
+        e["what"]["reference"]
+        for action, outcome, event in rows
+        if (action, outcome) == ("read", "success")
+        for e in event.get("entity", [])
+        if "reference" in e.get("what", {})
+    }
+    assert f"Encounter/{encounter}" in refs
+    assert any(r.startswith("Patient/") for r in refs)
+    assert ("read", "denied") in {(action, outcome) for action, outcome, _ in rows}
+    assert ("search", "success") in {(action, outcome) for action, outcome, _ in rows}

@@ -37,7 +37,9 @@ def assemble(
         typer.echo(f"kangtong: {exc}", err=True)
         raise typer.Exit(1) from exc
     platform = platform_for(database_url)
-    options = AssemblyOptions(document_root=platform.settings.document_oid)
+    options = AssemblyOptions(
+        document_root=platform.settings.document_oid, classify=platform.classify
+    )
     try:
         record = gather_record(platform.service, AccessContext.system("cda-assemble"), encounter)
         document = build(record, type_code, options)

@@ -33,6 +33,8 @@ def document_cda(request: Request, res_id: str) -> Response:
     template = template_for(type_code)  # an unknown type is a 400 before anything is read
     platform: Platform = request.app.state.platform
     record = gather_record(platform.service, access_context(request), res_id)
-    options = AssemblyOptions(document_root=platform.settings.document_oid)
+    options = AssemblyOptions(
+        document_root=platform.settings.document_oid, classify=platform.classify
+    )
     document = assemble(record, template.type_code, options, template.version)
     return Response(document, media_type=f"{CDA}; charset=utf-8")

@@ -37,12 +37,14 @@ OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 
 @dataclass(frozen=True)
 class AssemblyOptions:
-    """Where document ids come from: the platform's OID and a fresh UUID per document."""
+    """Where document ids come from (the platform's OID, a fresh UUID per document), and how
+    sensitive data is recognised (the platform's classifier; labels alone without one)."""
 
     document_root: str = DEFAULT_DOCUMENT_ROOT
     new_id: Callable[[EncounterRecord, DocumentTemplate], str] = field(
         default=lambda record, template: str(uuid.uuid4())
     )
+    classify: content.Classifier | None = None  # sensitivity by meaning, for confidentiality R
 
 
 def stable_id(record: EncounterRecord, template: DocumentTemplate) -> str:
@@ -110,7 +112,7 @@ def _context(
             "set_id": set_id,
             "version": 1,
             "time": time,
-            "confidentiality": content.confidentiality(record),
+            "confidentiality": content.confidentiality(record, options.classify),
         },
         "patient": {
             "ids": patient_ids,

@@ -7,6 +7,7 @@ templates autoescape, so a name or a narrative text can never break the document
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -31,6 +32,8 @@ from kangtong.security.sensitivity import labelled
 
 LOINC_URL = "http://loinc.org"
 NO_DATA = "无"
+# The platform's sensitivity classifier (security.sensitivity.SensitivityClassifier) or alike.
+Classifier = Callable[[Mapping[str, Any]], Collection[object]]
 ORGANIZATION_ROOT = "2.16.156.10011.1.2"  # the institution's unified social credit code
 
 
@@ -248,9 +251,13 @@ def sections(template: DocumentTemplate, record: EncounterRecord) -> list[Sectio
     return [s for s in built if s.spec.required or s.entries or s.narrative]
 
 
-def confidentiality(record: EncounterRecord) -> str:
-    """R (restricted) when any resource carries a sensitive security label, else N."""
-    return "R" if any(labelled(resource) for resource in record.resources()) else "N"
+def confidentiality(record: EncounterRecord, classify: Classifier | None = None) -> str:
+    """R (restricted) when a resource carries a sensitive label or, by `classify`, falls in a
+    sensitive category by what its codes mean (HIV, mental health …); else N."""
+    for resource in record.resources():
+        if labelled(resource) or (classify is not None and classify(resource)):
+            return "R"
+    return "N"
 
 
 def patient_ids(template: DocumentTemplate, record: EncounterRecord) -> list[tuple[str, str]]:
