@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -94,15 +94,27 @@ def diagnoses(record: EncounterRecord) -> list[Entry]:
                 ICD10_SYSTEM,
                 str(coding.get("display") or concept_text(condition.get("code"))),
                 cda_time(condition.get("onsetDateTime") or condition.get("recordedDate")),
-                text=concept_text(condition.get("clinicalStatus")) or _status(condition),
+                text=_status(condition),
             )
         )
     return found
 
 
+CLINICAL_STATUS = {
+    "active": "活动",
+    "recurrence": "复发",
+    "relapse": "复发",
+    "inactive": "非活动",
+    "remission": "缓解",
+    "resolved": "已愈",
+}
+
+
 def _status(condition: Resource) -> str:
+    """The clinical status in Chinese for the narrative (the code itself when unknown)."""
     coding = (condition.get("clinicalStatus") or {}).get("coding") or [{}]
-    return str(coding[0].get("code", ""))
+    code = str(coding[0].get("code", ""))
+    return CLINICAL_STATUS.get(code, code)
 
 
 def notifiable(record: EncounterRecord) -> list[Entry]:
@@ -111,9 +123,7 @@ def notifiable(record: EncounterRecord) -> list[Entry]:
     for entry in diagnoses(record):
         disease = notifiable_disease(entry.code)
         if disease is not None:
-            found.append(
-                Entry(**{**entry.__dict__, "extra": f"{disease['class']}类 {disease['display']}"})
-            )
+            found.append(replace(entry, extra=f"{disease['class']}类 {disease['display']}"))
     return found
 
 
@@ -212,6 +222,18 @@ def immunizations(record: EncounterRecord) -> list[Entry]:
     return found
 
 
+# FHIR discharge-disposition codes in the words of the WS 364 离院方式 value domain.
+DISPOSITION = {
+    "home": "医嘱离院",
+    "other-hcf": "医嘱转院",
+    "hosp": "医嘱转院",
+    "long": "医嘱转社区卫生服务机构",
+    "aadvice": "非医嘱离院",
+    "exp": "死亡",
+    "oth": "其他",
+}
+
+
 def discharge_text(record: EncounterRecord) -> str:
     """A short account of the stay from the Encounter (period, department, disposition)."""
     encounter = record.encounter
@@ -224,14 +246,17 @@ def discharge_text(record: EncounterRecord) -> str:
     department = concept_text(encounter.get("serviceType"))
     if department:
         parts.append(f"科室 {department}")
-    disposition = concept_text((encounter.get("hospitalization") or {}).get("dischargeDisposition"))
+    concept = (encounter.get("hospitalization") or {}).get("dischargeDisposition")
+    code = str(((concept or {}).get("coding") or [{}])[0].get("code", ""))
+    disposition = DISPOSITION.get(code) or concept_text(concept)
     if disposition:
         parts.append(f"离院方式 {disposition}")
     return "；".join(parts)
 
 
 def section(spec: SectionSpec, record: EncounterRecord) -> Section:
-    feeds: dict[str, Any] = {
+    """One section of the template with the entries its feed takes from the record."""
+    feeds: dict[str, Callable[[], list[Entry]]] = {
         "diagnoses": lambda: diagnoses(record),
         "notifiable": lambda: notifiable(record),
         "vitals": lambda: observations(record, "vital-signs"),
