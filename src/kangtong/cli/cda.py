@@ -1,4 +1,4 @@
-"""`kangtong cda …`: CDA R2 shared documents (WS/T 500, WS/T 483) — validate them.
+"""`kangtong cda …`: CDA R2 shared documents (WS/T 500, WS/T 483) — validate and assemble them.
 
 Imports of lxml and the validators happen inside the commands, so `kangtong --help` stays light
 (ADR 0030).
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from kangtong.cli.cda_assemble import assemble
 from kangtong.cli.common import DatabaseOption
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ cda_app = typer.Typer(
     help="CDA shared documents (共享文档): WS/T 500 EMR and WS/T 483 health-record documents.",
     no_args_is_help=True,
 )
+cda_app.command("assemble")(assemble)
 JSON_FORMAT_VERSION = 1
 
 

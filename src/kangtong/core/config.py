@@ -147,6 +147,13 @@ class Settings(BaseSettings):
         description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.8.0/24) that "
         "may read /metrics without a token; empty: only platform-admin or system tokens",
     )
+    # Shared documents (issue 15, docs/documents.md).
+    document_oid: str = Field(
+        default="2.25.170125373232185626733913414302127398218",
+        pattern=r"^[0-2](\.(0|[1-9][0-9]*))+$",
+        description="The platform's OID, root of the ids of the CDA documents it assembles "
+        "(default a fixed 2.25 OID; set the region's registered one)",
+    )
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod

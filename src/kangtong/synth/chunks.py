@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from kangtong.synth import hl7v2, tabular
+from kangtong.synth import cda, hl7v2, tabular
 from kangtong.synth.care import CareSetting, simulate_care
 from kangtong.synth.config import SynthConfig
 from kangtong.synth.fhir.common import Resource
@@ -33,6 +33,7 @@ class ChunkOutput:
     hl7v2: dict[str, list[str]] = field(default_factory=dict)
     csv: dict[str, str] = field(default_factory=dict)
     bundles: list[tuple[str, bytes]] = field(default_factory=list)
+    documents: list[tuple[str, str, bytes]] = field(default_factory=list)  # (type, encounter, CDA)
     counts: Counter[str] = field(default_factory=Counter)
     people: int = 0
 
@@ -43,6 +44,7 @@ def render_chunk(job: ChunkJob) -> ChunkOutput:
     formats = set(config.formats)
     output = ChunkOutput(people=len(job.people))
     all_records = []
+    registry = cda.registry_of(setting) if "cda" in formats else []
     for person in job.people:
         care = simulate_care(person, setting, config)
         records = [
@@ -62,6 +64,10 @@ def render_chunk(job: ChunkJob) -> ChunkOutput:
             for key, message in hl7v2.person_messages(care, records, setting.facilities):
                 output.hl7v2.setdefault(key, []).append(message)
                 output.counts["hl7v2 messages"] += 1
+        if "cda" in formats:
+            for document in cda.person_documents(registry, resources):
+                output.documents.append(document)
+                output.counts["cda documents"] += 1
     if "csv" in formats:
         output.csv = {
             "source_records.csv": tabular.source_rows(all_records, setting.facilities),

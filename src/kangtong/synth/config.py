@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from kangtong.synth import systems
 from kangtong.synth.tables.demography import DEFAULT_DISTRICT, DistrictPlace
 
-FORMATS = ("fhir", "bundles", "hl7v2", "csv")
+FORMATS = ("fhir", "bundles", "hl7v2", "csv", "cda")
 DEFAULT_FORMATS = ("fhir", "hl7v2", "csv")
 
 

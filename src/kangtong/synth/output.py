@@ -1,4 +1,5 @@
-"""The output directory: one file per FHIR resource type, per institution's HL7 feed, per CSV."""
+"""The output directory: one file per FHIR resource type, per institution's HL7 feed, per CSV;
+one folder of CDA documents per document type."""
 
 from __future__ import annotations
 
@@ -66,5 +67,9 @@ class OutputDirectory:
             self._append(
                 self.root / "hl7v2" / f"{facility}.hl7", "\n".join(messages).encode() + b"\n"
             )
+        for type_code, encounter_id, document in chunk.documents:
+            folder = self.root / "cda" / type_code
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{encounter_id}.xml").write_bytes(document)
         for name, text in chunk.csv.items():
             self._append(self.root / "csv" / name, text.encode())

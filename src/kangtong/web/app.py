@@ -35,6 +35,7 @@ MODULE_ROUTERS = (
     "kangtong.web.auth_routes",
     "kangtong.web.security_routes",
     "kangtong.web.export_routes",
+    "kangtong.web.document_routes",
     "kangtong.web.ui_routes",
     "kangtong.web.monitoring_routes",  # /readyz, /metrics
 )

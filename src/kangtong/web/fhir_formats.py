@@ -15,6 +15,8 @@ Under `/fhir` only; the web UI's forms and OAuth's `/oauth2/token` keep their ow
 - `_format` (FHIR's override of `Accept`) must name JSON; without it, `Accept` must admit a
   JSON type at a weight above zero (`*/*` and `application/*` do; a missing `Accept` does).
   The 406 itself is an OperationOutcome in JSON: an error needs some format.
+- An operation that answers with a document (`DOCUMENT_OPERATIONS`, e.g. `$document-cda`)
+  answers in the document's format: its `Accept` must admit that (errors stay JSON).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kangtong.core.errors import KangtongError, NotAcceptable, UnsupportedMediaType
 from kangtong.web.errors import error_response
 from kangtong.web.media_types import (
+    CDA,
     FORM,
     JSON_MEDIA_TYPES,
     JSON_PATCH,
+    accepts_cda,
     accepts_json,
     format_name,
     is_json_format,
@@ -37,6 +41,8 @@ from kangtong.web.media_types import (
 )
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# The last path segment of operations whose answer is a CDA document, not FHIR JSON.
+DOCUMENT_OPERATIONS = frozenset({"$document-cda"})
 JSON_ONLY = "kangtong reads and writes FHIR JSON only"
 
 
@@ -68,6 +74,10 @@ def format_refusal(scope: Scope) -> KangtongError | None:
         refusal = body_refusal(scope["method"], scope["path"], headers)
         if refusal is not None:
             return refusal
+    if scope["path"].rstrip("/").rpartition("/")[2] in DOCUMENT_OPERATIONS:
+        if accepts_cda(headers.get("accept", "")):
+            return None
+        return NotAcceptable(f"This operation answers with a CDA document ({CDA}) only")
     formats = QueryParams(scope["query_string"]).getlist("_format")
     if formats:
         return next((_format_refusal(f) for f in formats if not is_json_format(f)), None)

@@ -100,6 +100,15 @@ def accepts_json(accept: str) -> bool:
     return not ranges or any(quality_of(ranges, t) > 0 for t in JSON_MEDIA_TYPES)
 
 
+CDA = "application/hl7-cda+xml"  # HL7's media type for CDA R2 documents
+
+
+def accepts_cda(accept: str) -> bool:
+    """Whether an `Accept` header admits a CDA document; a missing or unreadable one admits all."""
+    ranges = media_ranges(accept)
+    return not ranges or quality_of(ranges, CDA) > 0
+
+
 def format_name(value: str) -> str:
     """A `_format` value as compared: lower case, no parameters, and `+` that a query string
     decoded to a space restored (`_format=application/fhir+json` arrives as `fhir json`)."""

@@ -47,6 +47,6 @@ def test_synth_command_writes_the_requested_formats(tmp_path: Path) -> None:
 
 def test_unknown_formats_are_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        make_app(), ["synth", "--people", "5", "--out", str(tmp_path), "--formats", "fhir,cda"]
+        make_app(), ["synth", "--people", "5", "--out", str(tmp_path), "--formats", "fhir,xml"]
     )
     assert result.exit_code != 0
