@@ -25,6 +25,8 @@ FEEDS = frozenset(
         "procedures",
         "immunizations",
         "discharge",
+        "reason",
+        "not-recorded",
     }
 )
 

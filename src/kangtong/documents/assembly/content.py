@@ -254,6 +254,12 @@ def discharge_text(record: EncounterRecord) -> str:
     return "；".join(parts)
 
 
+def reason_text(record: EncounterRecord) -> str:
+    """The chief complaint (主诉) as the Encounter records it: its reasons for the visit."""
+    reasons = [concept_text(reason) for reason in record.encounter.get("reasonCode") or []]
+    return "；".join(reason for reason in reasons if reason)
+
+
 def section(spec: SectionSpec, record: EncounterRecord) -> Section:
     """One section of the template with the entries its feed takes from the record."""
     feeds: dict[str, Callable[[], list[Entry]]] = {
@@ -265,8 +271,14 @@ def section(spec: SectionSpec, record: EncounterRecord) -> Section:
         "procedures": lambda: procedures(record),
         "immunizations": lambda: immunizations(record),
         "discharge": list,
+        "reason": list,
+        "not-recorded": list,  # a required section the FHIR data has nothing for: 无
     }
-    narrative = discharge_text(record) if spec.feed == "discharge" else ""
+    narratives: dict[str, Callable[[], str]] = {
+        "discharge": lambda: discharge_text(record),
+        "reason": lambda: reason_text(record),
+    }
+    narrative = narratives[spec.feed]() if spec.feed in narratives else ""
     return Section(spec, tuple(feeds[spec.feed]()), narrative)
 
 

@@ -8,14 +8,18 @@ from kangtong.documents.assembly.record import EncounterRecord
 
 
 def applies(template: DocumentTemplate, record: EncounterRecord) -> bool:
-    """出院小结 for a finished inpatient stay, 门急诊病历 for an outpatient or emergency visit,
+    """出院小结 for a finished, diagnosed inpatient stay, 门急诊病历 for a diagnosed outpatient or
+    emergency visit,
     检验记录 when there are lab results, 传染病报告卡 when a diagnosis is notifiable."""
     encounter_class = str((record.encounter.get("class") or {}).get("code", ""))
     rule = template.applies_to
+    # 门(急)诊病历 and 出院小结 require a coded diagnosis (WS/T 500, entry DE05.01.024.00).
+    diagnosed = bool(content.diagnoses(record))
     if rule == "inpatient":
-        return encounter_class == "IMP" and record.encounter.get("status") == "finished"
+        finished = record.encounter.get("status") == "finished"
+        return encounter_class == "IMP" and finished and diagnosed
     if rule == "outpatient":
-        return encounter_class in ("AMB", "EMER")
+        return encounter_class in ("AMB", "EMER") and diagnosed
     if rule == "laboratory":
         return bool(content.observations(record, "laboratory"))
     if rule == "notifiable":
