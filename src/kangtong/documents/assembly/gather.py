@@ -12,7 +12,12 @@ from typing import Protocol
 import orjson
 
 from kangtong.core.errors import NotFound
-from kangtong.documents.assembly.record import EncounterRecord, Resource, reference_id
+from kangtong.documents.assembly.record import (
+    EncounterRecord,
+    Resource,
+    author_reference,
+    reference_id,
+)
 from kangtong.fhir.access import AccessContext
 from kangtong.fhir.results import SearchResult, StoredResource
 
@@ -47,14 +52,7 @@ def gather_record(reader: RecordReader, ctx: AccessContext, encounter_id: str) -
     patient = _read(reader, ctx, "Patient", patient_id) if patient_id else None
     if patient is None:
         raise NotFound(f"Encounter/{encounter_id} has no readable patient")
-    author_id = next(
-        (
-            found
-            for p in encounter.get("participant", [])
-            if (found := reference_id(p.get("individual"), "Practitioner"))
-        ),
-        None,
-    )
+    author_id = author_reference(encounter)
     organization_id = reference_id(encounter.get("serviceProvider"), "Organization")
     clinical = {
         field: _search(reader, ctx, res_type, [("encounter", f"Encounter/{encounter_id}")])

@@ -48,3 +48,15 @@ def reference_id(reference: Any, res_type: str) -> str | None:
     if isinstance(value, str) and value.startswith(res_type + "/"):
         return value.split("/", 1)[1].split("/", 1)[0] or None
     return None
+
+
+def author_reference(encounter: Resource) -> str | None:
+    """The document's author: the Encounter's first participant who is a Practitioner."""
+    return next(
+        (
+            found
+            for participant in encounter.get("participant", [])
+            if (found := reference_id(participant.get("individual"), "Practitioner"))
+        ),
+        None,
+    )

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from kangtong.documents.assembly.record import EncounterRecord, Resource, reference_id
+from kangtong.documents.assembly.record import (
+    EncounterRecord,
+    Resource,
+    author_reference,
+    reference_id,
+)
 
 # resource type → (field naming the Encounter, EncounterRecord field)
 CLINICAL = {
@@ -50,14 +55,7 @@ class ResourceIndex:
         patient = self.by_id.get(("Patient", patient_id or ""))
         if patient is None:
             return None
-        author_id = next(
-            (
-                found
-                for p in encounter.get("participant", [])
-                if (found := reference_id(p.get("individual"), "Practitioner"))
-            ),
-            None,
-        )
+        author_id = author_reference(encounter)
         organization_id = reference_id(encounter.get("serviceProvider"), "Organization")
         clinical = self.clinical.get(str(encounter["id"]), {})
         return EncounterRecord(
