@@ -30,7 +30,9 @@ def synth(
     people: int = typer.Option(DEMO_PEOPLE, "--people", min=1, help="Number of residents."),
     seed: int = typer.Option(20240101, "--seed", help="Same seed, same output."),
     formats: str = typer.Option(
-        ",".join(DEFAULT_FORMATS), "--formats", help="Comma-separated: fhir, bundles, hl7v2, csv, cda."
+        ",".join(DEFAULT_FORMATS),
+        "--formats",
+        help="Comma-separated: fhir, bundles, hl7v2, csv, cda.",
     ),
     years: int = typer.Option(3, "--years", min=1, help="Years of care up to 2024-12-31."),
     workers: int = typer.Option(0, "--workers", min=0, help="Processes (0 = one per CPU)."),
