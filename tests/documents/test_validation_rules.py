@@ -153,6 +153,17 @@ def test_the_type_id_of_ws_t_500s_examples_is_accepted_like_cda_r2s() -> None:
     assert validate(replace("POCD_HD000040", "POCD_MT000040")).findings == ()
 
 
+@pytest.mark.parametrize(
+    "value", ["20250311093000.123456", "20250311093000.5+0800", "20250311093000-0500", "20250311"]
+)
+def test_a_timestamp_the_cda_schema_allows_is_no_finding(value: str) -> None:
+    """The schema's `ts` pattern allows a fraction of any length and a zone after seconds."""
+    effective = replace(
+        '<effectiveTime value="20250311093000"/>', f'<effectiveTime value="{value}"/>'
+    )
+    assert validate(effective).findings == ()
+
+
 def test_a_template_id_for_another_type_is_an_error() -> None:
     """Part n of WS/T 500 is templateId 2.16.156.10011.2.1.1.(20+n), whatever other types use."""
     report = validate(replace("2.16.156.10011.2.1.1.22", "2.16.156.10011.2.1.1.21"))
