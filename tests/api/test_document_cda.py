@@ -196,6 +196,16 @@ def test_the_cli_writes_the_document_and_says_a_wrong_encounter_in_one_line(
     assert result.exit_code == 1 and "no document template" in result.output
 
 
+def test_the_cli_says_an_unwritable_out_file_in_one_line(
+    settings: Settings, encounter: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "no-such-folder" / "visit.xml"
+    result = runner.invoke(app, ["cda", "assemble", "C0002", "--encounter", encounter,
+                                 "--out", str(out), "--database-url", settings.database_url])  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output.strip() == f"kangtong: cannot write {out}: No such file or directory"
+
+
 def test_the_document_oid_setting_must_be_an_oid() -> None:
     with pytest.raises(ValidationError):
         Settings(document_oid="2.16.156.x")

@@ -248,6 +248,24 @@ def test_text_from_the_record_is_escaped_never_markup(index: ResourceIndex) -> N
     assert xpath(tree, "string(//v3:patient/v3:name)") == '</name><script>alert("x")</script>&'
 
 
+def test_characters_xml_cannot_hold_are_replaced_not_written() -> None:
+    """FHIR strings may carry U+FFFE/U+FFFF (and, from other writers, controls): XML 1.0 forbids
+    them even as references, so the document must still parse, with U+FFFD in their place."""
+    patient = {
+        "resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1979-03-08",
+        "name": [{"text": "张\ufffe丽\uffff\x01"}],
+        "identifier": [{"system": "urn:oid:2.16.156.10011.1.11.7", "value": "MZ\ufffe1"}],
+    }  # fmt: skip
+    encounter = {
+        "resourceType": "Encounter", "id": "e1", "status": "finished",
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2024-05-01T09:00:00+08:00", "end": "2024-05-01T09:20:00+08:00"},
+    }  # fmt: skip
+    tree = parse(assemble(EncounterRecord(patient, encounter), "C0002"))
+    assert xpath(tree, "string(//v3:patient/v3:name)") == "张\ufffd丽\ufffd\ufffd"
+    assert "MZ\ufffd1" in xpath(tree, "//v3:patientRole/v3:id/@extension")
+
+
 def test_ids_are_fresh_per_document_unless_asked_stable(index: ResourceIndex) -> None:
     record = next(iter(index.records()))
     fresh = {xpath(parse(assemble(record, "C0002")), "//v3:ClinicalDocument/v3:id/@extension")[0]

@@ -114,3 +114,38 @@ def test_a_doctype_after_a_comment_is_refused_before_parsing() -> None:
         parse_xml(b'<?xml version="1.0"?><!-- <a> --><!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>')
     assert refused.value.rule_id == "XML-DOCTYPE"
     assert "实体声明" in refused.value.message_zh  # the byte check's words, not the parser's
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-be", "utf-32", "utf-32-be"])
+def test_a_doctype_in_any_wide_encoding_is_refused_before_parsing(encoding: str) -> None:
+    declared = encoding.upper().removesuffix("-BE")
+    text = BILLION_LAUGHS.decode().replace('"1.0"?>', f'"1.0" encoding="{declared}"?>')
+    with pytest.raises(XmlRefused) as refused:
+        parse_xml(text.encode(encoding))
+    assert "实体声明" in refused.value.message_zh  # the byte check's words, not the parser's
+
+
+def test_a_doctype_quoted_in_utf16_text_is_only_text() -> None:
+    text = '<?xml version="1.0" encoding="UTF-16"?><r><![CDATA[<!DOCTYPE html>]]></r>'
+    assert parse_xml(text.encode("utf-16")).getroot().text == "<!DOCTYPE html>"
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        '<?xml version="1.0" encoding="IBM037"?><r/>'.encode("cp037"),
+        b'<r a="' + b"x" * (11 * 1024 * 1024) + b'"/>',
+    ],
+    ids=["ebcdic", "huge-attribute"],
+)
+def test_a_refusal_is_one_line(junk: bytes) -> None:
+    with pytest.raises(XmlRefused) as refused:
+        parse_xml(junk)
+    assert "\n" not in str(refused.value)
+    assert "None" not in str(refused.value)
+
+
+def test_a_depth_refusal_names_its_line_without_an_unknown_column() -> None:
+    with pytest.raises(XmlRefused) as refused:
+        parse_xml(b"<a>" * 300 + b"</a>" * 300)
+    assert str(refused.value).endswith("(line 1)")

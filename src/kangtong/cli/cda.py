@@ -50,7 +50,7 @@ def validate(
     if use_database:
         lookup, close = _terminology_lookup(database_url)
     try:
-        reports = [(path, validate_bytes(path.read_bytes(), lookup)) for path in files]
+        reports = [(path, validate_bytes(_read(path), lookup)) for path in files]
     finally:
         if close is not None:
             close()
@@ -60,6 +60,20 @@ def validate(
         for path, report in reports:
             typer.echo("\n".join(report_lines(path, report)))
     raise typer.Exit(0 if all(report.valid for _, report in reports) else 1)
+
+
+def _read(path: Path) -> bytes:
+    """At most one byte more than the parser accepts: a huge file or a device such as /dev/zero
+    is refused by its size, never read whole into memory."""
+    from kangtong.documents.safe_xml import MAX_BYTES
+
+    try:
+        with path.open("rb") as file:
+            data: bytes = file.read(MAX_BYTES + 1)
+    except OSError as exc:
+        typer.echo(f"kangtong: cannot read {path}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
+    return data
 
 
 def _terminology_lookup(database_url: str | None) -> tuple[CodeLookup, Any]:

@@ -48,5 +48,9 @@ def assemble(
         raise typer.Exit(1) from exc
     finally:
         platform.close()
-    out.write_bytes(document)
+    try:
+        out.write_bytes(document)
+    except OSError as exc:
+        typer.echo(f"kangtong: cannot write {out}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"{out}: {len(document):,} bytes")

@@ -1,6 +1,7 @@
 """The one place the product parses XML: documents come from outside, so the parser trusts nothing.
 
-CDA never needs a DOCTYPE, so any DOCTYPE is refused before lxml sees the bytes: that closes
+CDA never needs a DOCTYPE, so any DOCTYPE is refused before lxml sees the bytes (UTF-16 and
+UTF-32 bytes are decoded for that check, as a parser would read them): that closes
 XXE (file and http), billion laughs, external DTDs and parameter entities in one rule. The
 parser itself also resolves no entity, loads no DTD and touches no network, so a DOCTYPE the
 pre-check missed still expands nothing. Size and depth are bounded; the declared encoding
@@ -19,9 +20,30 @@ MAX_DEPTH = 256
 
 # A DOCTYPE can only come before the root element; a comment or PI may precede it.
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_DOCTYPE_UTF16 = re.compile("<!DOCTYPE".encode("utf-16-le"), re.IGNORECASE)
 _ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _PROLOG_TOKEN = re.compile(rb"<!--.*?-->|<\?.*?\?>|<[A-Za-z_:]", re.DOTALL)
+
+
+# Encodings whose `<` is not the byte 0x3C, told by the first bytes as XML 1.0 appendix F does
+# (UTF-32 before UTF-16: their little-endian byte-order marks share the first two bytes).
+_WIDE_ENCODINGS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+)
+
+
+def _as_ascii_compatible(data: bytes) -> bytes:
+    """UTF-16 and UTF-32 bytes re-encoded as UTF-8, so the byte checks below see their markup."""
+    for start, encoding in _WIDE_ENCODINGS:
+        if data.startswith(start):
+            return data.decode(encoding, errors="replace").encode("utf-8")
+    return data
 
 
 def _prolog(data: bytes) -> bytes:
@@ -43,7 +65,10 @@ class XmlRefused(Exception):
     column: int | None = None
 
     def __str__(self) -> str:
-        where = f" (line {self.line}, column {self.column})" if self.line else ""
+        where = f" (line {self.line}" if self.line else ""
+        if where and self.column is not None:
+            where += f", column {self.column}"
+        where += ")" if where else ""
         return f"{self.rule_id}: {self.message_zh}{where}"
 
 
@@ -64,14 +89,15 @@ def parse_xml(
     """Parse `data` into a tree, or raise `XmlRefused` saying why it was not read."""
     if len(data) > max_bytes:
         raise XmlRefused("XML-SIZE", f"文档过大：{len(data)} 字节，上限 {max_bytes} 字节")
-    prolog = _prolog(data)
-    if _DOCTYPE.search(prolog) or _ENTITY.search(prolog) or _DOCTYPE_UTF16.search(data):
+    prolog = _prolog(_as_ascii_compatible(data))
+    if _DOCTYPE.search(prolog) or _ENTITY.search(prolog):
         raise XmlRefused("XML-DOCTYPE", "文档含 DOCTYPE 或实体声明：CDA 文档不需要，出于安全拒绝")
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
-        message = str(exc.msg or exc).split(", line ")[0]
+        # libxml2 ends some messages with a newline: a refusal is one line (CLI, OperationOutcome).
+        message = " ".join(str(exc.msg or exc).split(", line ")[0].split())
         if "Excessive depth" in message:  # libxml2's own bound (256 without huge_tree)
             raise XmlRefused("XML-DEPTH", f"元素嵌套过深：超过 {max_depth} 层", line) from exc
         raise XmlRefused("XML-SYNTAX", f"XML 格式错误：{message}", line, column) from exc

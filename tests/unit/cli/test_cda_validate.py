@@ -77,3 +77,16 @@ def test_codes_can_be_checked_against_the_platforms_terminology(tmp_path: Path) 
     odd_file, fine_file = json.loads(result.output)["files"]
     assert [f["rule"] for f in odd_file["findings"]] == ["CDA-C-CODE"]
     assert fine_file["findings"] == []
+
+
+def test_an_endless_file_is_refused_by_its_size_not_read_whole() -> None:
+    result = runner.invoke(app, ["cda", "validate", "/dev/zero"])
+    assert result.exit_code == 1
+    assert "XML-SIZE" in result.output
+
+
+def test_a_file_that_cannot_be_read_is_one_line_and_exit_1() -> None:
+    result = runner.invoke(app, ["cda", "validate", "/proc/self/mem"])  # reading offset 0: EIO
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("kangtong: cannot read /proc/self/mem")
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

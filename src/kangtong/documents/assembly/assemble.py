@@ -30,6 +30,9 @@ from kangtong.documents.assembly.values import (
     oid_of,
 )
 
+# Characters XML 1.0 forbids even as character references. FHIR strings may carry some of them
+# (U+FFFE and U+FFFF pass FHIR's string rule): each is written as U+FFFD, so the document stays XML.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A `2.25` OID (from a fixed UUID), the default of the `document_oid` setting.
 DEFAULT_DOCUMENT_ROOT = "2.25.170125373232185626733913414302127398218"
 OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
@@ -63,9 +66,19 @@ def _environment() -> Environment:
         autoescape=True,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_xml_chars,
     )
     env.globals["system"] = _code_system_attributes
     return env
+
+
+def _xml_chars(value: Any) -> Any:
+    """Every value a template writes, with the characters XML cannot hold replaced."""
+    if isinstance(value, Markup):
+        return Markup(_NOT_XML.sub("\ufffd", value))
+    if isinstance(value, str):
+        return _NOT_XML.sub("\ufffd", value)
+    return value
 
 
 def _code_system_attributes(system: str) -> Markup:

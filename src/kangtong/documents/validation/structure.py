@@ -52,8 +52,10 @@ HEADER: tuple[tuple[str, int, int | None], ...] = (
     ("component", 1, 1),
 )
 ORDER = {name: i for i, (name, _, _) in enumerate(HEADER)}
-# HL7 TS: YYYY[MM[DD[HH[MM[SS[.U+]]]]]][+/-ZZZZ] (digits only, no separators).
-TS = re.compile(r"^(\d{4}|\d{6}|\d{8}|\d{10}|\d{12}|\d{14}(\.\d{1,4})?)([+-]\d{4})?$")
+# HL7 TS: YYYY[MM[DD[HH[MM[SS[.U+]]]]]][+/-ZZZZ] (digits only, no separators). The fraction
+# of a second may have any number of digits, as the CDA schema's `ts` pattern allows (a
+# system writing microseconds sends six).
+TS = re.compile(r"^(\d{4}|\d{6}|\d{8}|\d{10}|\d{12}|\d{14}(\.\d+)?)([+-]\d{4})?$")
 TIME_ELEMENTS = frozenset({"effectiveTime", "time", "birthTime"})
 INTERVAL_BOUNDS = frozenset({"low", "high", "center"})
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
