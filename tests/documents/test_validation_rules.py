@@ -240,3 +240,14 @@ def test_a_reference_range_of_quantities_is_no_time_value() -> None:
         b'xsi:type="IVL_PQ"', b'xsi:type="IVL_TS"', 1
     )  # the same bounds as times: 3.5 is no TS
     assert "CDA-S-TS" in {f.rule_id for f in validate_bytes(bad_interval, StaticCodes()).findings}
+
+
+def test_a_subsection_without_a_code_is_no_finding() -> None:
+    """CDA R2 makes Section.code optional: only the coded top-level sections are required."""
+    nested = replace(
+        "<text>反复咳嗽3天</text>\n",
+        "<text>反复咳嗽3天</text>\n"
+        "          <component><section><title>补充</title><text>夜间加重</text></section></component>\n",
+    )
+    assert "CDA-S-SECTION-CODE" not in {f.rule_id for f in validate(nested).findings}
+    assert validate(nested).valid

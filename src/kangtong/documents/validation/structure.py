@@ -147,8 +147,12 @@ def _body(root: etree._Element, found: Collector) -> None:
         found.error("CDA-S-BODY", body, "structuredBody 至少需要一个 component/section")
     for part in children(body, "component"):
         _require(found, part, "section", "section")
-    for section in body.iter(f"{{{V3}}}section"):
-        if child(section, "code") is None:
+    # WS/T 500 names a document's sections by their LOINC codes, so a top-level section needs
+    # one; CDA R2 makes Section.code optional (0..1), and a subsection an implementation adds
+    # inside a coded section is left alone rather than rejecting the document.
+    for part in children(body, "component"):
+        section = child(part, "section")
+        if section is not None and child(section, "code") is None:
             found.error("CDA-S-SECTION-CODE", section, "章节缺少 code（章节代码）")
 
 
