@@ -13,15 +13,14 @@ an app that answers at once. A FHIR request costs milliseconds; these are its fi
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import statistics
 import time
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from common import environment, write_results
+from common import asgi_request_us, environment, write_results
 from kangtong.core import log_safety
 from kangtong.core.config import Settings
 from kangtong.web.access_log import AccessLog
@@ -51,28 +50,7 @@ def record_us(log: logging.Logger) -> float:
 
 
 def request_us(app: ASGIApp) -> float:
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/fhir/Patient/a",
-        "query_string": b"name=x",
-        "scheme": "http",
-        "headers": [(b"host", b"127.0.0.1:8080"), (b"origin", ORIGIN.encode())],
-    }
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
-
-    async def send(_message: Message) -> None:
-        return None
-
-    async def run() -> float:
-        started = time.perf_counter()
-        for _ in range(REQUESTS):
-            await app(dict(scope), receive, send)
-        return (time.perf_counter() - started) / REQUESTS * 1e6
-
-    return asyncio.run(run())
+    return asgi_request_us(app, REQUESTS, [(b"origin", ORIGIN.encode())])
 
 
 def stacks() -> tuple[ASGIApp, ASGIApp]:

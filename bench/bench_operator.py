@@ -18,7 +18,6 @@ interleaved round by round (these machines are noisy):
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import statistics
 import subprocess
@@ -28,9 +27,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from common import environment, write_results
+from common import asgi_request_us, environment, write_results
 from kangtong.core.config import Settings
 from kangtong.platform import build_platform
 from kangtong.store.database import open_database
@@ -61,28 +60,7 @@ async def answer(_scope: Scope, _receive: Receive, send: Send) -> None:
 
 
 def request_us(app: ASGIApp, requests: int) -> float:
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/fhir/Patient/a",
-        "query_string": b"name=x",
-        "scheme": "http",
-        "headers": [(b"host", b"127.0.0.1:8080"), (b"accept", b"application/fhir+json")],
-    }
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
-
-    async def send(_message: Message) -> None:
-        return None
-
-    async def run() -> float:
-        started = time.perf_counter()
-        for _ in range(requests):
-            await app(dict(scope), receive, send)
-        return (time.perf_counter() - started) / requests * 1e6
-
-    return asyncio.run(run())
+    return asgi_request_us(app, requests, [(b"accept", b"application/fhir+json")])
 
 
 def measure(runs: int, requests: int, folder: Path) -> dict[str, Any]:

@@ -516,3 +516,32 @@ def write_results(name: str, data: dict[str, Any]) -> Path:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {path}", flush=True)
     return path
+
+
+def asgi_request_us(app: Any, requests: int, headers: list[tuple[bytes, bytes]]) -> float:
+    """Mean µs of one `GET /fhir/Patient/a?name=x` through the ASGI `app`, called directly
+    (no server, no socket): what a middleware stack costs a request on its own."""
+    import asyncio
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/fhir/Patient/a",
+        "query_string": b"name=x",
+        "scheme": "http",
+        "headers": [(b"host", b"127.0.0.1:8080"), *headers],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(_message: dict[str, Any]) -> None:
+        return None
+
+    async def run() -> float:
+        started = time.perf_counter()
+        for _ in range(requests):
+            await app(dict(scope), receive, send)
+        return (time.perf_counter() - started) / requests * 1e6
+
+    return asyncio.run(run())

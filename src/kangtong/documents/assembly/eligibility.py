@@ -14,12 +14,11 @@ def applies(template: DocumentTemplate, record: EncounterRecord) -> bool:
     encounter_class = str((record.encounter.get("class") or {}).get("code", ""))
     rule = template.applies_to
     # 门(急)诊病历 and 出院小结 require a coded diagnosis (WS/T 500, entry DE05.01.024.00).
-    diagnosed = bool(content.diagnoses(record))
     if rule == "inpatient":
         finished = record.encounter.get("status") == "finished"
-        return encounter_class == "IMP" and finished and diagnosed
+        return encounter_class == "IMP" and finished and bool(content.diagnoses(record))
     if rule == "outpatient":
-        return encounter_class in ("AMB", "EMER") and diagnosed
+        return encounter_class in ("AMB", "EMER") and bool(content.diagnoses(record))
     if rule == "laboratory":
         return bool(content.observations(record, "laboratory"))
     if rule == "notifiable":
